@@ -1,0 +1,172 @@
+"""Administrators see people, accounts and policy here; money moves only through the ledger
+services, so balances and entries are read-only in the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.idnumbers import mask_id_number, normalize_id_number
+from accounts.models import (
+    Agency,
+    Enrollment,
+    InsuredPerson,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+    Region,
+    RegionPolicy,
+    User,
+)
+
+
+class IdNumberSearchMixin:
+    """Search by a whole ID number (exact, any case or spacing) besides the usual fields."""
+
+    id_number_path = "id_number"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        normalized = normalize_id_number(search_term)
+        if len(normalized) == 18:
+            return queryset.filter(**{self.id_number_path: normalized}), False
+        return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin[Region]):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin[Agency]):
+    list_display = ("code", "name", "region", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name", "region__name")
+    raw_id_fields = ("region",)
+
+
+class EnrollmentInline(admin.TabularInline[Enrollment, InsuredPerson]):
+    model = Enrollment
+    extra = 0
+    raw_id_fields = ("region",)
+    fields = (
+        "region",
+        "scheme",
+        "status",
+        "start_date",
+        "end_date",
+        "contribution_months",
+        "in_arrears",
+    )
+
+
+@admin.register(InsuredPerson)
+class InsuredPersonAdmin(IdNumberSearchMixin, admin.ModelAdmin[InsuredPerson]):
+    list_display = ("name", "masked_id_number", "sex", "birth_date", "phone")
+    search_fields = ("name", "phone")
+    readonly_fields = ("birth_date", "sex", "created_at")
+    inlines = (EnrollmentInline,)
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, obj: InsuredPerson) -> str:
+        return mask_id_number(obj.id_number)
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(IdNumberSearchMixin, admin.ModelAdmin[Enrollment]):
+    id_number_path = "person__id_number"
+    list_display = ("person", "region", "scheme", "status", "contribution_months", "in_arrears")
+    list_filter = ("scheme", "status", "in_arrears")
+    search_fields = ("person__name", "region__name")
+    raw_id_fields = ("person", "region")
+    list_select_related = ("person", "region")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LedgerEntryInline(admin.TabularInline[LedgerEntry, Any]):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "transaction", "direction", "amount", "fund_source", "balance_after")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PersonalAccount)
+class PersonalAccountAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
+    id_number_path = "person__id_number"
+    list_display = ("id", "person", "enrollment", "balance", "status")
+    list_filter = ("status",)
+    search_fields = ("person__name",)
+    list_select_related = ("person", "enrollment__region", "enrollment__person")
+    inlines = (LedgerEntryInline,)
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "memo", "created_at", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("idempotency_key", "memo")
+    inlines = (LedgerEntryInline,)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
+    id_number_path = "account__person__id_number"
+    list_display = (
+        "id",
+        "account",
+        "direction",
+        "amount",
+        "fund_source",
+        "balance_after",
+        "created_at",
+    )
+    list_filter = ("direction", "fund_source")
+    list_select_related = ("account__person",)
+    search_fields = ("account__person__name",)
+
+
+@admin.register(RegionPolicy)
+class RegionPolicyAdmin(admin.ModelAdmin[RegionPolicy]):
+    list_display = (
+        "__str__",
+        "transfer_total_days",
+        "balance_portable_in_province",
+        "withdrawal_fee",
+    )
+    raw_id_fields = ("region",)
+    search_fields = ("region__name", "region__code")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "get_full_name", "agency", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active", "groups", "agency")
+    raw_id_fields = ("person",)
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        (_("Portal"), {"fields": ("mobile", "agency", "person")}),
+    )

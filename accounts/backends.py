@@ -1,0 +1,46 @@
+"""Sign-in with a username (staff), an ID number or a mobile number (applicants)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from accounts.idnumbers import normalize_id_number
+from accounts.models import User
+
+_MOBILE = re.compile(r"^1\d{10}$")
+_ID_LIKE = re.compile(r"^\d{17}[\dX]$")
+
+
+def find_user(identifier: str) -> User | None:
+    value = identifier.strip()
+    if _MOBILE.match(value):
+        return User.objects.filter(mobile=value).first()
+    id_number = normalize_id_number(value)
+    if _ID_LIKE.match(id_number):
+        return User.objects.filter(person__id_number=id_number).first()
+    return User.objects.filter(username=value).first()
+
+
+class IdentifierBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
+        if username is None or password is None:
+            return None
+        user = find_user(username)
+        if user is None:
+            # Same cost as a real check, so timing does not tell which identifiers exist.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

@@ -1,0 +1,168 @@
+"""Demo data: agencies, one staff user per role, a few hundred insured people with money.
+
+Deterministic (a seeded generator) so that a second run finds everything in place and
+creates nothing: every row is looked up by a natural key before it is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from stdnum.cn import ric
+
+from accounts.models import (
+    Agency,
+    Enrollment,
+    FundSource,
+    InsuredPerson,
+    LedgerTransaction,
+    PersonalAccount,
+    Region,
+    Scheme,
+    User,
+)
+from accounts.roles import Role
+from accounts.services import ledger_credit
+
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed on purpose: these are demo logins
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    slug: str
+    code: str
+    name: str
+    region: str
+
+
+AGENCIES = [
+    DemoAgency("dongguan", "441900-01", "东莞市社会保障局医疗保险经办中心", "441900"),
+    DemoAgency("changde", "430700-01", "常德市医疗保障事务中心", "430700"),
+    DemoAgency("guangzhou", "440100-01", "广州市医疗保险服务管理局", "440100"),
+    DemoAgency("hangzhou", "330100-01", "杭州市医疗保障服务中心", "330100"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蔡蒋余"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍建国志红文辉力海燕鹏飞宇欣怡子轩浩然梓涵"
+)
+
+
+@dataclass
+class DemoResult:
+    staff: list[tuple[str, str, str]]
+    applicants: list[tuple[str, str, str]]
+    persons: int
+
+
+def make_id_number(rng: random.Random, area: str) -> str:
+    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 55))
+    body = f"{area}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+    # calc_check_digit reads the first 17 characters of a full-length number.
+    return body + ric.calc_check_digit(body + "0")
+
+
+def load_demo(*, persons_per_agency: int = 80) -> DemoResult:
+    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    result = DemoResult(staff=[], applicants=[], persons=0)
+    for spec in AGENCIES:
+        agency = _agency(spec)
+        result.staff += _staff(spec, agency)
+        people = _people(rng, agency, persons_per_agency)
+        result.persons += len(people)
+        result.applicants += _applicants(people[:2])
+    return result
+
+
+def _agency(spec: DemoAgency) -> Agency:
+    agency, _ = Agency.objects.get_or_create(
+        code=spec.code, defaults={"name": spec.name, "region_id": spec.region}
+    )
+    return agency
+
+
+def _staff(spec: DemoAgency, agency: Agency) -> list[tuple[str, str, str]]:
+    logins = []
+    for role in Role:
+        username = f"{spec.slug}_{role.value}"
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"agency": agency, "is_staff": True, "first_name": str(role.label)},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role.value))
+        logins.append((username, DEMO_PASSWORD, f"{agency.name} · {role.label}"))
+    return logins
+
+
+def _areas(region_code: str) -> list[str]:
+    counties = list(Region.objects.filter(parent_id=region_code).values_list("code", flat=True))
+    return counties or [region_code]
+
+
+@transaction.atomic
+def _people(rng: random.Random, agency: Agency, count: int) -> list[InsuredPerson]:
+    areas = _areas(agency.region_id)
+    people = []
+    for _i in range(count):
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        id_number = make_id_number(rng, rng.choice(areas))
+        phone = f"1{rng.choice('3578')}{rng.randrange(0, 10**9):09d}"
+        kind = rng.random()
+        person, _ = InsuredPerson.objects.get_or_create(
+            id_number=id_number, defaults={"name": name, "phone": phone}
+        )
+        people.append(person)
+        _enrollment(rng, person, agency, kind)
+    return people
+
+
+def _enrollment(rng: random.Random, person: InsuredPerson, agency: Agency, kind: float) -> None:
+    if person.enrollments.exists():
+        return
+    scheme = Scheme.RESIDENT if kind < 0.1 else Scheme.EMPLOYEE
+    status = Enrollment.Status.STOPPED if 0.1 <= kind < 0.15 else Enrollment.Status.ACTIVE
+    start = datetime.date(2010, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 14))
+    months = max(1, (datetime.date(2026, 11, 1) - start).days // 30)
+    enrollment = Enrollment.objects.create(
+        person=person,
+        region_id=agency.region_id,
+        scheme=scheme,
+        status=status,
+        start_date=start,
+        contribution_months=months,
+        in_arrears=rng.random() < 0.03,
+    )
+    if scheme == Scheme.EMPLOYEE:
+        account = PersonalAccount.objects.create(person=person, enrollment=enrollment)
+        own = Decimal(rng.randrange(20_000, 800_000)) / 100
+        employer = Decimal(rng.randrange(0, 300_000)) / 100
+        for source, amount in ((FundSource.INDIVIDUAL, own), (FundSource.EMPLOYER, employer)):
+            if amount > 0:
+                ledger_credit(
+                    account=account,
+                    amount=amount,
+                    fund_source=source,
+                    kind=LedgerTransaction.Kind.CONTRIBUTION,
+                    memo="demo opening balance",
+                    idempotency_key=f"demo:{person.id_number}:{source}",
+                )
+
+
+def _applicants(people: list[InsuredPerson]) -> list[tuple[str, str, str]]:
+    logins = []
+    for person in people:
+        user, created = User.objects.get_or_create(
+            username=f"applicant-{person.pk}", defaults={"person": person, "mobile": person.phone}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        logins.append((person.id_number, DEMO_PASSWORD, f"{person.name} · {person.phone}"))
+    return logins

@@ -1,0 +1,97 @@
+"""Region policy: the choices it is made of and its resolution up the region tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import Region
+
+
+class FamilyPoolCategory(models.TextChoices):
+    HOSPITAL_SELF_PAY = "hospital_self_pay", _("Self-paid share at a designated hospital")
+    PHARMACY = "pharmacy", _("Drugs, devices and supplies at a designated pharmacy")
+    RESIDENT_CONTRIBUTION = "resident_contribution", _("Resident-scheme contribution")
+    LTC_CONTRIBUTION = "ltc_contribution", _("Long-term care insurance contribution")
+    COMMERCIAL_INSURANCE = "commercial_insurance", _("Commercial health insurance premium")
+
+
+class WithdrawalGround(models.TextChoices):
+    SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
+    LEAVING_SCHEME = "leaving_scheme", _("Voluntarily leaving the employee scheme")
+    LIVING_ELSEWHERE = "living_elsewhere", _("Long residence elsewhere")
+    DEATH = "death", _("Death of the insured person")
+    EMIGRATION = "emigration", _("Emigration, or a foreigner leaving China")
+    DESTINATION_REFUSES = "destination_refuses", _("Destination agency will not take the balance")
+    RELOCATED_RETIREE = "relocated_retiree", _("Cross-province relocated retiree")
+
+
+@dataclass(frozen=True)
+class ResolvedPolicy:
+    transfer_origin_days: int
+    transfer_destination_days: int
+    transfer_total_days: int
+    balance_portable_in_province: bool
+    family_pool_online_review: bool
+    family_pool_categories: tuple[str, ...]
+    withdrawal_grounds: tuple[str, ...]
+    withdrawal_fee: Decimal
+    withdrawal_fee_exempt_groups: tuple[str, ...]
+    withdrawal_waiting_months: int
+    withdrawal_review_days: int
+    withdrawal_serious_illness_review_days: int
+    emergency_refund_days: int
+    reminder_days_before: int
+
+
+# The national rules (医保办发〔2021〕43号 and DOMAIN.md) where no region says otherwise.
+NATIONAL_DEFAULTS = ResolvedPolicy(
+    transfer_origin_days=10,
+    transfer_destination_days=5,
+    transfer_total_days=15,
+    balance_portable_in_province=False,
+    family_pool_online_review=False,
+    family_pool_categories=(
+        FamilyPoolCategory.HOSPITAL_SELF_PAY,
+        FamilyPoolCategory.PHARMACY,
+        FamilyPoolCategory.RESIDENT_CONTRIBUTION,
+    ),
+    withdrawal_grounds=tuple(WithdrawalGround.values),
+    withdrawal_fee=Decimal("0.00"),
+    withdrawal_fee_exempt_groups=(),
+    withdrawal_waiting_months=0,
+    withdrawal_review_days=15,
+    withdrawal_serious_illness_review_days=1,
+    emergency_refund_days=7,
+    reminder_days_before=2,
+)
+
+POLICY_FIELDS = tuple(f.name for f in fields(ResolvedPolicy))
+
+
+def policy_for(region: Region | None) -> ResolvedPolicy:
+    """Each setting from the nearest region up the tree that sets it, else national."""
+    from accounts.models import Region, RegionPolicy
+
+    chain: list[str] = []
+    node: Region | None = region
+    while node is not None:
+        chain.append(node.code)
+        node = Region.objects.filter(code=node.parent_id).first() if node.parent_id else None
+    rows = {p.region_id: p for p in RegionPolicy.objects.filter(region_id__in=chain)}
+    national = RegionPolicy.objects.filter(region__isnull=True).first()
+    ordered = [rows[c] for c in chain if c in rows] + ([national] if national else [])
+    values = {}
+    for name in POLICY_FIELDS:
+        value = next((getattr(p, name) for p in ordered if getattr(p, name) is not None), None)
+        if value is None:
+            value = getattr(NATIONAL_DEFAULTS, name)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    return ResolvedPolicy(**values)

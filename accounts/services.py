@@ -1,0 +1,267 @@
+"""Writes for people and accounts.
+
+Money: every change of a balance is a ledger entry written here.
+
+The accounts of one transaction are locked in primary-key order: two opposite moves
+between the same pair of accounts then queue behind each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from accounts.errors import AccountsError
+from accounts.idnumbers import normalize_id_number
+from accounts.models import (
+    FundSource,
+    InsuredPerson,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+    SignupCode,
+    User,
+)
+from cases.sms import get_sms_sender
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Leg:
+    account_id: int
+    direction: str
+    amount: Decimal
+    fund_source: str | None = None
+
+
+def clean_amount(value: Decimal | str | int) -> Decimal:
+    """A positive amount in yuan with at most two decimals; floats are refused outright."""
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise AccountsError(_("The amount is not a number."), code="amount_invalid") from None
+    if not amount.is_finite() or amount <= 0:
+        raise AccountsError(_("The amount must be greater than zero."), code="amount_invalid")
+    if amount != amount.quantize(CENT) or amount >= Decimal("1e12"):
+        raise AccountsError(
+            _("The amount must be in yuan with at most two decimals."), code="amount_invalid"
+        )
+    return amount.quantize(CENT)
+
+
+def ledger_credit(
+    *,
+    account: PersonalAccount,
+    amount: Decimal,
+    fund_source: str,
+    kind: str,
+    by: User | None = None,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    if fund_source not in FundSource.values:
+        raise AccountsError(_("Unknown fund source."), code="fund_source")
+    leg = Leg(account.pk, LedgerEntry.Direction.CREDIT, clean_amount(amount), fund_source)
+    return _post(kind=kind, legs=[leg], by=by, memo=memo, idempotency_key=idempotency_key)
+
+
+def ledger_debit(
+    *,
+    account: PersonalAccount,
+    amount: Decimal,
+    kind: str,
+    by: User | None = None,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    leg = Leg(account.pk, LedgerEntry.Direction.DEBIT, clean_amount(amount))
+    return _post(kind=kind, legs=[leg], by=by, memo=memo, idempotency_key=idempotency_key)
+
+
+def ledger_move(
+    *,
+    source: PersonalAccount,
+    target: PersonalAccount,
+    amount: Decimal,
+    fund_source: str,
+    kind: str = LedgerTransaction.Kind.TRANSFER,
+    by: User | None = None,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Debit one account and credit another by the same amount, in one transaction."""
+    if source.pk == target.pk:
+        raise AccountsError(_("An account cannot pay itself."), code="same_account")
+    value = clean_amount(amount)
+    legs = [
+        Leg(source.pk, LedgerEntry.Direction.DEBIT, value),
+        Leg(target.pk, LedgerEntry.Direction.CREDIT, value, fund_source),
+    ]
+    return _post(kind=kind, legs=legs, by=by, memo=memo, idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def _post(
+    *,
+    kind: str,
+    legs: list[Leg],
+    by: User | None,
+    memo: str,
+    idempotency_key: str | None,
+) -> LedgerTransaction:
+    ids = sorted({leg.account_id for leg in legs})
+    locked = {
+        a.pk: a
+        for a in PersonalAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    # Checked after the locks: a concurrent twin holding the same key has committed by now.
+    if idempotency_key is not None:
+        done = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+        if done is not None:
+            return done
+    txn = LedgerTransaction.objects.create(
+        kind=kind, memo=memo[:200], idempotency_key=idempotency_key, created_by=by
+    )
+    entries = []
+    for leg in legs:
+        account = locked[leg.account_id]
+        _apply(account, leg)
+        entries.append(
+            LedgerEntry(
+                transaction=txn,
+                account=account,
+                direction=leg.direction,
+                amount=leg.amount,
+                fund_source=leg.fund_source,
+                balance_after=account.balance,
+            )
+        )
+    LedgerEntry.objects.bulk_create(entries)
+    for account in locked.values():
+        account.save(update_fields=["balance"])
+    return txn
+
+
+def _apply(account: PersonalAccount, leg: Leg) -> None:
+    if account.status == PersonalAccount.Status.CLOSED:
+        raise AccountsError(_("The personal account is closed."), code="account_closed")
+    if leg.direction == LedgerEntry.Direction.CREDIT:
+        account.balance += leg.amount
+        return
+    if account.status == PersonalAccount.Status.FROZEN:
+        raise AccountsError(_("The personal account is frozen."), code="account_frozen")
+    if account.balance < leg.amount:
+        raise AccountsError(
+            _("The balance (%(balance)s yuan) does not cover %(amount)s yuan.")
+            % {"balance": account.balance, "amount": leg.amount},
+            code="insufficient_balance",
+        )
+    account.balance -= leg.amount
+
+
+# --- Applicant sign-up -------------------------------------------------------------------
+
+RESEND_AFTER = datetime.timedelta(seconds=60)
+
+
+def _hash_code(signup_person_id: int, code: str) -> str:
+    return salted_hmac("accounts.signup", f"{signup_person_id}:{code}").hexdigest()
+
+
+@transaction.atomic
+def signup_start(*, id_number: str, name: str, mobile: str) -> SignupCode:
+    """Match the applicant to an insured person on record and text them a one-time code."""
+    person = InsuredPerson.objects.filter(id_number=normalize_id_number(id_number)).first()
+    if person is None or person.name != name.strip() or person.phone != mobile.strip():
+        # One message for every mismatch: the page must not confirm whose ID number it is.
+        raise AccountsError(
+            _(
+                "No insured person on record matches this ID number, name and mobile number. "
+                "Check them, or ask your agency to update the mobile number on record."
+            ),
+            code="no_match",
+        )
+    if User.objects.filter(person=person).exists():
+        raise AccountsError(
+            _("This person already has an account; please log in."), code="registered"
+        )
+    if User.objects.filter(mobile=person.phone).exists():
+        raise AccountsError(
+            _("This mobile number is already used by another account; ask your agency."),
+            code="mobile_taken",
+        )
+    now = timezone.now()
+    recent = person.signup_codes.filter(created_at__gt=now - RESEND_AFTER).exists()
+    if recent:
+        raise AccountsError(
+            _("A code was sent less than a minute ago; please wait before asking again."),
+            code="too_soon",
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    signup = SignupCode.objects.create(
+        person=person,
+        mobile=person.phone,
+        code_hash=_hash_code(person.pk, code),
+        expires_at=now + datetime.timedelta(seconds=settings.OTP_TTL_SECONDS),
+    )
+    text = _(
+        "Your sign-up code for the medical insurance portal is %(code)s. "
+        "It expires in %(minutes)d minutes. Never tell anyone this code."
+    ) % {
+        "code": code,
+        "minutes": settings.OTP_TTL_SECONDS // 60,
+    }
+    transaction.on_commit(lambda: get_sms_sender().send(mobile=person.phone, text=text))
+    return signup
+
+
+def signup_confirm(*, signup_id: int, code: str, password: str) -> User:
+    """Check the code (a wrong guess is counted even though the call fails) and create the
+    applicant's user."""
+    user, error = _signup_confirm_locked(signup_id=signup_id, code=code.strip(), password=password)
+    if error is not None:
+        raise error
+    assert user is not None  # noqa: S101 - one of the two is always set
+    return user
+
+
+@transaction.atomic
+def _signup_confirm_locked(
+    *, signup_id: int, code: str, password: str
+) -> tuple[User | None, AccountsError | None]:
+    signup = (
+        SignupCode.objects.select_for_update().select_related("person").filter(pk=signup_id).first()
+    )
+    if signup is None or signup.used_at is not None:
+        return None, AccountsError(_("This code has been used; please start again."), code="used")
+    if signup.expires_at <= timezone.now() or signup.attempts >= settings.OTP_MAX_ATTEMPTS:
+        return None, AccountsError(
+            _("This code has expired; please ask for a new one."), code="expired"
+        )
+    if not constant_time_compare(signup.code_hash, _hash_code(signup.person_id, code)):
+        signup.attempts += 1
+        signup.save(update_fields=["attempts"])
+        return None, AccountsError(_("The code is not correct."), code="wrong_code")
+    if User.objects.filter(person=signup.person).exists():
+        return None, AccountsError(
+            _("This person already has an account; please log in."), code="registered"
+        )
+    user = User(
+        username=f"applicant-{signup.person_id}", mobile=signup.mobile, person=signup.person
+    )
+    user.set_password(password)
+    user.save()
+    signup.used_at = timezone.now()
+    signup.save(update_fields=["used_at"])
+    return user, None

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import selectors, services
+from accounts.errors import AccountsError
+from accounts.forms import LoginForm, SignupConfirmForm, SignupForm
+from accounts.models import User
+
+SIGNUP_SESSION_KEY = "signup_code_id"
+
+
+class PortalLoginView(LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            code = services.signup_start(**form.cleaned_data)
+        except AccountsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[SIGNUP_SESSION_KEY] = code.pk
+            messages.info(request, _("We sent a 6-digit code to your mobile number."))
+            return redirect("accounts:signup_confirm")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest) -> HttpResponse:
+    signup_id = request.session.get(SIGNUP_SESSION_KEY)
+    if signup_id is None:
+        messages.warning(request, _("Please start by entering your details."))
+        return redirect("accounts:signup")
+    form = SignupConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.signup_confirm(
+                signup_id=signup_id,
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password1"],
+            )
+        except AccountsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            del request.session[SIGNUP_SESSION_KEY]
+            login(request, user, backend="accounts.backends.IdentifierBackend")
+            messages.success(request, _("Your account is ready."))
+            return redirect("accounts:home")
+    return render(request, "accounts/signup_confirm.html", {"form": form})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    if user.person_id is not None:
+        context = selectors.applicant_overview(person_id=user.person_id)
+        return render(request, "accounts/applicant_home.html", context)
+    return render(request, "accounts/staff_home.html", selectors.staff_overview(user=user))

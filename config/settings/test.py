@@ -1,0 +1,22 @@
+"""Settings for the test suite: real PostgreSQL and Redis, fast hashing, local memory mail."""
+
+from __future__ import annotations
+
+from config.env import env
+
+env.ENVIRON.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+env.ENVIRON.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+env.ENVIRON.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import BASE_DIR  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_SENDER = "cases.sms.MemorySmsSender"
+MEDIA_ROOT = BASE_DIR / ".var" / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
