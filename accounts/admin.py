@@ -36,7 +36,10 @@ class IdNumberSearchMixin:
         normalized = normalize_id_number(search_term)
         if len(normalized) == 18:
             return queryset.filter(**{self.id_number_path: normalized}), False
-        return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+        found: tuple[QuerySet[Any], bool] = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        return found
 
 
 @admin.register(Region)
@@ -162,7 +165,7 @@ class RegionPolicyAdmin(admin.ModelAdmin[RegionPolicy]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "get_full_name", "agency", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "groups", "agency")
     raw_id_fields = ("person",)

@@ -106,53 +106,75 @@ def _areas(region_code: str) -> list[str]:
     return counties or [region_code]
 
 
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    id_number: str
+    phone: str
+    scheme: str
+    status: str
+    start: datetime.date
+    in_arrears: bool
+    own: Decimal
+    employer: Decimal
+
+
+def _draw(rng: random.Random, areas: list[str]) -> DemoPerson:
+    """Every random value of one person, drawn whether or not it is used, so that a second
+    run walks the same sequence and finds the same people."""
+    kind = rng.random()
+    return DemoPerson(
+        name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+        id_number=make_id_number(rng, rng.choice(areas)),
+        phone=f"1{rng.choice('3578')}{rng.randrange(0, 10**9):09d}",
+        scheme=Scheme.RESIDENT if kind < 0.1 else Scheme.EMPLOYEE,
+        status=Enrollment.Status.STOPPED if 0.1 <= kind < 0.15 else Enrollment.Status.ACTIVE,
+        start=datetime.date(2010, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 14)),
+        in_arrears=rng.random() < 0.03,
+        own=Decimal(rng.randrange(20_000, 800_000)) / 100,
+        employer=Decimal(rng.randrange(0, 300_000)) / 100,
+    )
+
+
 @transaction.atomic
 def _people(rng: random.Random, agency: Agency, count: int) -> list[InsuredPerson]:
     areas = _areas(agency.region_id)
     people = []
     for _i in range(count):
-        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-        id_number = make_id_number(rng, rng.choice(areas))
-        phone = f"1{rng.choice('3578')}{rng.randrange(0, 10**9):09d}"
-        kind = rng.random()
+        spec = _draw(rng, areas)
         person, _ = InsuredPerson.objects.get_or_create(
-            id_number=id_number, defaults={"name": name, "phone": phone}
+            id_number=spec.id_number, defaults={"name": spec.name, "phone": spec.phone}
         )
         people.append(person)
-        _enrollment(rng, person, agency, kind)
+        if not person.enrollments.exists():
+            _enroll(person, agency, spec)
     return people
 
 
-def _enrollment(rng: random.Random, person: InsuredPerson, agency: Agency, kind: float) -> None:
-    if person.enrollments.exists():
-        return
-    scheme = Scheme.RESIDENT if kind < 0.1 else Scheme.EMPLOYEE
-    status = Enrollment.Status.STOPPED if 0.1 <= kind < 0.15 else Enrollment.Status.ACTIVE
-    start = datetime.date(2010, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 14))
-    months = max(1, (datetime.date(2026, 11, 1) - start).days // 30)
+def _enroll(person: InsuredPerson, agency: Agency, spec: DemoPerson) -> None:
+    months = max(1, (datetime.date(2026, 11, 1) - spec.start).days // 30)
     enrollment = Enrollment.objects.create(
         person=person,
         region_id=agency.region_id,
-        scheme=scheme,
-        status=status,
-        start_date=start,
+        scheme=spec.scheme,
+        status=spec.status,
+        start_date=spec.start,
         contribution_months=months,
-        in_arrears=rng.random() < 0.03,
+        in_arrears=spec.in_arrears,
     )
-    if scheme == Scheme.EMPLOYEE:
-        account = PersonalAccount.objects.create(person=person, enrollment=enrollment)
-        own = Decimal(rng.randrange(20_000, 800_000)) / 100
-        employer = Decimal(rng.randrange(0, 300_000)) / 100
-        for source, amount in ((FundSource.INDIVIDUAL, own), (FundSource.EMPLOYER, employer)):
-            if amount > 0:
-                ledger_credit(
-                    account=account,
-                    amount=amount,
-                    fund_source=source,
-                    kind=LedgerTransaction.Kind.CONTRIBUTION,
-                    memo="demo opening balance",
-                    idempotency_key=f"demo:{person.id_number}:{source}",
-                )
+    if spec.scheme != Scheme.EMPLOYEE:
+        return
+    account = PersonalAccount.objects.create(person=person, enrollment=enrollment)
+    for source, amount in ((FundSource.INDIVIDUAL, spec.own), (FundSource.EMPLOYER, spec.employer)):
+        if amount > 0:
+            ledger_credit(
+                account=account,
+                amount=amount,
+                fund_source=source,
+                kind=LedgerTransaction.Kind.CONTRIBUTION,
+                memo="demo opening balance",
+                idempotency_key=f"demo:{person.id_number}:{source}",
+            )
 
 
 def _applicants(people: list[InsuredPerson]) -> list[tuple[str, str, str]]:

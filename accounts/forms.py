@@ -26,7 +26,7 @@ class IdNumberField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        return normalize_id_number(super().to_python(value))
+        return normalize_id_number(super().to_python(value) or "")
 
 
 class LoginForm(AuthenticationForm):

@@ -4,7 +4,7 @@ enrollments, personal accounts and their ledger, and region policy."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.idnumbers import parse_id_number, validate_id_number
 from accounts.policy import FamilyPoolCategory, WithdrawalGround
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Region(models.Model):
@@ -126,7 +126,7 @@ class User(AbstractUser):
         related_name="user",
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints: ClassVar = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -86,7 +86,7 @@ def policy_for(region: Region | None) -> ResolvedPolicy:
     rows = {p.region_id: p for p in RegionPolicy.objects.filter(region_id__in=chain)}
     national = RegionPolicy.objects.filter(region__isnull=True).first()
     ordered = [rows[c] for c in chain if c in rows] + ([national] if national else [])
-    values = {}
+    values: dict[str, Any] = {}
     for name in POLICY_FIELDS:
         value = next((getattr(p, name) for p in ordered if getattr(p, name) is not None), None)
         if value is None:

@@ -16,7 +16,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-class StrictEnv(environ.Env):  # type: ignore[misc]
+class StrictEnv(environ.Env):
     def bool(self, var: str, default: Any = environ.Env.NOTSET) -> bool:  # noqa: A003
         raw = self.str(var, default=None if default is not environ.Env.NOTSET else default)
         if raw is None:

