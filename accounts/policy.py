@@ -74,6 +74,12 @@ NATIONAL_DEFAULTS = ResolvedPolicy(
 POLICY_FIELDS = tuple(f.name for f in fields(ResolvedPolicy))
 
 
+def _is_set(value: Any) -> bool:
+    # Empty inherits. The admin saves an array field left blank as [] rather than NULL, and
+    # [] must not silently switch off every family-pool category or withdrawal ground.
+    return value is not None and value != []
+
+
 def policy_for(region: Region | None) -> ResolvedPolicy:
     """Each setting from the nearest region up the tree that sets it, else national."""
     from accounts.models import Region, RegionPolicy
@@ -88,7 +94,7 @@ def policy_for(region: Region | None) -> ResolvedPolicy:
     ordered = [rows[c] for c in chain if c in rows] + ([national] if national else [])
     values: dict[str, Any] = {}
     for name in POLICY_FIELDS:
-        value = next((getattr(p, name) for p in ordered if getattr(p, name) is not None), None)
+        value = next((getattr(p, name) for p in ordered if _is_set(getattr(p, name))), None)
         if value is None:
             value = getattr(NATIONAL_DEFAULTS, name)
         elif isinstance(value, list):

@@ -53,11 +53,17 @@ def clean_amount(value: Decimal | str | int) -> Decimal:
         raise AccountsError(_("The amount is not a number."), code="amount_invalid") from None
     if not amount.is_finite() or amount <= 0:
         raise AccountsError(_("The amount must be greater than zero."), code="amount_invalid")
-    if amount != amount.quantize(CENT) or amount >= Decimal("1e12"):
+    # Size first: quantizing a huge amount overflows the decimal context (InvalidOperation).
+    if amount >= Decimal("1e12") or amount != amount.quantize(CENT):
         raise AccountsError(
             _("The amount must be in yuan with at most two decimals."), code="amount_invalid"
         )
     return amount.quantize(CENT)
+
+
+def _check_fund_source(fund_source: str) -> None:
+    if fund_source not in FundSource.values:
+        raise AccountsError(_("Unknown fund source."), code="fund_source")
 
 
 def ledger_credit(
@@ -70,8 +76,7 @@ def ledger_credit(
     memo: str = "",
     idempotency_key: str | None = None,
 ) -> LedgerTransaction:
-    if fund_source not in FundSource.values:
-        raise AccountsError(_("Unknown fund source."), code="fund_source")
+    _check_fund_source(fund_source)
     leg = Leg(account.pk, LedgerEntry.Direction.CREDIT, clean_amount(amount), fund_source)
     return _post(kind=kind, legs=[leg], by=by, memo=memo, idempotency_key=idempotency_key)
 
@@ -103,6 +108,7 @@ def ledger_move(
     """Debit one account and credit another by the same amount, in one transaction."""
     if source.pk == target.pk:
         raise AccountsError(_("An account cannot pay itself."), code="same_account")
+    _check_fund_source(fund_source)
     value = clean_amount(amount)
     legs = [
         Leg(source.pk, LedgerEntry.Direction.DEBIT, value),

@@ -33,7 +33,9 @@ def _parse_year(term: str) -> int | None:
 class UpdatedByMixin:
     """Records who made the edit; the form never offers the field."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)  # type: ignore[misc]
 

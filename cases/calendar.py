@@ -31,6 +31,7 @@ from cases.models import CalendarOverride, CalendarYear
 logger = logging.getLogger(__name__)
 
 Source = Literal["override", "published", "complete-year", "guess"]
+SOURCES: tuple[Source, ...] = ("override", "published", "complete-year", "guess")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ class WorkdayCount:
 _STATUSES: dict[tuple[bool, Source], DayStatus] = {
     (working, source): DayStatus(working, source == "guess", source)
     for working in (True, False)
-    for source in ("override", "published", "complete-year", "guess")
+    for source in SOURCES
 }
 
 YearTable = tuple[DayStatus, ...]

@@ -38,9 +38,7 @@ def _as_date(value: datetime.date | str) -> datetime.date:
 def _announce(sender: type[Model], years: frozenset[int]) -> None:
     # robust: the edit is committed whatever a receiver does, so a failing receiver is
     # logged by Django rather than turned into an error page for the administrator.
-    transaction.on_commit(
-        lambda: calendar_changed.send(sender=sender, years=years), robust=True
-    )
+    transaction.on_commit(lambda: calendar_changed.send(sender=sender, years=years), robust=True)
 
 
 def _remember_previous_year(sender: type[Model], instance: Model, **kwargs: Any) -> None:

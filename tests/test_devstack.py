@@ -1,0 +1,182 @@
+"""The helpers behind ./bin/run and ./bin/test (scripts/devstack.py, scripts/checks.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from config.env import StrictEnv
+from scripts import checks, devstack
+
+
+def _alive(pid: int) -> bool:
+    # A negative pid asks about the whole process group, as kill(2) does.
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_gone(pid: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize(
+    "socket_dir",
+    ["/work/main/.var/pgdata", "/home/li wei/my+portal/.var/pgdata"],
+)
+def test_the_socket_url_reaches_django_as_socket_dir_and_name(socket_dir: str) -> None:
+    url = devstack.postgres_socket_url(Path(socket_dir), "portal")
+
+    config = StrictEnv().db_url_config(url)
+
+    assert url.startswith("postgres://")
+    assert config["HOST"] == socket_dir
+    assert config["NAME"] == "portal"
+    assert config["USER"] == "postgres"
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_the_redis_socket_url_names_the_socket_file() -> None:
+    assert devstack.redis_socket_url(Path("/srv/x/redis.socket")) == (
+        "redis+socket:///srv/x/redis.socket"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://u:secret@db:5432/p", "postgres://u:***@db:5432/p"),
+        ("redis://:pw@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("postgres://postgres@127.0.0.1:5432/portal", "postgres://postgres@127.0.0.1:5432/portal"),
+        ("redis+socket:///tmp/r.sock", "redis+socket:///tmp/r.sock"),
+    ],
+)
+def test_printed_urls_hide_passwords(url: str, shown: str) -> None:
+    assert devstack.redact_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1:1", ("127.0.0.1", 1)),
+        ("db.internal", ("db.internal", 5432)),
+        ("[::1]:6000", ("::1", 6000)),
+    ],
+)
+def test_probe_addresses_are_host_and_port(value: str, expected: tuple[str, int]) -> None:
+    assert devstack.parse_hostport(value, 5432) == expected
+
+
+def test_nothing_on_a_closed_port_counts_as_a_server() -> None:
+    assert not devstack.postgres_answers("127.0.0.1", 1)
+    assert not devstack.redis_answers("127.0.0.1", 1)
+    assert not devstack.web_answers(1)
+
+
+def test_env_files_are_read_like_shell_exports(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# a comment\n\nA=1\nexport B='two words'\nC=\"x=y\"\nD=\n", encoding="utf-8"
+    )
+
+    assert checks.parse_env_file(env_file) == {"A": "1", "B": "two words", "C": "x=y", "D": ""}
+
+
+def test_the_example_env_file_selects_production_settings() -> None:
+    values = checks.parse_env_file(devstack.REPO / ".env.example")
+
+    assert values["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+
+
+def test_pytests_closing_line_is_found_under_later_output() -> None:
+    output = "tests/x.py ..F\n===== 1 failed, 2 passed in 0.52s =====\nsomething after\n"
+
+    assert checks.closing_line(output) == "===== 1 failed, 2 passed in 0.52s ====="
+    assert checks.closing_line("19 passed, 1 warning in 3.20s\n") == "19 passed, 1 warning in 3.20s"
+    assert checks.closing_line("= no tests ran in 0.01s =\n") == "= no tests ran in 0.01s ="
+    assert checks.closing_line("it ran in 3s\nno summary here\n") is None
+
+
+def test_stopping_children_also_ends_their_own_children() -> None:
+    child = devstack.spawn("sleeper", ["bash", "-c", "sleep 300 & wait"], os.environ)
+    time.sleep(0.3)
+    group = child.proc.pid
+
+    devstack.stop_children([child], grace=2)
+
+    assert child.proc.returncode is not None
+    assert _wait_gone(-group)
+
+
+def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_time() -> None:
+    script = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"
+    child = devstack.spawn("stubborn", [sys.executable, "-c", script], os.environ)
+    time.sleep(0.5)
+
+    devstack.stop_children([child], grace=0.5)
+
+    assert child.proc.returncode == -signal.SIGKILL
+
+
+def test_embedded_postgres_starts_creates_the_database_and_stops(tmp_path: Path) -> None:
+    postgres = devstack.start_postgres(tmp_path / "pgdata")
+    pid = postgres.server.get_pid()
+    try:
+        devstack.ensure_database("portal", host=str(postgres.socket_dir))
+        devstack.ensure_database("portal", host=str(postgres.socket_dir))
+
+        with psycopg.connect(host=str(postgres.socket_dir), user="postgres", dbname="portal") as c:
+            assert c.execute("SELECT current_database()").fetchone() == ("portal",)
+    finally:
+        postgres.stop()
+
+    assert pid is not None
+    assert _wait_gone(pid)
+
+
+def test_embedded_redis_keeps_its_data_across_restarts(tmp_path: Path) -> None:
+    redis = devstack.start_redis(tmp_path / "redis" / "redis.db")
+    pid = redis.client.pid
+    redis.client.set("kept", "yes")
+    redis.stop()
+    assert _wait_gone(pid)
+
+    again = devstack.start_redis(tmp_path / "redis" / "redis.db")
+    try:
+        assert again.client.get("kept") == b"yes"
+    finally:
+        again.stop()
+
+
+def test_a_second_holder_of_the_run_lock_is_refused(tmp_path: Path) -> None:
+    lock = tmp_path / "run.lock"
+    script = (
+        "import sys; from pathlib import Path; from scripts import devstack\n"
+        "with devstack.exclusive(Path(sys.argv[1]), 'x'): pass"
+    )
+
+    with devstack.exclusive(lock, "first"):
+        second = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv
+            [sys.executable, "-c", script, str(lock)],
+            cwd=devstack.REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert second.returncode == 1
+    assert f"already running (pid {os.getpid()})" in second.stderr
