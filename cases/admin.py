@@ -15,7 +15,15 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 from cases.calendar import is_published_year
-from cases.models import CalendarOverride, CalendarYear
+from cases.models import (
+    CalendarOverride,
+    CalendarYear,
+    Case,
+    CaseEvent,
+    Deadline,
+    Document,
+    Notification,
+)
 
 
 def _parse_date(term: str) -> datetime.date | None:
@@ -84,3 +92,79 @@ class CalendarYearAdmin(UpdatedByMixin, admin.ModelAdmin[CalendarYear]):
         if year is not None:
             return queryset.filter(year=year), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Case rows change only through the services; the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "actor_label", "action", "from_state", "to_state", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class DeadlineInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Deadline
+    extra = 0
+    can_delete = False
+    fields = ("step", "working_days", "started_on", "due_on", "provisional", "status")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(_ReadOnly):
+    list_display = ("reference", "kind", "person", "state", "agency", "other_agency", "created_at")
+    list_filter = ("kind", "state", "channel", "agency")
+    search_fields = ("reference",)
+    list_select_related = ("person", "agency", "other_agency")
+    inlines = (DeadlineInline, CaseEventInline)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(_ReadOnly):
+    list_display = ("at", "case", "actor", "action", "from_state", "to_state")
+    list_filter = ("action",)
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "actor")
+
+
+@admin.register(Document)
+class DocumentAdmin(_ReadOnly):
+    list_display = ("case", "kind", "original_name", "content_type", "size", "uploaded_at")
+    list_filter = ("kind", "content_type")
+    search_fields = ("case__reference",)
+    list_select_related = ("case",)
+    exclude = ("file",)
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(_ReadOnly):
+    list_display = ("case", "step", "due_on", "provisional", "status", "next_sweep_on")
+    list_filter = ("step", "status", "provisional")
+    search_fields = ("case__reference",)
+    list_select_related = ("case",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(_ReadOnly):
+    list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts")
+    list_filter = ("channel", "status")
+    list_select_related = ("recipient",)

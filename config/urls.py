@@ -10,5 +10,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("", include("cases.urls")),
+    path("transfers/", include("transfers.urls")),
+    path("family-pool/", include("family_pool.urls")),
+    path("withdrawals/", include("withdrawals.urls")),
     prefix_default_language=False,
 )

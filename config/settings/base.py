@@ -107,7 +107,15 @@ MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Uploaded case documents. Replace with an S3-compatible backend for several machines.
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "documents"), "base_url": MEDIA_URL},
+    },
 }
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Celery: the broker is Redis; results are not kept (tasks report through the database).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
@@ -117,6 +125,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when Redis is down: the outbox row waits for the beat sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Deadlines are rows swept every few minutes; notifications the hand-off missed are retried.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": 300.0},
+    "deliver-pending-notifications": {
+        "task": "cases.deliver_pending_notifications",
+        "schedule": 60.0,
+    },
+}
 
 # Where SMS go. The console sender prints; a real gateway is a class with the same method.
 SMS_SENDER = env.str("SMS_SENDER", default="cases.sms.ConsoleSmsSender")

@@ -1,0 +1,87 @@
+"""Checking an uploaded document by what it is, not by what it is called."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from cases.errors import CaseError
+
+ALLOWED_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+# A scanned A4 page at 600 dpi is about 35 megapixels; anything far larger is a bomb.
+MAX_PIXELS = 50_000_000
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content: bytes
+    content_type: str
+    sha256: str
+    original_name: str
+
+
+def check_upload(upload: UploadedFile) -> CheckedFile:
+    limit = int(settings.DOCUMENT_MAX_BYTES)
+    if upload.size is None or upload.size > limit:
+        raise CaseError(
+            _("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
+            code="too_large",
+        )
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise CaseError(_("The file is too large."), code="too_large")
+    if not content:
+        raise CaseError(_("The file is empty."), code="empty")
+    kind = filetype.guess(content)
+    mime = kind.mime if kind is not None else ""
+    if mime not in ALLOWED_TYPES:
+        raise CaseError(
+            _("Only JPEG or PNG photos and PDF files are accepted; this file is something else."),
+            code="bad_type",
+        )
+    if mime == "application/pdf":
+        _check_pdf(content)
+    else:
+        _check_image(content)
+    return CheckedFile(
+        content=content,
+        content_type=mime,
+        sha256=hashlib.sha256(content).hexdigest(),
+        original_name=_clean_name(upload.name or ""),
+    )
+
+
+def _check_image(content: bytes) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise CaseError(_("The image is too large in pixels."), code="bomb")
+                image.verify()
+    except CaseError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise CaseError(_("The image is too large in pixels."), code="bomb") from exc
+    except Exception as exc:
+        raise CaseError(_("The image is damaged and cannot be read."), code="damaged") from exc
+
+
+def _check_pdf(content: bytes) -> None:
+    if b"%%EOF" not in content[-2048:]:
+        raise CaseError(_("The PDF file is incomplete or damaged."), code="damaged")
+
+
+def _clean_name(name: str) -> str:
+    # Only for display: the stored name is random. Strip any path the browser sent.
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip(". ")
+    return cleaned[:200] or "document"

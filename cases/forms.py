@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import DocumentKind
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=DocumentKind.choices)
+    file = forms.FileField(label=_("File (JPEG, PNG or PDF)"))
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, Any]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class QueueFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.CharField(label=_("State"), required=False, max_length=30)
+    assignee = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        choices=[("", _("Anyone")), ("me", _("Me")), ("unassigned", _("Nobody"))],
+    )
+    due_before = forms.DateField(label=_("Due on or before"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from cases.models import CaseKind
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", _("All kinds")),
+            *CaseKind.choices,
+        ]

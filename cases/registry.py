@@ -1,0 +1,42 @@
+"""What the shared pages need to know about each kind of case: the page that shows it and
+the workflow model whose state field names its states. Each workflow app registers itself
+in its AppConfig.ready()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from cases.models import Case
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    detail_url_name: str
+    model_label: str
+
+
+_KINDS: dict[str, KindInfo] = {}
+
+
+def register_kind(kind: str, *, detail_url_name: str, model_label: str) -> None:
+    _KINDS[kind] = KindInfo(detail_url_name, model_label)
+
+
+def detail_url(case: Case) -> str:
+    info = _KINDS.get(case.kind)
+    if info is None:
+        return reverse("cases:detail", args=[case.pk])
+    return reverse(info.detail_url_name, args=[case.pk])
+
+
+def state_label(kind: str, state: str) -> str:
+    info = _KINDS.get(kind)
+    if info is None:
+        return state
+    field = apps.get_model(info.model_label)._meta.get_field("state")
+    return str(dict(field.choices or []).get(state, state))

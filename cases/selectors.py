@@ -1,0 +1,163 @@
+"""Reads scoped to who is asking: an applicant sees their own cases, staff their agency's."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+
+from cases.models import Case, CaseEvent, Deadline, Document, Notification
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def is_staff_member(user: User) -> bool:
+    return bool(user.is_authenticated and user.agency_id is not None)
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    if not user.is_authenticated:
+        return Case.objects.none()
+    if user.person_id is not None:
+        return Case.objects.filter(person_id=user.person_id)
+    if user.agency_id is not None:
+        return Case.objects.filter(Q(agency_id=user.agency_id) | Q(other_agency_id=user.agency_id))
+    if user.is_superuser:
+        return Case.objects.all()
+    return Case.objects.none()
+
+
+def case_for(user: User, case_id: int) -> Case:
+    """The case if this user may see it; a 404 otherwise, so that a stranger cannot even
+    learn that the case exists."""
+    case = (
+        cases_visible_to(user)
+        .select_related("person", "agency", "other_agency", "applicant")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def work_queue(
+    user: User,
+    *,
+    kind: str = "",
+    state: str = "",
+    assignee: str = "",
+    due_before: datetime.date | None = None,
+    overdue_only: bool = False,
+) -> QuerySet[Case]:
+    """Open cases of the user's agency, soonest deadline first. `assignee` is "me",
+    "unassigned" or a user id."""
+    from cases.services import today
+
+    if user.agency_id is None:
+        return Case.objects.none()
+    rows = cases_visible_to(user).filter(closed_at__isnull=True)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if state:
+        rows = rows.filter(state=state)
+    if assignee == "me":
+        rows = rows.filter(assignee_id=user.pk)
+    elif assignee == "unassigned":
+        rows = rows.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        rows = rows.filter(assignee_id=int(assignee))
+    if due_before is not None:
+        rows = rows.filter(due_on__lte=due_before)
+    if overdue_only:
+        rows = rows.filter(due_on__lt=today())
+    return rows.select_related("person", "agency", "other_agency", "assignee").order_by(
+        F("due_on").asc(nulls_last=True), "-created_at", "-id"
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    per_state: list[tuple[str, str, str, int]]  # kind, state, label, count
+    due_soon: int
+    overdue: int
+    on_time_rate: float | None
+    met: int
+
+
+def dashboard_for(user: User) -> Dashboard:
+    from cases.registry import state_label
+    from cases.services import today
+
+    open_cases = work_queue(user).order_by()
+    counts = (
+        open_cases.values_list("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
+    )
+    day = today()
+    due_soon = open_cases.filter(due_on__gte=day, due_on__lte=day + datetime.timedelta(days=3))
+    overdue = open_cases.filter(due_on__lt=day)
+    closed = Deadline.objects.filter(
+        case__in=cases_visible_to(user), status=Deadline.Status.MET, met_at__isnull=False
+    )
+    met = closed.count()
+    on_time = closed.filter(met_at__date__lte=F("due_on")).count()
+    return Dashboard(
+        per_state=[(k, s, state_label(k, s), n) for k, s, n in counts],
+        due_soon=due_soon.count(),
+        overdue=overdue.count(),
+        on_time_rate=(on_time / met) if met else None,
+        met=met,
+    )
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("at", "id")
+
+
+def case_documents(case: Case) -> QuerySet[Document]:
+    return case.documents.select_related("uploaded_by").order_by("uploaded_at", "id")
+
+
+def case_deadlines(case: Case) -> QuerySet[Deadline]:
+    return case.deadlines.order_by("due_on", "id")
+
+
+def inbox_for(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(
+        recipient=user, channel=Notification.Channel.INBOX
+    ).select_related("case")
+
+
+def document_for(user: User, document_id: int) -> Document:
+    document = (
+        Document.objects.filter(pk=document_id, case__in=cases_visible_to(user))
+        .select_related("case")
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return document
+
+
+def case_page_context(user: User, case: Case) -> dict[str, object]:
+    """What the shared parts of every case page show: history, documents, deadlines and the
+    forms to add a document or a note."""
+    from cases.forms import DocumentForm, NoteForm
+
+    staff = is_staff_member(user)
+    can_upload = case.closed_at is None and (
+        user.person_id == case.person_id or (staff and user.has_perm("cases.process_case"))
+    )
+    return {
+        "case": case,
+        "events": case_timeline(case),
+        "documents": case_documents(case),
+        "deadlines": case_deadlines(case),
+        "can_upload": can_upload,
+        "document_form": DocumentForm(),
+        "note_form": NoteForm() if staff else None,
+    }

@@ -1,0 +1,668 @@
+"""Writes that every kind of case shares: opening a case, running a state transition with
+its history row, notes, documents, deadlines and their sweep, and notifications.
+
+A workflow service locks its own row, checks its rules, then calls `case_transition`, which
+moves the state machine and records the history in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django_fsm import can_proceed, has_transition_perm
+
+from cases.calendar import WorkingCalendar
+from cases.errors import CaseError
+from cases.models import (
+    Case,
+    CaseEvent,
+    Deadline,
+    DeadlineReminder,
+    Document,
+    Notification,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import Agency, InsuredPerson, User
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "system"
+
+
+class Workflow(Protocol):
+    """A workflow model: its primary key is the case, its state an FSMField named `state`."""
+
+    pk: Any
+    case: Case
+    state: str
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+W = TypeVar("W", bound=models.Model)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- cases and history -------------------------------------------------------------------
+
+
+def _new_reference(kind: str) -> str:
+    prefix = {"transfer": "ZY", "withdrawal": "TQ", "emergency_refund": "DF"}.get(kind, "GJ")
+    return f"{prefix}{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def case_open(
+    *,
+    kind: str,
+    person: InsuredPerson,
+    agency: Agency,
+    channel: str,
+    state: str,
+    by: User | None,
+    applicant: User | None = None,
+    other_agency: Agency | None = None,
+    note: str = "",
+) -> Case:
+    """Create the case row and its first history line; the caller creates its workflow row."""
+    case = Case.objects.create(
+        reference=_new_reference(kind),
+        kind=kind,
+        person=person,
+        applicant=applicant,
+        agency=agency,
+        other_agency=other_agency,
+        channel=channel,
+        state=state,
+        created_by=by,
+    )
+    case_record(case=case, action="filed", by=by, to_state=state, reason=note)
+    return case
+
+
+def case_record(
+    *,
+    case: Case,
+    action: str,
+    by: User | None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    actor_label: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        actor=by,
+        actor_label=actor_label or ("" if by is not None else SYSTEM),
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+    )
+
+
+def case_note_add(*, case: Case, by: User, text: str) -> CaseEvent:
+    text = text.strip()
+    if not text:
+        raise CaseError(_("A note cannot be empty."), code="empty_note")
+    return case_record(case=case, action="note", by=by, reason=text[:4000])
+
+
+def case_assign(*, case: Case, assignee: User | None, by: User) -> Case:
+    """Give the case to a colleague (a supervisor), or take it yourself (claim)."""
+    case = lock(case)
+    if assignee is not None and assignee.agency_id not in (case.agency_id, case.other_agency_id):
+        raise CaseError(
+            _("The case can only go to staff of its own agencies."), code="bad_assignee"
+        )
+    if assignee is not None and assignee.pk != by.pk and not by.has_perm("cases.sign_off_case"):
+        raise CaseError(_("Only a supervisor may assign a case to someone else."), code="forbidden")
+    if case.assignee_id == (assignee.pk if assignee else None):
+        return case
+    before = case.assignee
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    case_record(
+        case=case,
+        action="assigned",
+        by=by,
+        reason=f"{before or '—'} → {assignee or '—'}",
+    )
+    return case
+
+
+def require_four_eyes(*, case: Case, by: User | None, first_actions: Sequence[str]) -> None:
+    """Refuse a second review by whoever did the first review of the same case."""
+    if by is None:
+        return
+    if CaseEvent.objects.filter(case=case, actor=by, action__in=first_actions).exists():
+        raise CaseError(
+            _("The second review must be done by someone other than the first reviewer."),
+            code="four_eyes",
+        )
+
+
+def lock(obj: W) -> W:
+    """The row again, locked until the transaction ends: every check after this sees the
+    state no other request can change under it."""
+    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+
+
+def case_transition(
+    *,
+    obj: Workflow,
+    transition: str,
+    by: User | None,
+    reason: str = "",
+    actor_label: str = "",
+    **kwargs: Any,
+) -> Workflow:
+    """Run the named FSM transition on a row the caller has locked, save it, mirror the
+    state onto the case and write the history row. Refuses with a CaseError, never a 500."""
+    method = getattr(obj, transition)
+    if not can_proceed(method):
+        raise CaseError(
+            _("This step is not possible while the case is “%(state)s”.")
+            % {"state": _state_label(obj)},
+            code="wrong_state",
+        )
+    if by is not None and not has_transition_perm(method, by):
+        raise CaseError(_("You may not take this step on this case."), code="forbidden")
+    before = obj.state
+    method(**kwargs)
+    obj.save()
+    case = obj.case
+    case.state = obj.state
+    update = ["state", "updated_at"]
+    if _is_final(obj):
+        case.closed_at = timezone.now()
+        update.append("closed_at")
+    case.save(update_fields=update)
+    case_record(
+        case=case,
+        action=transition,
+        by=by,
+        from_state=before,
+        to_state=obj.state,
+        reason=reason,
+        actor_label=actor_label,
+    )
+    return obj
+
+
+def _state_label(obj: Workflow) -> str:
+    field = type(obj)._meta.get_field("state")  # type: ignore[attr-defined]
+    return str(dict(field.choices or []).get(obj.state, obj.state))
+
+
+def _is_final(obj: Workflow) -> bool:
+    final = getattr(type(obj), "FINAL_STATES", ())
+    return obj.state in final
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+def _remind_on(cal: WorkingCalendar, due: datetime.date, days_before: int) -> datetime.date:
+    """The working day `days_before` working days before `due` (due itself for 0)."""
+    day, left = due, days_before
+    while left > 0:
+        day -= datetime.timedelta(days=1)
+        if cal.status(day).working:
+            left -= 1
+    return day
+
+
+def _next_sweep(deadline: Deadline, cal: WorkingCalendar, days_before: int) -> datetime.date | None:
+    """The first day on which the sweep has something to send for this deadline."""
+    sent = set(deadline.reminders.values_list("kind", flat=True)) if deadline.pk else set()
+    plan = [
+        (DeadlineReminder.Kind.BEFORE, _remind_on(cal, deadline.due_on, days_before)),
+        (DeadlineReminder.Kind.DUE, deadline.due_on),
+        (DeadlineReminder.Kind.OVERDUE, deadline.due_on + datetime.timedelta(days=1)),
+    ]
+    pending = [day for kind, day in plan if kind not in sent]
+    return min(pending) if pending else None
+
+
+def deadline_start(
+    *,
+    case: Case,
+    step: str,
+    working_days: int,
+    start: datetime.date | None = None,
+    reminder_days_before: int = 2,
+    by: User | None = None,
+) -> Deadline:
+    """Start the clock of a step: due `working_days` working days after `start`."""
+    cal = WorkingCalendar()
+    start = start or today()
+    result = cal.add_working_days(start, working_days)
+    deadline = Deadline(
+        case=case,
+        step=step,
+        working_days=working_days,
+        started_on=start,
+        due_on=result.date,
+        provisional=result.provisional,
+    )
+    deadline.next_sweep_on = _next_sweep(deadline, cal, reminder_days_before)
+    deadline.save()
+    _refresh_due(case)
+    case_record(
+        case=case,
+        action="deadline_started",
+        by=by,
+        reason=_("%(step)s due on %(date)s%(provisional)s")
+        % {
+            "step": deadline.get_step_display(),
+            "date": deadline.due_on.isoformat(),
+            "provisional": _(" (provisional)") if deadline.provisional else "",
+        },
+    )
+    return deadline
+
+
+def deadlines_pause(*, case: Case, by: User | None, on: datetime.date | None = None) -> int:
+    """Stop every running clock of the case (补件): keep the working days left."""
+    on = on or today()
+    cal = WorkingCalendar()
+    paused = 0
+    for deadline in Deadline.objects.select_for_update().filter(
+        case=case, status=Deadline.Status.OPEN
+    ):
+        left = cal.working_days_between(on, deadline.due_on).days
+        deadline.remaining_days = max(left, 0)
+        deadline.paused_on = on
+        deadline.status = Deadline.Status.PAUSED
+        deadline.next_sweep_on = None
+        deadline.save(update_fields=["remaining_days", "paused_on", "status", "next_sweep_on"])
+        paused += 1
+    if paused:
+        _refresh_due(case)
+        case_record(case=case, action="clock_paused", by=by)
+    return paused
+
+
+def deadlines_resume(
+    *, case: Case, by: User | None, on: datetime.date | None = None, reminder_days_before: int = 2
+) -> int:
+    """Restart the paused clocks: the days left count from the day the clock resumes."""
+    on = on or today()
+    cal = WorkingCalendar()
+    resumed = 0
+    for deadline in Deadline.objects.select_for_update().filter(
+        case=case, status=Deadline.Status.PAUSED
+    ):
+        result = cal.add_working_days(on, deadline.remaining_days or 0)
+        deadline.due_on = result.date
+        deadline.provisional = result.provisional
+        deadline.status = Deadline.Status.OPEN
+        deadline.remaining_days = None
+        deadline.paused_on = None
+        deadline.next_sweep_on = _next_sweep(deadline, cal, reminder_days_before)
+        deadline.save()
+        resumed += 1
+    if resumed:
+        _refresh_due(case)
+        case_record(case=case, action="clock_resumed", by=by)
+    return resumed
+
+
+def deadline_close(*, case: Case, step: str | None = None, met: bool = True) -> int:
+    """Stop the clock of one step (or all) as met, or cancelled when the case ends early."""
+    rows = Deadline.objects.filter(
+        case=case, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
+    )
+    if step is not None:
+        rows = rows.filter(step=step)
+    status = Deadline.Status.MET if met else Deadline.Status.CANCELLED
+    closed = rows.update(status=status, met_at=timezone.now(), next_sweep_on=None)
+    _refresh_due(case)
+    return closed
+
+
+def _refresh_due(case: Case) -> None:
+    due = (
+        Deadline.objects.filter(case=case, status=Deadline.Status.OPEN)
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
+    if case.due_on != due:
+        case.due_on = due
+        Case.objects.filter(pk=case.pk).update(due_on=due)
+
+
+def deadlines_recompute(*, years: Iterable[int], reminder_days_before: int = 2) -> int:
+    """Recompute deadlines whose dates touch the given years after a calendar edit; each
+    change is written to the case's history."""
+    years = set(years)
+    cal = WorkingCalendar()
+    changed = 0
+    rows = Deadline.objects.select_for_update().filter(status=Deadline.Status.OPEN)
+    for deadline in rows.filter(
+        models.Q(due_on__year__in=years) | models.Q(started_on__year__in=years)
+    ):
+        result = cal.add_working_days(deadline.started_on, deadline.working_days)
+        if (result.date, result.provisional) == (deadline.due_on, deadline.provisional):
+            continue
+        old = deadline.due_on
+        deadline.due_on, deadline.provisional = result.date, result.provisional
+        deadline.next_sweep_on = _next_sweep(deadline, cal, reminder_days_before)
+        deadline.save(update_fields=["due_on", "provisional", "next_sweep_on"])
+        _refresh_due(deadline.case)
+        case_record(
+            case=deadline.case,
+            action="deadline_recomputed",
+            by=None,
+            reason=_("%(step)s: due on %(old)s → %(new)s after a calendar change")
+            % {"step": deadline.get_step_display(), "old": old, "new": deadline.due_on},
+        )
+        changed += 1
+    return changed
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    examined: int
+    sent: int
+
+
+def deadlines_sweep(*, on: datetime.date | None = None, batch: int = 500) -> SweepResult:
+    """Send the reminders and escalations that have come due. Rows are claimed with SKIP
+    LOCKED so that two sweeps share the work, and each reminder is an INSERT … ON CONFLICT
+    DO NOTHING against its unique constraint, so it goes out once whatever runs twice."""
+    on = on or today()
+    examined = sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Deadline.objects.select_for_update(skip_locked=True)
+                .filter(status=Deadline.Status.OPEN, next_sweep_on__lte=on)
+                .select_related("case", "case__agency", "case__other_agency")
+                .order_by("next_sweep_on", "id")[:batch]
+            )
+            if not rows:
+                break
+            cal = WorkingCalendar()
+            for deadline in rows:
+                sent += _sweep_one(deadline, on, cal)
+            examined += len(rows)
+        if len(rows) < batch:
+            break
+    return SweepResult(examined, sent)
+
+
+def _sweep_one(deadline: Deadline, on: datetime.date, cal: WorkingCalendar) -> int:
+    from accounts.policy import policy_for
+
+    days_before = policy_for(deadline.case.agency.region).reminder_days_before
+    due_kinds = []
+    if _remind_on(cal, deadline.due_on, days_before) <= on:
+        due_kinds.append(DeadlineReminder.Kind.BEFORE)
+    if deadline.due_on <= on:
+        due_kinds.append(DeadlineReminder.Kind.DUE)
+    if deadline.due_on < on:
+        due_kinds.append(DeadlineReminder.Kind.OVERDUE)
+    sent = 0
+    for kind in _claim_reminders(deadline, due_kinds, on):
+        _notify_deadline(deadline, kind)
+        sent += 1
+    deadline.next_sweep_on = _next_sweep(deadline, cal, days_before)
+    deadline.save(update_fields=["next_sweep_on"])
+    return sent
+
+
+def _claim_reminders(deadline: Deadline, kinds: Sequence[str], on: datetime.date) -> list[str]:
+    if not kinds:
+        return []
+    claimed = []
+    with connection.cursor() as cursor:
+        for kind in kinds:
+            cursor.execute(
+                f"INSERT INTO {DeadlineReminder._meta.db_table} "  # noqa: S608 - table name
+                "(deadline_id, kind, sent_on, created_at) VALUES (%s, %s, %s, now()) "
+                "ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING kind",
+                [deadline.pk, kind, on],
+            )
+            claimed += [row[0] for row in cursor.fetchall()]
+    return claimed
+
+
+def _notify_deadline(deadline: Deadline, kind: str) -> None:
+    from accounts.models import User
+
+    case = deadline.case
+    agencies = [a for a in (case.agency, case.other_agency) if a is not None]
+    if deadline.step == "transfer_destination" and case.other_agency is not None:
+        agencies = [case.other_agency]
+    elif deadline.step == "transfer_origin":
+        agencies = [case.agency]
+    if kind == DeadlineReminder.Kind.OVERDUE:
+        recipients = User.objects.filter(
+            agency__in=agencies, groups__name="supervisor", is_active=True
+        )
+        case_record(
+            case=case,
+            action="escalated",
+            by=None,
+            reason=_("%(step)s overdue since %(date)s")
+            % {"step": deadline.get_step_display(), "date": deadline.due_on},
+        )
+    else:
+        recipients = User.objects.filter(
+            agency__in=agencies, groups__name__in=["clerk", "reviewer"], is_active=True
+        )
+    for user in recipients.distinct():
+        notify(
+            recipient=user,
+            case=case,
+            channels=(Notification.Channel.INBOX, Notification.Channel.EMAIL),
+            message=_deadline_message(deadline, kind),
+        )
+
+
+def _deadline_message(deadline: Deadline, kind: str) -> tuple[str, str]:
+    values = {
+        "ref": deadline.case.reference,
+        "step": deadline.get_step_display(),
+        "date": deadline.due_on.isoformat(),
+    }
+    if kind == DeadlineReminder.Kind.OVERDUE:
+        return (
+            _("Overdue: %(ref)s") % values,
+            _("Case %(ref)s: “%(step)s” was due on %(date)s and is overdue.") % values,
+        )
+    if kind == DeadlineReminder.Kind.DUE:
+        return (
+            _("Due today: %(ref)s") % values,
+            _("Case %(ref)s: “%(step)s” is due today (%(date)s).") % values,
+        )
+    return (
+        _("Deadline approaching: %(ref)s") % values,
+        _("Case %(ref)s: “%(step)s” is due on %(date)s.") % values,
+    )
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+def document_add(*, case: Case, kind: str, upload: Any, by: User | None) -> Document:
+    """Check the file by its content, store it under a random name, record it on the case."""
+    from django.core.files.base import ContentFile
+
+    from cases.documents import check_upload
+    from cases.models import DocumentKind
+
+    if kind not in DocumentKind.values:
+        raise CaseError(_("Choose what kind of document this is."), code="bad_kind")
+    checked = check_upload(upload)
+    document = Document(
+        case=case,
+        kind=kind,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=len(checked.content),
+        sha256=checked.sha256,
+        uploaded_by=by,
+    )
+    document.file.save("upload", ContentFile(checked.content), save=False)
+    document.save()
+    case_record(
+        case=case,
+        action="document_added",
+        by=by,
+        reason=f"{document.get_kind_display()}: {document.original_name}",
+    )
+    return document
+
+
+# --- notifications -----------------------------------------------------------------------
+
+ALL_CHANNELS = (Notification.Channel.INBOX, Notification.Channel.SMS, Notification.Channel.EMAIL)
+
+
+def notify(
+    *,
+    recipient: User | None,
+    message: tuple[str, str] | Any,
+    case: Case | None = None,
+    channels: Sequence[str] = ALL_CHANNELS,
+    mobile: str = "",
+) -> list[Notification]:
+    """Write the outbox rows now, in the caller's transaction; deliver after commit.
+
+    `message` is (subject, body) already in words, or a callable taking no argument that
+    returns them, called with the recipient's language active (Chinese unless chosen)."""
+    language = getattr(recipient, "language", "") or "zh-hans"
+    with override(language):
+        subject, body = message() if callable(message) else message
+    rows = []
+    for channel in channels:
+        address = _address(recipient, channel, mobile)
+        if channel != Notification.Channel.INBOX and not address:
+            continue
+        if channel == Notification.Channel.INBOX and recipient is None:
+            continue
+        rows.append(
+            Notification(
+                recipient=recipient,
+                address=address,
+                channel=channel,
+                case=case,
+                subject=str(subject)[:200],
+                body=str(body),
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    transaction.on_commit(lambda: enqueue_delivery(ids))
+    return created
+
+
+def notify_person(
+    *, person: InsuredPerson, message: tuple[str, str] | Any, case: Case | None = None
+) -> list[Notification]:
+    """Tell an insured person: their login's inbox, e-mail and SMS, or SMS to the phone on
+    record when they have no login (window applicants)."""
+    from accounts.models import User
+
+    user = User.objects.filter(person=person, is_active=True).first()
+    return notify(recipient=user, message=message, case=case, mobile=person.phone)
+
+
+def _address(recipient: User | None, channel: str, mobile: str) -> str:
+    if channel == Notification.Channel.SMS:
+        return (recipient.mobile if recipient is not None else None) or mobile or ""
+    if channel == Notification.Channel.EMAIL:
+        return (recipient.email if recipient is not None else "") or ""
+    return ""
+
+
+def enqueue_delivery(ids: Sequence[int]) -> None:
+    """Hand the rows to a worker. With the broker down this logs and returns: the rows stay
+    pending and the beat task delivers them once Redis is back."""
+    from cases.tasks import deliver_notification
+
+    for pk in ids:
+        try:
+            deliver_notification.apply_async(args=(pk,), retry=False)
+        except Exception:  # kombu raises several types for a dead broker
+            logger.warning("broker unavailable; notification %s left for the outbox sweep", pk)
+            return
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send one outbox row. Claimed with a conditional UPDATE so that two workers never both
+    send it; sent outside any transaction (the gateway may be slow)."""
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=Notification.Status.PENDING
+    ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=models.F("attempts") + 1)
+    if not claimed:
+        return False
+    row = Notification.objects.get(pk=notification_id)
+    try:
+        _send(row)
+    except Exception as exc:
+        logger.warning("notification %s failed: %s", row.pk, type(exc).__name__)
+        status = Notification.Status.FAILED if row.attempts >= 5 else Notification.Status.PENDING
+        Notification.objects.filter(pk=row.pk).update(status=status, last_error=str(exc)[:300])
+        return False
+    Notification.objects.filter(pk=row.pk).update(
+        status=Notification.Status.SENT, sent_at=timezone.now()
+    )
+    return True
+
+
+def _send(row: Notification) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from cases.sms import get_sms_sender
+
+    if row.channel == Notification.Channel.SMS:
+        get_sms_sender().send(mobile=row.address, text=f"{row.subject}: {row.body}")
+    elif row.channel == Notification.Channel.EMAIL:
+        send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.address])
+    # The inbox needs no sending: the row is what the inbox page shows.
+
+
+def notifications_requeue(*, older_than_seconds: int = 60, limit: int = 1000) -> int:
+    """Deliver what the after-commit hand-off missed (broker down, worker killed while
+    sending): pending rows older than a minute, and rows stuck in "sending" for ten."""
+    now = timezone.now()
+    stale = Notification.objects.filter(
+        status=Notification.Status.SENDING, claimed_at__lt=now - datetime.timedelta(minutes=10)
+    )
+    stale.update(status=Notification.Status.PENDING)
+    ids = list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING,
+            created_at__lt=now - datetime.timedelta(seconds=older_than_seconds),
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        notification_deliver(notification_id=pk)
+    return len(ids)
+
+
+def notification_mark_read(*, notification: Notification, by: User) -> None:
+    if notification.recipient_id != by.pk or notification.read_at is not None:
+        return
+    notification.read_at = timezone.now()
+    notification.save(update_fields=["read_at"])

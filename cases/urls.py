@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("cases/<int:case_id>/assign/", views.assign, name="assign"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
+    path("cases/<int:case_id>/", views.detail, name="detail"),
+    path("cases/<int:case_id>/documents/", views.document_upload, name="document_upload"),
+    path("cases/<int:case_id>/notes/", views.note_add, name="note_add"),
+    path("documents/<int:document_id>/", views.document_download, name="document"),
+]

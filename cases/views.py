@@ -1,0 +1,182 @@
+"""Pages every kind of case shares: the staff work queue, the inbox, documents and notes."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from cases import selectors, services
+from cases.errors import CaseError
+from cases.forms import DocumentForm, NoteForm, QueueFilterForm
+from cases.models import Notification
+from cases.registry import state_label
+
+
+def _user(request: HttpRequest) -> User:
+    # login_required has run: an anonymous user never gets here.
+    return cast(User, request.user)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not selectors.is_staff_member(user):
+        raise Http404
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.work_queue(
+        user,
+        kind=filters.get("kind", ""),
+        state=filters.get("state", ""),
+        assignee=filters.get("assignee", ""),
+        due_before=filters.get("due_before"),
+        overdue_only=filters.get("overdue", False),
+    )
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        case.state_label = state_label(case.kind, case.state)
+    return render(request, "cases/queue.html", {"form": form, "page": page})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not selectors.is_staff_member(user):
+        raise Http404
+    return render(request, "cases/dashboard.html", {"board": selectors.dashboard_for(user)})
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Claim the case (no assignee given) or, for a supervisor, give it to a colleague."""
+    user = _user(request)
+    case = selectors.case_for(user, case_id)
+    if not selectors.is_staff_member(user) or not (
+        user.has_perm("cases.process_case")
+        or user.has_perm("cases.review_case")
+        or user.has_perm("cases.sign_off_case")
+    ):
+        raise Http404
+    target: User | None = user
+    raw = request.POST.get("assignee", "")
+    if raw:
+        target = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if target is None:
+            messages.error(request, _("Choose a colleague."))
+            return redirect(case.get_absolute_url())
+    try:
+        with transaction.atomic():
+            services.case_assign(case=case, assignee=target, by=user)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The case was assigned."))
+    return redirect(case.get_absolute_url())
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_for(_user(request), case_id)
+    url = case.get_absolute_url()
+    if url.rstrip("/").endswith(f"cases/{case.pk}"):
+        raise Http404
+    return redirect(url)
+
+
+@login_required
+def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+    user = _user(request)
+    document = selectors.document_for(user, document_id)
+    services.case_record(
+        case=document.case,
+        action="document_viewed",
+        by=user,
+        reason=f"{document.get_kind_display()}: {document.original_name}",
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"{document.case.reference}-{document.pk}{document.extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = selectors.case_for(user, case_id)
+    if case.closed_at is not None:
+        messages.error(request, _("This case is closed; no more documents can be added."))
+        return redirect(case.get_absolute_url())
+    if user.person_id is None and not user.has_perm("cases.process_case"):
+        raise Http404
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(case.get_absolute_url())
+    try:
+        with transaction.atomic():
+            services.document_add(
+                case=case, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=user
+            )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The document was added."))
+    return redirect(case.get_absolute_url())
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = selectors.case_for(user, case_id)
+    if not selectors.is_staff_member(user):
+        raise Http404
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_note_add(case=case, by=user, text=form.cleaned_data["text"])
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The note was added."))
+    else:
+        messages.error(request, _("A note cannot be empty."))
+    return redirect(case.get_absolute_url())
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(selectors.inbox_for(user), 25).get_page(request.GET.get("page"))
+    return render(request, "cases/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    user = _user(request)
+    notification = get_object_or_404(
+        Notification, pk=notification_id, recipient=user, channel=Notification.Channel.INBOX
+    )
+    services.notification_mark_read(notification=notification, by=user)
+    if notification.case_id is not None:
+        return redirect(notification.case.get_absolute_url())  # type: ignore[union-attr]
+    return redirect("cases:inbox")
