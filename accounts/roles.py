@@ -33,11 +33,45 @@ _READ_CASE_DATA = [
     "cases.view_calendaryear",
 ]
 
+# Reading cases of the agency (every role but the system administrator).
+_READ_CASES = [
+    "cases.view_case",
+    "cases.view_caseevent",
+    "cases.view_document",
+    "cases.view_deadline",
+    "cases.view_notification",
+]
+
+# Each workflow app lists what its models add, in its own module, so apps don't edit here.
+_WORKFLOW_ROLE_PERMISSIONS = (
+    "transfers.roles.ROLE_PERMISSIONS",
+    "family_pool.roles.ROLE_PERMISSIONS",
+    "withdrawals.roles.ROLE_PERMISSIONS",
+)
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CLERK: [*_READ_CASE_DATA, "accounts.add_insuredperson", "accounts.change_insuredperson"],
-    Role.REVIEWER: [*_READ_CASE_DATA],
-    Role.SUPERVISOR: [*_READ_CASE_DATA, "accounts.reveal_id_number"],
-    Role.AUDITOR: [*_READ_CASE_DATA, "accounts.view_user", "accounts.reveal_id_number"],
+    Role.CLERK: [
+        *_READ_CASE_DATA,
+        *_READ_CASES,
+        "accounts.add_insuredperson",
+        "accounts.change_insuredperson",
+        "cases.process_case",
+    ],
+    Role.REVIEWER: [*_READ_CASE_DATA, *_READ_CASES, "cases.review_case"],
+    Role.SUPERVISOR: [
+        *_READ_CASE_DATA,
+        *_READ_CASES,
+        "accounts.reveal_id_number",
+        "cases.process_case",
+        "cases.review_case",
+        "cases.sign_off_case",
+    ],
+    Role.AUDITOR: [
+        *_READ_CASE_DATA,
+        *_READ_CASES,
+        "accounts.view_user",
+        "accounts.reveal_id_number",
+    ],
     # The system administrator runs users, regions, calendar and policies; no case data.
     Role.SYSADMIN: [
         "accounts.view_region",
@@ -66,10 +100,25 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def all_role_permissions() -> dict[str, list[str]]:
+    """ROLE_PERMISSIONS plus what each workflow app's `roles.ROLE_PERMISSIONS` adds."""
+    from django.utils.module_loading import import_string
+
+    merged = {role: list(names) for role, names in ROLE_PERMISSIONS.items()}
+    for dotted in _WORKFLOW_ROLE_PERMISSIONS:
+        try:
+            extra: dict[str, list[str]] = import_string(dotted)
+        except ImportError:
+            continue
+        for role, names in extra.items():
+            merged.setdefault(role, []).extend(names)
+    return merged
+
+
 def sync_roles() -> None:
     from django.contrib.auth.models import Group, Permission
 
-    for role, names in ROLE_PERMISSIONS.items():
+    for role, names in all_role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []
         for name in names:

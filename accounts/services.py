@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import (
+    Enrollment,
     FundSource,
     InsuredPerson,
     LedgerEntry,
@@ -30,6 +31,7 @@ from accounts.models import (
     SignupCode,
     User,
 )
+from accounts.signals import CoverageEnd, coverage_ended
 from cases.sms import get_sms_sender
 
 CENT = Decimal("0.01")
@@ -174,6 +176,53 @@ def _apply(account: PersonalAccount, leg: Leg) -> None:
             code="insufficient_balance",
         )
     account.balance -= leg.amount
+
+
+# --- Accounts and enrollments ending ---------------------------------------------------
+
+
+@transaction.atomic
+def account_close(
+    *, account: PersonalAccount, by: User | None, reason: str = ""
+) -> PersonalAccount:
+    """Close (注销) a personal account with nothing left on it; every binding of the person
+    ends with it (coverage_ended)."""
+    account = PersonalAccount.objects.select_for_update().get(pk=account.pk)
+    if account.status == PersonalAccount.Status.CLOSED:
+        return account
+    if account.balance != 0:
+        raise AccountsError(
+            _("An account can only be closed once its balance is paid out."), code="not_empty"
+        )
+    account.status = PersonalAccount.Status.CLOSED
+    account.closed_at = timezone.now()
+    account.save(update_fields=["status", "closed_at"])
+    coverage_ended.send(
+        sender=PersonalAccount, person=account.person, reason=CoverageEnd.ACCOUNT_CLOSED, by=by
+    )
+    return account
+
+
+@transaction.atomic
+def enrollment_end(
+    *, enrollment: Enrollment, status: str, by: User | None, on: datetime.date | None = None
+) -> Enrollment:
+    """Stop (停保) or close (注销) an enrollment; the person's bindings end with it."""
+    if status not in (Enrollment.Status.STOPPED, Enrollment.Status.CLOSED):
+        raise AccountsError(_("An enrollment can only be stopped or closed."), code="status")
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status == status:
+        return enrollment
+    enrollment.status = status
+    enrollment.end_date = max(on or timezone.localdate(), enrollment.start_date)
+    enrollment.save(update_fields=["status", "end_date"])
+    reason = (
+        CoverageEnd.ENROLLMENT_STOPPED
+        if status == Enrollment.Status.STOPPED
+        else CoverageEnd.ENROLLMENT_CLOSED
+    )
+    coverage_ended.send(sender=Enrollment, person=enrollment.person, reason=reason, by=by)
+    return enrollment
 
 
 # --- Applicant sign-up -------------------------------------------------------------------
