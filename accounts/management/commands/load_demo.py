@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.demo import load_demo
+
+# Each workflow app adds its demo cases with `<app>.demo.load_demo() -> list[str]` (lines to
+# print), idempotent, run after the people and accounts exist.
+WORKFLOW_DEMOS = (
+    "transfers.demo.load_demo",
+    "family_pool.demo.load_demo",
+    "withdrawals.demo.load_demo",
+)
 
 
 class Command(BaseCommand):
@@ -24,3 +34,9 @@ class Command(BaseCommand):
         self.stdout.write("\nApplicant logins (ID number or mobile / password):")
         for id_number, password, what in result.applicants:
             self.stdout.write(f"  {id_number:<22} {password}   {what}")
+        for dotted in WORKFLOW_DEMOS:
+            module, _sep, name = dotted.rpartition(".")
+            if importlib.util.find_spec(module) is None:
+                continue
+            for line in getattr(importlib.import_module(module), name)():
+                self.stdout.write(line)
