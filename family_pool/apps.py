@@ -8,3 +8,16 @@ class FamilyPoolConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "family_pool"
     verbose_name = _("Family pool")
+
+    def ready(self) -> None:
+        from accounts.signals import coverage_ended
+        from cases.models import CaseKind
+        from cases.registry import register_kind
+        from family_pool.receivers import end_bindings_on_coverage_end
+
+        register_kind(
+            CaseKind.FAMILY_BINDING,
+            detail_url_name="family_pool:detail",
+            model_label="family_pool.Binding",
+        )
+        coverage_ended.connect(end_bindings_on_coverage_end, dispatch_uid="family_pool.coverage")

@@ -1,0 +1,86 @@
+"""People for family-pool tests: holders with money, insured relatives of a given age."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+
+from accounts.models import Enrollment, InsuredPerson, Scheme, User
+from family_pool.charging import card_issue, institution_issue_key
+from family_pool.models import Institution, InsuranceCard
+from tests.accounts.factories import (
+    AgencyFactory,
+    EnrollmentFactory,
+    InsuredPersonFactory,
+    UserFactory,
+    funded_account,
+    guangdong_regions,
+    valid_id_number,
+)
+
+HOLDER_BIRTH = datetime.date(1980, 6, 15)
+
+
+def regions():
+    """Dongguan and Changde, each with its agency."""
+    places = guangdong_regions()
+    AgencyFactory(code="441900-01", name="东莞医保", region=places["dongguan"])
+    AgencyFactory(code="430700-01", name="常德医保", region=places["changde"])
+    return places
+
+
+def person(birth: datetime.date = HOLDER_BIRTH, name: str | None = None) -> InsuredPerson:
+    kwargs = {"id_number": valid_id_number(birth=birth)}
+    if name:
+        kwargs["name"] = name
+    return InsuredPersonFactory(**kwargs)
+
+
+def holder(
+    balance: str = "1000.00", birth: datetime.date = HOLDER_BIRTH, region_code: str = "441900"
+) -> InsuredPerson:
+    """A person with an active employee enrollment and a funded, normal account."""
+    who = person(birth)
+    account = funded_account(balance, enrollment__person=who, enrollment__region__code=region_code)
+    assert account.person_id == who.pk
+    return who
+
+
+def insured(
+    birth: datetime.date = datetime.date(1955, 3, 1),
+    scheme: str = Scheme.RESIDENT,
+    region_code: str = "430700",
+    status: str = Enrollment.Status.ACTIVE,
+) -> InsuredPerson:
+    who = person(birth)
+    EnrollmentFactory(person=who, scheme=scheme, status=status, region__code=region_code)
+    return who
+
+
+def applicant(who: InsuredPerson) -> User:
+    return UserFactory(username=f"applicant-{who.pk}", person=who, mobile=who.phone)
+
+
+def account_of(who: InsuredPerson):
+    return who.accounts.get()
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory[Institution]):
+    class Meta:
+        model = Institution
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"H{n:05d}")
+    name = factory.Sequence(lambda n: f"定点医院{n}")
+    kind = Institution.Kind.HOSPITAL
+    region_id = "441900"
+
+
+def institution_with_key(**kwargs) -> tuple[Institution, str]:
+    inst = InstitutionFactory(**kwargs)
+    return inst, institution_issue_key(institution=inst)
+
+
+def card(who: InsuredPerson) -> InsuranceCard:
+    return card_issue(person=who)
