@@ -8,3 +8,18 @@ class WithdrawalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "withdrawals"
     verbose_name = _("Withdrawals")
+
+    def ready(self) -> None:
+        from cases.models import CaseKind
+        from cases.registry import register_kind
+
+        register_kind(
+            CaseKind.WITHDRAWAL,
+            detail_url_name="withdrawals:detail",
+            model_label="withdrawals.Withdrawal",
+        )
+        register_kind(
+            CaseKind.EMERGENCY_REFUND,
+            detail_url_name="withdrawals:refund_detail",
+            model_label="withdrawals.EmergencyRefund",
+        )

@@ -1,1 +1,279 @@
-"""Models arrive with this workflow's issue; the app is registered so its migrations have a home."""
+"""Withdrawal cases (个人账户余额一次性支取) and emergency-advance refunds (急诊垫付).
+
+Each model's primary key is its `cases.Case`; the state machines below only move their own
+row. What a step checks (policy, documents, money) and what it writes (ledger, deadlines,
+notifications) lives in `withdrawals.services`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar, cast
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.models import MONEY
+from accounts.policy import WithdrawalGround
+
+PROCESS = "cases.process_case"
+REVIEW = "cases.review_case"
+
+
+def _is_applicant(instance: models.Model, user: Any) -> bool:
+    """The login that filed the case, or the insured person themself (not for a death, where
+    the person on the case is the deceased)."""
+    case = cast("Withdrawal | EmergencyRefund", instance).case
+    if user.pk is not None and case.applicant_id == user.pk:
+        return True
+    own_case = user.person_id is not None and user.person_id == case.person_id
+    return own_case and getattr(instance, "ground", "") != WithdrawalGround.DEATH
+
+
+def _applicant_or_clerk(instance: models.Model, user: Any) -> bool:
+    return _is_applicant(instance, user) or bool(user.has_perm(PROCESS))
+
+
+class Withdrawal(ConcurrentTransitionMixin, models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting first review")
+        WAITING_DOCUMENTS = "waiting_documents", _("Waiting for documents (补件)")
+        FIRST_REVIEWED = "first_reviewed", _("First review passed, awaiting second review")
+        APPROVED = "approved", _("Approved, awaiting payout")
+        PAID = "paid", _("Paid out")
+        CLOSED = "closed", _("Paid out, account closed")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled by the applicant")
+
+    FINAL_STATES = (State.CLOSED, State.REFUSED, State.CANCELLED)
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name=_("case"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawal",
+    )
+    state = FSMField(
+        _("state"), max_length=30, default=State.SUBMITTED, choices=State.choices, protected=True
+    )
+    ground = models.CharField(_("ground"), max_length=30, choices=WithdrawalGround.choices)
+    account = models.ForeignKey(
+        "accounts.PersonalAccount",
+        verbose_name=_("personal account"),
+        on_delete=models.PROTECT,
+        related_name="withdrawals",
+    )
+    # Death: the heir who applies and is paid; a different person from the deceased.
+    heir_name = models.CharField(_("heir's name"), max_length=50, blank=True)
+    heir_id_number = models.CharField(_("heir's ID number"), max_length=18, blank=True)
+    heir_phone = models.CharField(_("heir's mobile number"), max_length=11, blank=True)
+    payee_name = models.CharField(_("account holder's name"), max_length=50)
+    bank_name = models.CharField(_("bank"), max_length=100)
+    bank_account = models.CharField(_("bank card number"), max_length=19)
+    # Long residence elsewhere: declared by the applicant, corrected by the clerk from the
+    # settlement records, since the ledger does not say where a charge was made.
+    last_local_treatment_on = models.DateField(
+        _("last treatment in the enrollment region"), null=True, blank=True
+    )
+    fee_exempt_group = models.CharField(
+        _("group exempt from the fee"),
+        max_length=40,
+        blank=True,
+        help_text=_("Claimed by the applicant, cleared by the clerk if it is not verified."),
+    )
+    outstanding_costs = models.DecimalField(
+        _("outstanding costs or overdraft (yuan)"), default=Decimal("0.00"), **MONEY
+    )
+    requested_documents = ArrayField(
+        models.CharField(max_length=30),
+        verbose_name=_("documents requested"),
+        default=list,
+        blank=True,
+    )
+    refusal_reasons = ArrayField(
+        models.TextField(), verbose_name=_("reasons for refusal"), default=list, blank=True
+    )
+    # What was paid, written by the payout step.
+    individual_part = models.DecimalField(
+        _("individually funded part"), null=True, blank=True, **MONEY
+    )
+    employer_part = models.DecimalField(_("employer-funded part"), null=True, blank=True, **MONEY)
+    fee = models.DecimalField(_("fee"), null=True, blank=True, **MONEY)
+    payout_amount = models.DecimalField(_("amount paid out"), null=True, blank=True, **MONEY)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    payout_transaction = models.ForeignKey(
+        "accounts.LedgerTransaction",
+        verbose_name=_("payout ledger transaction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(outstanding_costs__gte=0), name="withdrawal_outstanding_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(ground=WithdrawalGround.DEATH) | ~Q(heir_id_number=""),
+                name="withdrawal_death_has_heir",
+            ),
+            # One live withdrawal per account; a refused or cancelled one may be tried again.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=~Q(state__in=["refused", "cancelled"]),
+                name="withdrawal_one_live_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_ground_display()}"
+
+    @property
+    def payee_is_heir(self) -> bool:
+        return self.ground == WithdrawalGround.DEATH
+
+    @transition(
+        field=state, source=State.SUBMITTED, target=State.WAITING_DOCUMENTS, permission=PROCESS
+    )
+    def request_documents(self, kinds: list[str]) -> None:
+        self.requested_documents = kinds
+
+    @transition(
+        field=state,
+        source=State.WAITING_DOCUMENTS,
+        target=State.SUBMITTED,
+        permission=_applicant_or_clerk,
+    )
+    def documents_supplied(self) -> None:
+        self.requested_documents = []
+
+    @transition(
+        field=state, source=State.SUBMITTED, target=State.FIRST_REVIEWED, permission=PROCESS
+    )
+    def first_review(self) -> None:
+        pass
+
+    @transition(field=state, source=State.FIRST_REVIEWED, target=State.APPROVED, permission=REVIEW)
+    def approve(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.WAITING_DOCUMENTS],
+        target=State.REFUSED,
+        permission=PROCESS,
+    )
+    def refuse(self, reasons: list[str]) -> None:
+        self.refusal_reasons = reasons
+
+    @transition(field=state, source=State.FIRST_REVIEWED, target=State.REFUSED, permission=REVIEW)
+    def refuse_on_review(self, reasons: list[str]) -> None:
+        self.refusal_reasons = reasons
+
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.WAITING_DOCUMENTS],
+        target=State.CANCELLED,
+        permission=_is_applicant,
+    )
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=state, source=State.APPROVED, target=State.PAID, permission=PROCESS)
+    def pay(self) -> None:
+        pass
+
+    @transition(field=state, source=State.PAID, target=State.CLOSED, permission=PROCESS)
+    def close_account(self) -> None:
+        pass
+
+
+class EmergencyRefund(ConcurrentTransitionMixin, models.Model):
+    """急诊垫付: emergency costs the person advanced, credited back to the account."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting review")
+        APPROVED = "approved", _("Approved, awaiting credit")
+        CREDITED = "credited", _("Credited to the account")
+        REFUSED = "refused", _("Refused")
+
+    FINAL_STATES = (State.CREDITED, State.REFUSED)
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name=_("case"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="emergency_refund",
+    )
+    state = FSMField(
+        _("state"), max_length=30, default=State.SUBMITTED, choices=State.choices, protected=True
+    )
+    account = models.ForeignKey(
+        "accounts.PersonalAccount",
+        verbose_name=_("personal account"),
+        on_delete=models.PROTECT,
+        related_name="emergency_refunds",
+    )
+    hospital = models.CharField(_("hospital"), max_length=100)
+    treated_on = models.DateField(_("date of the emergency treatment"))
+    amount = models.DecimalField(_("amount advanced (yuan)"), **MONEY)
+    approved_amount = models.DecimalField(
+        _("amount approved (yuan)"), null=True, blank=True, **MONEY
+    )
+    refusal_reasons = ArrayField(
+        models.TextField(), verbose_name=_("reasons for refusal"), default=list, blank=True
+    )
+    credited_at = models.DateTimeField(_("credited at"), null=True, blank=True)
+    credit_transaction = models.ForeignKey(
+        "accounts.LedgerTransaction",
+        verbose_name=_("credit ledger transaction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("emergency advance refund")
+        verbose_name_plural = _("emergency advance refunds")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | Q(approved_amount__gt=0, approved_amount__lte=models.F("amount")),
+                name="refund_approved_within_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.amount}"
+
+    @transition(field=state, source=State.SUBMITTED, target=State.APPROVED, permission=PROCESS)
+    def approve(self, amount: Decimal) -> None:
+        self.approved_amount = amount
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REFUSED, permission=PROCESS)
+    def refuse(self, reasons: list[str]) -> None:
+        self.refusal_reasons = reasons
+
+    @transition(field=state, source=State.APPROVED, target=State.CREDITED, permission=PROCESS)
+    def credit(self) -> None:
+        pass

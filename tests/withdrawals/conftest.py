@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in their English source form, whatever the translations say."""
+    with translation.override("en"):
+        yield

@@ -1,0 +1,221 @@
+"""Emergency advance refunds (急诊垫付): costs the person paid themself in an emergency,
+credited back to the personal account within the region's limit (7 working days by
+default) on the shared deadline machinery: submitted → approved → credited, or refused."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from django_fsm import can_proceed, has_transition_perm
+
+from accounts.errors import AccountsError
+from accounts.models import FundSource, LedgerTransaction, PersonalAccount
+from accounts.services import clean_amount, ledger_credit
+from cases import services as case_services
+from cases.errors import CaseError
+from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
+from withdrawals.models import EmergencyRefund
+from withdrawals.selectors import account_policy, agency_for
+from withdrawals.services import message, tell_applicant
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+State = EmergencyRefund.State
+
+
+def _amount(value: Decimal | str) -> Decimal:
+    try:
+        return clean_amount(value)
+    except AccountsError as exc:
+        raise CaseError(exc.message, code=exc.code) from exc
+
+
+def _submit_reasons(
+    account: PersonalAccount,
+    applicant: User | None,
+    treated_on: datetime.date,
+    hospital: str,
+    receipts: Sequence[Any],
+    on: datetime.date,
+) -> list[str]:
+    reasons = []
+    if account.status == PersonalAccount.Status.CLOSED:
+        reasons.append(_("The personal account is closed; nothing can be credited to it."))
+    if applicant is not None and applicant.person_id not in (None, account.person_id):
+        reasons.append(_("You can only apply for your own personal account."))
+    if treated_on > on:
+        reasons.append(_("The date of the treatment cannot be in the future."))
+    if not hospital.strip():
+        reasons.append(_("Give the hospital where the emergency treatment took place."))
+    if not receipts:
+        reasons.append(_("Missing document: %(kind)s.") % {"kind": DocumentKind.RECEIPTS.label})
+    return reasons
+
+
+@transaction.atomic
+def emergency_refund_submit(
+    *,
+    account: PersonalAccount,
+    amount: Decimal | str,
+    hospital: str,
+    treated_on: datetime.date,
+    receipts: Sequence[Any],
+    by: User | None,
+    channel: str = Channel.ONLINE,
+    applicant: User | None = None,
+) -> EmergencyRefund:
+    on = case_services.today()
+    value = _amount(amount)
+    reasons = _submit_reasons(account, applicant, treated_on, hospital, receipts, on)
+    agency = agency_for(account)
+    if agency is None:
+        reasons.append(_("No agency runs the fund of this account's region yet."))
+    if reasons:
+        raise CaseError(_("The application cannot be accepted."), code="refused", reasons=reasons)
+    assert agency is not None  # noqa: S101 - refused above
+    policy = account_policy(account)
+    case = case_services.case_open(
+        kind=CaseKind.EMERGENCY_REFUND,
+        person=account.person,
+        agency=agency,
+        channel=channel,
+        state=State.SUBMITTED,
+        by=by,
+        applicant=applicant,
+    )
+    refund: EmergencyRefund = EmergencyRefund.objects.create(
+        case=case, account=account, amount=value, hospital=hospital.strip(), treated_on=treated_on
+    )
+    for upload in receipts:
+        case_services.document_add(case=case, kind=DocumentKind.RECEIPTS, upload=upload, by=by)
+    deadline = case_services.deadline_start(
+        case=case,
+        step=DeadlineStep.REFUND,
+        working_days=policy.emergency_refund_days,
+        start=on,
+        reminder_days_before=policy.reminder_days_before,
+        by=by,
+    )
+    tell_applicant(
+        case,
+        message(
+            N_("Emergency refund %(ref)s received"),
+            N_(
+                "We received your claim %(ref)s for %(amount)s yuan advanced at %(hospital)s. "
+                "It will be decided by %(due)s."
+            ),
+            ref=case.reference,
+            amount=value,
+            hospital=refund.hospital,
+            due=deadline.due_on.isoformat(),
+        ),
+    )
+    return refund
+
+
+def _check_step(refund: EmergencyRefund, transition: str, by: User | None) -> None:
+    method = getattr(refund, transition)
+    if not can_proceed(method):
+        raise CaseError(
+            _("This step is not possible while the case is “%(state)s”.")
+            % {"state": refund.get_state_display()},
+            code="wrong_state",
+        )
+    if by is not None and not has_transition_perm(method, by):
+        raise CaseError(_("You may not take this step on this case."), code="forbidden")
+
+
+@transaction.atomic
+def emergency_refund_approve(
+    *, refund: EmergencyRefund, by: User, amount: Decimal | str | None = None, reason: str = ""
+) -> EmergencyRefund:
+    """The clerk checks the receipts and approves the claim, or a smaller amount."""
+    refund = case_services.lock(refund)
+    _check_step(refund, "approve", by)
+    value = refund.amount if amount in (None, "") else _amount(amount)  # type: ignore[arg-type]
+    if value > refund.amount:
+        raise CaseError(
+            _("The approved amount cannot exceed the %(amount)s yuan claimed.")
+            % {"amount": refund.amount},
+            code="too_much",
+        )
+    refund.reviewed_by = by
+    case_services.case_transition(
+        obj=refund,
+        transition="approve",
+        by=by,
+        reason=reason or _("%(amount)s yuan approved") % {"amount": value},
+        amount=value,
+    )
+    return refund
+
+
+@transaction.atomic
+def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> EmergencyRefund:
+    """Credit the approved amount as a refund (individually funded). A retry finds the
+    credit by its key and the case already credited, and does nothing more."""
+    refund = case_services.lock(refund)
+    if refund.state == State.CREDITED:
+        return refund
+    _check_step(refund, "credit", by)
+    assert refund.approved_amount is not None  # noqa: S101 - set by approve
+    try:
+        txn = ledger_credit(
+            account=refund.account,
+            amount=refund.approved_amount,
+            fund_source=FundSource.REFUND,
+            kind=LedgerTransaction.Kind.REFUND,
+            by=by,
+            memo=f"{refund.case.reference} emergency advance refund",
+            idempotency_key=f"emergency-refund:{refund.pk}",
+        )
+    except AccountsError as exc:
+        raise CaseError(exc.message, code=exc.code) from exc
+    refund.credit_transaction = txn
+    refund.credited_at = timezone.now()
+    case_services.case_transition(obj=refund, transition="credit", by=by)
+    case_services.deadline_close(case=refund.case, step=DeadlineStep.REFUND, met=True)
+    tell_applicant(
+        refund.case,
+        message(
+            N_("Emergency refund %(ref)s credited"),
+            N_("%(amount)s yuan of claim %(ref)s was credited to your personal account."),
+            ref=refund.case.reference,
+            amount=refund.approved_amount,
+        ),
+    )
+    return refund
+
+
+@transaction.atomic
+def emergency_refund_refuse(
+    *, refund: EmergencyRefund, by: User, reasons: list[str]
+) -> EmergencyRefund:
+    refund = case_services.lock(refund)
+    cleaned = [r.strip() for r in reasons if r and r.strip()]
+    if not cleaned:
+        raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
+    _check_step(refund, "refuse", by)
+    refund.reviewed_by = by
+    case_services.case_transition(
+        obj=refund, transition="refuse", by=by, reason="\n".join(cleaned), reasons=cleaned
+    )
+    case_services.deadline_close(case=refund.case, met=True)
+    tell_applicant(
+        refund.case,
+        message(
+            N_("Emergency refund %(ref)s refused"),
+            N_("Your claim %(ref)s is refused for these reasons: %(reasons)s"),
+            ref=refund.case.reference,
+            reasons=cleaned,
+        ),
+    )
+    return refund

@@ -1,0 +1,106 @@
+"""Reads for withdrawals and emergency refunds, scoped to who is asking."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from accounts.models import Agency, InsuredPerson, LedgerEntry, PersonalAccount
+from accounts.policy import ResolvedPolicy, policy_for
+from cases.models import CaseEvent
+from cases.selectors import cases_visible_to
+from withdrawals.models import EmergencyRefund, Withdrawal
+from withdrawals.rules import ZERO, Computation, FundSplit, compute, split_balance
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def account_split(account: PersonalAccount) -> FundSplit:
+    rows = (
+        LedgerEntry.objects.filter(account_id=account.pk)
+        .order_by("id")
+        .values_list("direction", "amount", "fund_source")
+    )
+    return split_balance(rows)
+
+
+def account_policy(account: PersonalAccount) -> ResolvedPolicy:
+    return policy_for(account.enrollment.region)
+
+
+def preview_computation(account: PersonalAccount, *, exempt_group: str = "") -> Computation:
+    """What the applicant sees before submitting: outstanding costs are not known yet."""
+    return compute(
+        account_split(account),
+        policy=account_policy(account),
+        outstanding=ZERO,
+        exempt_group=exempt_group,
+    )
+
+
+def withdrawal_computation(withdrawal: Withdrawal) -> Computation:
+    account = withdrawal.account
+    return compute(
+        account_split(account),
+        policy=account_policy(account),
+        outstanding=withdrawal.outstanding_costs,
+        exempt_group=withdrawal.fee_exempt_group,
+    )
+
+
+def agency_for(account: PersonalAccount) -> Agency | None:
+    """The agency that runs the fund of the account's coordination area."""
+    return (
+        Agency.objects.filter(region_id=account.enrollment.region_id, is_active=True)
+        .order_by("code")
+        .first()
+    )
+
+
+def open_account_of(person: InsuredPerson) -> PersonalAccount | None:
+    """The person's personal account that is not closed (there is at most one active
+    enrollment, so at most one such account in practice)."""
+    return (
+        PersonalAccount.objects.filter(person=person)
+        .exclude(status=PersonalAccount.Status.CLOSED)
+        .select_related("enrollment__region", "person")
+        .order_by("-opened_at", "-id")
+        .first()
+    )
+
+
+def withdrawals_visible_to(user: User) -> QuerySet[Withdrawal]:
+    rows: QuerySet[Withdrawal] = Withdrawal.objects.filter(
+        case__in=cases_visible_to(user)
+    ).select_related("case", "case__person", "account")
+    return rows
+
+
+def refunds_visible_to(user: User) -> QuerySet[EmergencyRefund]:
+    rows: QuerySet[EmergencyRefund] = EmergencyRefund.objects.filter(
+        case__in=cases_visible_to(user)
+    ).select_related("case", "case__person", "account")
+    return rows
+
+
+def did_first_review(withdrawal: Withdrawal, user: User) -> bool:
+    return CaseEvent.objects.filter(
+        case_id=withdrawal.pk, actor_id=user.pk, action="first_review"
+    ).exists()
+
+
+def withdrawal_actions(user: User, withdrawal: Withdrawal) -> list[str]:
+    """The transitions this user may take now, the four-eyes rule included: exactly the
+    buttons the case page shows."""
+    names = [t.name for t in withdrawal.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]
+    # The payout step closes the account too; it is one button.
+    names = [n for n in names if n != "close_account"]
+    if "approve" in names and did_first_review(withdrawal, user):
+        names = [n for n in names if n not in ("approve", "refuse_on_review")]
+    return names
+
+
+def refund_actions(user: User, refund: EmergencyRefund) -> list[str]:
+    return [t.name for t in refund.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]

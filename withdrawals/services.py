@@ -1,0 +1,761 @@
+"""Every state change of a withdrawal case. Emergency refunds are in `withdrawals.refunds`.
+
+Each service locks the workflow row, checks the rules of DOMAIN.md §3 (every reason at once
+where a refusal is possible), then moves the state machine through
+`cases.services.case_transition`, which writes the history row in the same transaction.
+Notifications go to the outbox in that transaction too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from django_fsm import can_proceed, has_transition_perm
+
+from accounts.errors import AccountsError
+from accounts.idnumbers import normalize_id_number, parse_id_number
+from accounts.models import Enrollment, LedgerTransaction, PersonalAccount
+from accounts.policy import ResolvedPolicy, WithdrawalGround
+from accounts.services import account_close, ledger_debit
+from cases import services as case_services
+from cases.errors import CaseError
+from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
+from withdrawals import rules
+from withdrawals.models import Withdrawal
+from withdrawals.selectors import account_policy, account_split, agency_for
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+State = Withdrawal.State
+Message = Callable[[], tuple[str, str]]
+
+
+def message(subject: str, body: str, **values: Any) -> Message:
+    """A notification worded in the recipient's language: the strings are marked with
+    gettext_noop where they are written and translated when the outbox row is made."""
+
+    def words() -> tuple[str, str]:
+        shown = {
+            k: (", ".join(str(x) for x in v) if isinstance(v, list) else v)
+            for k, v in values.items()
+        }
+        return _(subject) % shown, _(body) % shown
+
+    return words
+
+
+def tell_applicant(case: Case, words: Message, *, heir_phone: str = "") -> None:
+    """The person who applied: the heir for a death, the insured person otherwise."""
+    applicant = case.applicant
+    if applicant is not None and applicant.person_id != case.person_id:
+        case_services.notify(recipient=applicant, message=words, case=case, mobile=heir_phone)
+    elif heir_phone and applicant is None:
+        # A death filed at the window: the heir has no login, the deceased's phone is no use.
+        case_services.notify(recipient=None, message=words, case=case, mobile=heir_phone)
+    else:
+        case_services.notify_person(person=case.person, message=words, case=case)
+
+
+def _ground_label(ground: str) -> str:
+    return str(WithdrawalGround(ground).label) if ground in WithdrawalGround.values else ground
+
+
+def _document_label(kind: str) -> str:
+    return str(DocumentKind(kind).label) if kind in DocumentKind.values else kind
+
+
+# --- the application ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Application:
+    """What the applicant (or the clerk at the window) states. For a death the heir is the
+    applicant and the payee; the account is the deceased's."""
+
+    ground: str
+    payee_name: str
+    bank_name: str
+    bank_account: str
+    last_local_treatment_on: datetime.date | None = None
+    fee_exempt_group: str = ""
+    heir_name: str = ""
+    heir_id_number: str = ""
+    heir_phone: str = ""
+
+
+def expected_payee(*, ground: str, person_name: str, heir_name: str) -> str:
+    return heir_name.strip() if ground == WithdrawalGround.DEATH else person_name.strip()
+
+
+def eligibility_reasons(
+    *,
+    account: PersonalAccount,
+    ground: str,
+    policy: ResolvedPolicy,
+    last_local_treatment_on: datetime.date | None,
+    fee_exempt_group: str,
+    heir_name: str,
+    heir_id_number: str,
+    payee_name: str,
+    bank_account: str,
+    on: datetime.date,
+) -> list[str]:
+    """Every reason the ground, the account and the payee refuse the withdrawal."""
+    reasons: list[str] = []
+    region = account.enrollment.region
+    if ground not in WithdrawalGround.values:
+        return [_("Choose the ground of the withdrawal.")]
+    if ground not in policy.withdrawal_grounds:
+        reasons.append(
+            _("%(region)s does not allow a withdrawal on the ground “%(ground)s”.")
+            % {"region": region.name, "ground": _ground_label(ground)}
+        )
+    if account.status == PersonalAccount.Status.CLOSED:
+        reasons.append(_("The personal account is already closed."))
+    elif account.status == PersonalAccount.Status.FROZEN:
+        reasons.append(_("The personal account is frozen; ask your agency."))
+    reasons += _ground_reasons(account, ground, policy, last_local_treatment_on, on)
+    if ground == WithdrawalGround.DEATH:
+        reasons += _heir_reasons(account, heir_name, heir_id_number)
+    if fee_exempt_group and fee_exempt_group not in policy.withdrawal_fee_exempt_groups:
+        reasons.append(
+            _("“%(group)s” is not a group exempt from the fee in %(region)s.")
+            % {"group": fee_exempt_group, "region": region.name}
+        )
+    reasons += payee_reasons(
+        ground=ground,
+        person_name=account.person.name,
+        heir_name=heir_name,
+        payee_name=payee_name,
+        bank_account=bank_account,
+    )
+    return reasons
+
+
+def _ground_reasons(
+    account: PersonalAccount,
+    ground: str,
+    policy: ResolvedPolicy,
+    last_local_treatment_on: datetime.date | None,
+    on: datetime.date,
+) -> list[str]:
+    enrollment = account.enrollment
+    if ground in rules.STOPPED_ENROLLMENT_GROUNDS:
+        return _stopped_enrollment_reasons(enrollment, policy, on)
+    if ground == WithdrawalGround.LIVING_ELSEWHERE:
+        if last_local_treatment_on is None:
+            return [_("Give the date of the last treatment in the enrollment region.")]
+        allowed_from = rules.add_months(last_local_treatment_on, rules.NO_LOCAL_TREATMENT_MONTHS)
+        if allowed_from > on:
+            return [
+                _(
+                    "The last treatment in the enrollment region was on %(date)s; a withdrawal "
+                    "needs %(months)d months without treatment there, so from %(from)s."
+                )
+                % {
+                    "date": last_local_treatment_on.isoformat(),
+                    "months": rules.NO_LOCAL_TREATMENT_MONTHS,
+                    "from": allowed_from.isoformat(),
+                }
+            ]
+    return []
+
+
+def _stopped_enrollment_reasons(
+    enrollment: Enrollment, policy: ResolvedPolicy, on: datetime.date
+) -> list[str]:
+    if enrollment.status == Enrollment.Status.ACTIVE or enrollment.end_date is None:
+        return [
+            _(
+                "The enrollment is still active: the employer must first stop it "
+                "(停保/减员) before the balance can be withdrawn on this ground."
+            )
+        ]
+    months = policy.withdrawal_waiting_months
+    allowed_from = rules.add_months(enrollment.end_date, months)
+    if allowed_from > on:
+        return [
+            _(
+                "The enrollment stopped on %(date)s; %(months)d months must pass before a "
+                "withdrawal, so from %(from)s."
+            )
+            % {"date": enrollment.end_date.isoformat(), "months": months, "from": allowed_from}
+        ]
+    return []
+
+
+def _heir_reasons(account: PersonalAccount, heir_name: str, heir_id_number: str) -> list[str]:
+    if not heir_name.strip() or not heir_id_number.strip():
+        return [_("Give the heir's name and ID number.")]
+    try:
+        number = parse_id_number(heir_id_number).number
+    except ValidationError as exc:
+        return [_("The heir's ID number: %(error)s") % {"error": " ".join(exc.messages)}]
+    if number == account.person.id_number:
+        return [_("The heir must be a different person from the deceased insured person.")]
+    return []
+
+
+def payee_reasons(
+    *, ground: str, person_name: str, heir_name: str, payee_name: str, bank_account: str
+) -> list[str]:
+    """Payout only to a bank account in the payee's own name, never to an intermediary."""
+    reasons = []
+    expected = expected_payee(ground=ground, person_name=person_name, heir_name=heir_name)
+    if payee_name.strip() != expected:
+        who = _("the heir") if ground == WithdrawalGround.DEATH else _("the insured person")
+        reasons.append(
+            _(
+                "The bank account must be in the name of %(who)s (%(name)s); payment to anyone "
+                "else is not possible."
+            )
+            % {"who": who, "name": expected or "—"}
+        )
+    number = rules.clean_card_number(bank_account)
+    if not (number.isdigit() and 12 <= len(number) <= 19):
+        reasons.append(_("A bank card number has 12 to 19 digits."))
+    return reasons
+
+
+def _applicant_reasons(
+    *, account: PersonalAccount, application: Application, applicant: User | None
+) -> list[str]:
+    if applicant is None or applicant.person_id is None:
+        return []
+    person = applicant.person
+    assert person is not None  # noqa: S101 - person_id is set
+    if application.ground == WithdrawalGround.DEATH:
+        if normalize_id_number(application.heir_id_number) != person.id_number:
+            return [_("Online, only the heir can apply for a deceased person's balance.")]
+        return []
+    if applicant.person_id != account.person_id:
+        return [_("You can only apply for your own personal account.")]
+    return []
+
+
+def _open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
+    live = Withdrawal.objects.filter(account=account).exclude(
+        state__in=[State.REFUSED, State.CANCELLED]
+    )
+    if live.exists():
+        return [_("A withdrawal of this account is already in progress or paid.")]
+    return []
+
+
+def _amount_reasons(computation: rules.Computation) -> list[str]:
+    if computation.nothing_to_pay:
+        return [
+            _(
+                "Nothing is left to pay out: the individually funded part (%(individual)s yuan) "
+                "does not cover the outstanding costs and the fee."
+            )
+            % {"individual": computation.individual_part}
+        ]
+    return []
+
+
+@transaction.atomic
+def withdrawal_submit(
+    *,
+    account: PersonalAccount,
+    application: Application,
+    documents: Mapping[str, Any],
+    by: User | None,
+    channel: str = Channel.ONLINE,
+    applicant: User | None = None,
+) -> Withdrawal:
+    """File a withdrawal with its documents; refused with every reason at once."""
+    account = case_services.lock(account)
+    policy = account_policy(account)
+    on = case_services.today()
+    computation = rules.compute(
+        account_split(account),
+        policy=policy,
+        outstanding=rules.ZERO,
+        exempt_group=application.fee_exempt_group,
+    )
+    reasons = [
+        *_open_withdrawal_reasons(account),
+        *_applicant_reasons(account=account, application=application, applicant=applicant),
+        *eligibility_reasons(
+            account=account,
+            ground=application.ground,
+            policy=policy,
+            last_local_treatment_on=application.last_local_treatment_on,
+            fee_exempt_group=application.fee_exempt_group,
+            heir_name=application.heir_name,
+            heir_id_number=application.heir_id_number,
+            payee_name=application.payee_name,
+            bank_account=application.bank_account,
+            on=on,
+        ),
+        *[
+            _("Missing document: %(kind)s.") % {"kind": _document_label(kind)}
+            for kind in rules.missing_documents(application.ground, documents)
+        ],
+        *_amount_reasons(computation),
+    ]
+    agency = agency_for(account)
+    if agency is None:
+        reasons.append(_("No agency runs the fund of this account's region yet."))
+    if reasons:
+        raise CaseError(_("The application cannot be accepted."), code="refused", reasons=reasons)
+    assert agency is not None  # noqa: S101 - refused above
+    case = case_services.case_open(
+        kind=CaseKind.WITHDRAWAL,
+        person=account.person,
+        agency=agency,
+        channel=channel,
+        state=State.SUBMITTED,
+        by=by,
+        applicant=applicant,
+    )
+    withdrawal: Withdrawal = Withdrawal.objects.create(
+        case=case,
+        ground=application.ground,
+        account=account,
+        heir_name=application.heir_name.strip(),
+        heir_id_number=normalize_id_number(application.heir_id_number),
+        heir_phone=application.heir_phone.strip(),
+        payee_name=application.payee_name.strip(),
+        bank_name=application.bank_name.strip(),
+        bank_account=rules.clean_card_number(application.bank_account),
+        last_local_treatment_on=application.last_local_treatment_on,
+        fee_exempt_group=application.fee_exempt_group,
+    )
+    for kind, upload in documents.items():
+        case_services.document_add(case=case, kind=kind, upload=upload, by=by)
+    case_services.deadline_start(
+        case=case,
+        step=DeadlineStep.REVIEW,
+        working_days=rules.review_days(application.ground, policy),
+        start=on,
+        reminder_days_before=policy.reminder_days_before,
+        by=by,
+    )
+    tell_applicant(
+        case,
+        message(
+            N_("Withdrawal application %(ref)s received"),
+            N_(
+                "We received your application %(ref)s to withdraw the personal account balance "
+                "(%(ground)s). Estimated payout: %(amount)s yuan."
+            ),
+            ref=case.reference,
+            ground=_ground_label(application.ground),
+            amount=computation.payout,
+        ),
+        heir_phone=withdrawal.heir_phone,
+    )
+    return withdrawal
+
+
+# --- review ------------------------------------------------------------------------------
+
+
+def _check_step(withdrawal: Withdrawal, transition: str, by: User | None) -> None:
+    """Refuse before any money moves if the step is not open to this user now."""
+    method = getattr(withdrawal, transition)
+    if not can_proceed(method):
+        raise CaseError(
+            _("This step is not possible while the case is “%(state)s”.")
+            % {"state": withdrawal.get_state_display()},
+            code="wrong_state",
+        )
+    if by is not None and not has_transition_perm(method, by):
+        raise CaseError(_("You may not take this step on this case."), code="forbidden")
+
+
+def _review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
+    """Everything the first review re-checks, with the clerk's corrections applied."""
+    account = withdrawal.account
+    policy = account_policy(account)
+    present = withdrawal.case.documents.values_list("kind", flat=True)
+    from withdrawals.selectors import withdrawal_computation
+
+    return [
+        *eligibility_reasons(
+            account=account,
+            ground=withdrawal.ground,
+            policy=policy,
+            last_local_treatment_on=withdrawal.last_local_treatment_on,
+            fee_exempt_group=withdrawal.fee_exempt_group,
+            heir_name=withdrawal.heir_name,
+            heir_id_number=withdrawal.heir_id_number,
+            payee_name=withdrawal.payee_name,
+            bank_account=withdrawal.bank_account,
+            on=on,
+        ),
+        *[
+            _("Missing document: %(kind)s.") % {"kind": _document_label(kind)}
+            for kind in rules.missing_documents(withdrawal.ground, present)
+        ],
+        *_amount_reasons(withdrawal_computation(withdrawal)),
+    ]
+
+
+@transaction.atomic
+def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
+    """初审 by a clerk: every rule holds on what is now on the case."""
+    withdrawal = case_services.lock(withdrawal)
+    _check_step(withdrawal, "first_review", by)
+    reasons = _review_reasons(withdrawal, case_services.today())
+    if reasons:
+        raise CaseError(
+            _("The first review cannot pass; request the documents or refuse the application."),
+            code="rules",
+            reasons=reasons,
+        )
+    case_services.case_transition(obj=withdrawal, transition="first_review", by=by, reason=reason)
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
+    """复审 by a reviewer who did not do the first review."""
+    from withdrawals.selectors import withdrawal_computation
+
+    withdrawal = case_services.lock(withdrawal)
+    _check_step(withdrawal, "approve", by)
+    case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
+    computation = withdrawal_computation(withdrawal)
+    reasons = _amount_reasons(computation)
+    if reasons:
+        raise CaseError(reasons[0], code="nothing_to_pay")
+    case_services.case_transition(obj=withdrawal, transition="approve", by=by, reason=reason)
+    case_services.deadline_close(case=withdrawal.case, step=DeadlineStep.REVIEW, met=True)
+    tell_applicant(
+        withdrawal.case,
+        message(
+            N_("Withdrawal %(ref)s approved"),
+            N_(
+                "Your withdrawal %(ref)s is approved. About %(amount)s yuan will be paid to "
+                "%(bank)s card ending %(last4)s; the personal account is then closed."
+            ),
+            ref=withdrawal.case.reference,
+            amount=computation.payout,
+            bank=withdrawal.bank_name,
+            last4=withdrawal.bank_account[-4:],
+        ),
+        heir_phone=withdrawal.heir_phone,
+    )
+    return withdrawal
+
+
+def _clean_reasons(reasons: list[str]) -> list[str]:
+    cleaned = [r.strip() for r in reasons if r and r.strip()]
+    if not cleaned:
+        raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
+    return cleaned
+
+
+@transaction.atomic
+def withdrawal_refuse(*, withdrawal: Withdrawal, by: User, reasons: list[str]) -> Withdrawal:
+    """不予受理 / refusal with every reason at once (一次性告知): by the clerk at first
+    review, or by the reviewer at second review."""
+    withdrawal = case_services.lock(withdrawal)
+    reasons = _clean_reasons(reasons)
+    transition = "refuse_on_review" if withdrawal.state == State.FIRST_REVIEWED else "refuse"
+    _check_step(withdrawal, transition, by)
+    if transition == "refuse_on_review":
+        case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
+    case_services.case_transition(
+        obj=withdrawal, transition=transition, by=by, reason="\n".join(reasons), reasons=reasons
+    )
+    case_services.deadline_close(case=withdrawal.case, met=True)
+    tell_applicant(
+        withdrawal.case,
+        message(
+            N_("Withdrawal %(ref)s refused"),
+            N_("Your withdrawal %(ref)s is refused for these reasons: %(reasons)s"),
+            ref=withdrawal.case.reference,
+            reasons=reasons,
+        ),
+        heir_phone=withdrawal.heir_phone,
+    )
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_request_documents(
+    *, withdrawal: Withdrawal, by: User, kinds: list[str], note: str = ""
+) -> Withdrawal:
+    """补件: ask the applicant for documents; the review clock stops until they come."""
+    withdrawal = case_services.lock(withdrawal)
+    kinds = [k for k in dict.fromkeys(kinds) if k in DocumentKind.values]
+    if not kinds:
+        raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
+    _check_step(withdrawal, "request_documents", by)
+    labels = [_document_label(k) for k in kinds]
+    reason = "; ".join(labels) + (f"\n{note.strip()}" if note.strip() else "")
+    case_services.case_transition(
+        obj=withdrawal, transition="request_documents", by=by, reason=reason, kinds=kinds
+    )
+    case_services.deadlines_pause(case=withdrawal.case, by=by)
+    tell_applicant(
+        withdrawal.case,
+        message(
+            N_("Documents needed for %(ref)s"),
+            N_("Please upload these documents for %(ref)s: %(kinds)s. %(note)s"),
+            ref=withdrawal.case.reference,
+            kinds=labels,
+            note=note.strip(),
+        ),
+        heir_phone=withdrawal.heir_phone,
+    )
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdrawal:
+    """The requested documents are on the case: back to review, the clock runs again."""
+    withdrawal = case_services.lock(withdrawal)
+    _check_step(withdrawal, "documents_supplied", by)
+    asked_at = (
+        withdrawal.case.events.filter(action="request_documents")
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    new = withdrawal.case.documents.all()
+    if asked_at is not None:
+        new = new.filter(uploaded_at__gte=asked_at)
+    have = set(new.values_list("kind", flat=True))
+    missing = [k for k in withdrawal.requested_documents if k not in have]
+    if missing:
+        raise CaseError(
+            _("Upload the requested documents first."),
+            code="missing",
+            reasons=[
+                _("Missing document: %(kind)s.") % {"kind": _document_label(k)} for k in missing
+            ],
+        )
+    case_services.case_transition(obj=withdrawal, transition="documents_supplied", by=by)
+    policy = account_policy(withdrawal.account)
+    case_services.deadlines_resume(
+        case=withdrawal.case, by=by, reminder_days_before=policy.reminder_days_before
+    )
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_cancel(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
+    """The applicant withdraws the application before the first review is done."""
+    withdrawal = case_services.lock(withdrawal)
+    _check_step(withdrawal, "cancel", by)
+    case_services.case_transition(obj=withdrawal, transition="cancel", by=by, reason=reason)
+    case_services.deadline_close(case=withdrawal.case, met=False)
+    tell_applicant(
+        withdrawal.case,
+        message(
+            N_("Withdrawal %(ref)s cancelled"),
+            N_("Your withdrawal application %(ref)s is cancelled as you asked."),
+            ref=withdrawal.case.reference,
+        ),
+        heir_phone=withdrawal.heir_phone,
+    )
+    return withdrawal
+
+
+@dataclass(frozen=True)
+class Assessment:
+    outstanding_costs: Decimal
+    last_local_treatment_on: datetime.date | None
+    fee_exempt_group: str
+
+
+@transaction.atomic
+def withdrawal_assess(*, withdrawal: Withdrawal, by: User, assessment: Assessment) -> Withdrawal:
+    """The clerk's findings before the first review: outstanding costs to settle, the last
+    treatment in the enrollment region from the settlement records, the fee exemption
+    verified (or cleared)."""
+    withdrawal = case_services.lock(withdrawal)
+    if not by.has_perm("cases.process_case"):
+        raise CaseError(_("You may not take this step on this case."), code="forbidden")
+    if withdrawal.state not in (State.SUBMITTED, State.WAITING_DOCUMENTS):
+        raise CaseError(
+            _("The amounts can only be corrected before the first review."), code="wrong_state"
+        )
+    if assessment.outstanding_costs < 0:
+        raise CaseError(_("Outstanding costs cannot be negative."), code="negative")
+    outstanding = assessment.outstanding_costs.quantize(rules.ZERO)
+    changes = []
+    fields = (
+        ("outstanding_costs", outstanding),
+        ("last_local_treatment_on", assessment.last_local_treatment_on),
+        ("fee_exempt_group", assessment.fee_exempt_group),
+    )
+    for name, new in fields:
+        old = getattr(withdrawal, name)
+        if old != new:
+            changes.append(
+                f"{Withdrawal._meta.get_field(name).verbose_name}: {old or '—'} → {new or '—'}"
+            )
+            setattr(withdrawal, name, new)
+    if not changes:
+        return withdrawal
+    withdrawal.save(update_fields=[name for name, _value in fields])
+    case_services.case_record(
+        case=withdrawal.case, action="assessed", by=by, reason="\n".join(changes)
+    )
+    return withdrawal
+
+
+# --- payout ------------------------------------------------------------------------------
+
+
+def _debit(
+    account: PersonalAccount,
+    amount: Decimal,
+    *,
+    kind: str,
+    key: str,
+    memo: str,
+    by: User | None,
+) -> LedgerTransaction | None:
+    if amount <= 0:
+        return None
+    return ledger_debit(
+        account=account, amount=amount, kind=kind, by=by, memo=memo, idempotency_key=key
+    )
+
+
+def _post_payout(
+    withdrawal: Withdrawal, computation: rules.Computation, by: User | None
+) -> LedgerTransaction:
+    """Settle outstanding costs, take the fee, pay the individual part, and return what is
+    left (the employer-funded part) to the pooled fund, so the account ends at zero. Each
+    movement has a key of its own per case: a retried step finds it and writes nothing."""
+    account = withdrawal.account
+    ref = withdrawal.case.reference
+    adjustment = LedgerTransaction.Kind.ADJUSTMENT
+    prefix = f"withdrawal:{withdrawal.pk}"
+    _debit(
+        account,
+        computation.outstanding_costs,
+        kind=adjustment,
+        key=f"{prefix}:outstanding",
+        memo=f"{ref} outstanding costs settled",
+        by=by,
+    )
+    _debit(account, computation.fee, kind=adjustment, key=f"{prefix}:fee", memo=f"{ref} fee", by=by)
+    payout = _debit(
+        account,
+        computation.payout,
+        kind=LedgerTransaction.Kind.WITHDRAWAL,
+        key=f"{prefix}:payout",
+        memo=f"{ref} paid to {withdrawal.payee_name} card …{withdrawal.bank_account[-4:]}",
+        by=by,
+    )
+    assert payout is not None  # noqa: S101 - nothing_to_pay refused before
+    left = PersonalAccount.objects.get(pk=account.pk).balance
+    _debit(
+        account,
+        left,
+        kind=adjustment,
+        key=f"{prefix}:pooled",
+        memo=f"{ref} employer-funded part returned to the pooled fund",
+        by=by,
+    )
+    return payout
+
+
+@transaction.atomic
+def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
+    """Pay the approved withdrawal to the payee's bank account and close the account.
+
+    Safe to call again: a withdrawal already paid is returned as it is, and each ledger
+    movement carries a per-case idempotency key, so a retried payout records one payout."""
+    withdrawal = case_services.lock(withdrawal)
+    if withdrawal.state in (State.PAID, State.CLOSED):
+        if withdrawal.state == State.PAID:
+            return withdrawal_close_account(withdrawal=withdrawal, by=by)
+        return withdrawal
+    _check_step(withdrawal, "pay", by)
+    PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
+    from withdrawals.selectors import withdrawal_computation
+
+    computation = withdrawal_computation(withdrawal)
+    reasons = [
+        *payee_reasons(
+            ground=withdrawal.ground,
+            person_name=withdrawal.account.person.name,
+            heir_name=withdrawal.heir_name,
+            payee_name=withdrawal.payee_name,
+            bank_account=withdrawal.bank_account,
+        ),
+        *_amount_reasons(computation),
+    ]
+    if reasons:
+        raise CaseError(_("The payout cannot be made."), code="payout", reasons=reasons)
+    try:
+        txn = _post_payout(withdrawal, computation, by)
+    except AccountsError as exc:
+        raise CaseError(exc.message, code=exc.code) from exc
+    withdrawal.individual_part = computation.individual_part
+    withdrawal.employer_part = computation.employer_part
+    withdrawal.fee = computation.fee
+    withdrawal.payout_amount = computation.payout
+    withdrawal.paid_at = timezone.now()
+    withdrawal.payout_transaction = txn
+    case_services.case_transition(
+        obj=withdrawal,
+        transition="pay",
+        by=by,
+        reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
+        % {
+            "amount": computation.payout,
+            "name": withdrawal.payee_name,
+            "last4": withdrawal.bank_account[-4:],
+        },
+    )
+    return withdrawal_close_account(withdrawal=withdrawal, by=by)
+
+
+@transaction.atomic
+def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
+    """注销: the paid-out account is closed; every family-pool binding of the person ends
+    (account_close sends coverage_ended)."""
+    withdrawal = case_services.lock(withdrawal)
+    if withdrawal.state == State.CLOSED:
+        return withdrawal
+    _check_step(withdrawal, "close_account", by)
+    try:
+        account_close(account=withdrawal.account, by=by, reason=withdrawal.case.reference)
+    except AccountsError as exc:
+        raise CaseError(exc.message, code=exc.code) from exc
+    case_services.case_transition(obj=withdrawal, transition="close_account", by=by)
+    tell_applicant(
+        withdrawal.case,
+        message(
+            N_("Withdrawal %(ref)s paid"),
+            N_(
+                "%(amount)s yuan of case %(ref)s was paid to the card ending %(last4)s "
+                "(fee %(fee)s yuan). The personal account is now closed."
+            ),
+            ref=withdrawal.case.reference,
+            amount=withdrawal.payout_amount,
+            last4=withdrawal.bank_account[-4:],
+            fee=withdrawal.fee,
+        ),
+        heir_phone=withdrawal.heir_phone,
+    )
+    return withdrawal
+
+
+def card_number_warning(withdrawal: Withdrawal | str) -> str:
+    """The Luhn check is a warning shown to staff and applicant, never a refusal."""
+    number = withdrawal if isinstance(withdrawal, str) else withdrawal.bank_account
+    if rules.luhn_valid(rules.clean_card_number(number)):
+        return ""
+    return _("The bank card number fails the usual check digit; please check it against the card.")
