@@ -23,7 +23,8 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()
     if user.person_id is not None:
-        return Case.objects.filter(person_id=user.person_id)
+        # Their own cases, and those they filed for someone else (an heir for the deceased).
+        return Case.objects.filter(Q(person_id=user.person_id) | Q(applicant_id=user.pk))
     if user.agency_id is not None:
         return Case.objects.filter(Q(agency_id=user.agency_id) | Q(other_agency_id=user.agency_id))
     if user.is_superuser:
@@ -150,7 +151,9 @@ def case_page_context(user: User, case: Case) -> dict[str, object]:
 
     staff = is_staff_member(user)
     can_upload = case.closed_at is None and (
-        user.person_id == case.person_id or (staff and user.has_perm("cases.process_case"))
+        user.person_id == case.person_id
+        or (user.person_id is not None and case.applicant_id == user.pk)
+        or (staff and user.has_perm("cases.process_case"))
     )
     return {
         "case": case,
