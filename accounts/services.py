@@ -183,10 +183,11 @@ def _apply(account: PersonalAccount, leg: Leg) -> None:
 
 @transaction.atomic
 def account_close(
-    *, account: PersonalAccount, by: User | None, reason: str = ""
+    *, account: PersonalAccount, by: User | None, reason: str = "", announce: bool = True
 ) -> PersonalAccount:
     """Close (注销) a personal account with nothing left on it; every binding of the person
-    ends with it (coverage_ended)."""
+    ends with it (coverage_ended). `announce=False` for a caller that sends coverage_ended
+    itself with a more precise reason (a completed transfer), so it goes out once."""
     account = PersonalAccount.objects.select_for_update().get(pk=account.pk)
     if account.status == PersonalAccount.Status.CLOSED:
         return account
@@ -197,17 +198,25 @@ def account_close(
     account.status = PersonalAccount.Status.CLOSED
     account.closed_at = timezone.now()
     account.save(update_fields=["status", "closed_at"])
-    coverage_ended.send(
-        sender=PersonalAccount, person=account.person, reason=CoverageEnd.ACCOUNT_CLOSED, by=by
-    )
+    if announce:
+        coverage_ended.send(
+            sender=PersonalAccount, person=account.person, reason=CoverageEnd.ACCOUNT_CLOSED, by=by
+        )
     return account
 
 
 @transaction.atomic
 def enrollment_end(
-    *, enrollment: Enrollment, status: str, by: User | None, on: datetime.date | None = None
+    *,
+    enrollment: Enrollment,
+    status: str,
+    by: User | None,
+    on: datetime.date | None = None,
+    coverage_reason: str | None = None,
 ) -> Enrollment:
-    """Stop (停保) or close (注销) an enrollment; the person's bindings end with it."""
+    """Stop (停保) or close (注销) an enrollment; the person's bindings end with it.
+    `coverage_reason` overrides the reason announced (a transfer closes the origin
+    enrollment and says "transferred")."""
     if status not in (Enrollment.Status.STOPPED, Enrollment.Status.CLOSED):
         raise AccountsError(_("An enrollment can only be stopped or closed."), code="status")
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -216,7 +225,7 @@ def enrollment_end(
     enrollment.status = status
     enrollment.end_date = max(on or timezone.localdate(), enrollment.start_date)
     enrollment.save(update_fields=["status", "end_date"])
-    reason = (
+    reason = coverage_reason or (
         CoverageEnd.ENROLLMENT_STOPPED
         if status == Enrollment.Status.STOPPED
         else CoverageEnd.ENROLLMENT_CLOSED
