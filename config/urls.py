@@ -4,8 +4,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from family_pool.api import api as family_pool_api
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Machine clients (hospitals, pharmacies): no language prefix, no session.
+    path("api/institutions/", family_pool_api.urls),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

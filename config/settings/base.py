@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import django_stubs_ext
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env
+from config.env import env, redis_db, redis_url
 
 # Lets admin and queryset classes be subscripted for mypy (ModelAdmin[Region]) at run time.
 django_stubs_ext.monkeypatch()
@@ -21,7 +23,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with admin.site requiring the staff second factor (accounts/security.py).
+    "accounts.security.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -29,7 +32,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "accounts",
+    "audit",
     "cases",
     "transfers",
     "family_pool",
@@ -38,14 +46,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.security.StaffOtpMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,6 +87,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# IdentifierBackend is also django-axes' lockout check (it extends AxesStandaloneBackend).
 AUTHENTICATION_BACKENDS = ["accounts.backends.IdentifierBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
@@ -87,6 +101,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "accounts.security.CharacterClassesValidator",
+        "OPTIONS": {"min_length": 8, "min_classes": 3},
+    },
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -107,10 +125,16 @@ MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    # Uploaded case documents. Replace with an S3-compatible backend for several machines.
+    # Uploaded case documents. Several machines need one store they all reach: MEDIA_ROOT on
+    # a shared mount, or an S3-compatible backend named here (README, "Several machines").
     "documents": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(MEDIA_ROOT / "documents"), "base_url": MEDIA_URL},
+        "BACKEND": env.str(
+            "DOCUMENT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json(
+            "DOCUMENT_STORAGE_OPTIONS",
+            default={"location": str(MEDIA_ROOT / "documents"), "base_url": MEDIA_URL},
+        ),
     },
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -123,19 +147,50 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Several beats may run (one per machine); only the one holding a lock in Redis sends tasks.
+CELERY_BEAT_SCHEDULER = "config.beat:LeaderDatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below (and its masking filter) instead of their own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Publishing gives up quickly when Redis is down: the outbox row waits for the beat sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # Deadlines are rows swept every few minutes; notifications the hand-off missed are retried.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": 300.0},
+    "sweep-deadlines": {
+        "task": "cases.sweep_deadlines",
+        "schedule": float(env.int("BEAT_SWEEP_SECONDS", default=300)),
+    },
     "deliver-pending-notifications": {
         "task": "cases.deliver_pending_notifications",
         "schedule": 60.0,
     },
 }
+
+# The beat leader lock lives in the broker's Redis: Celery needs that one without eviction, so
+# the key cannot be evicted while its holder is alive. A standby beat takes over at the latest
+# BEAT_LOCK_TTL_SECONDS after the leader died.
+BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=redis_url(CELERY_BROKER_URL))
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="yibao:beat-leader")
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+
+# Every web and worker process on every machine shares the cache. By default it is the
+# broker's Redis one database number up, so that clearing the cache never drops queued tasks.
+REDIS_URL = env.str(
+    "REDIS_URL", default=redis_url(CELERY_BROKER_URL, db=(redis_db(CELERY_BROKER_URL) + 1) % 16)
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="yibao"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+# Sessions live in PostgreSQL, which every process shares. Not cached_db: with Redis down a
+# cached_db session read fails and every page would error, where the database alone keeps
+# people signed in (each request writes its session anyway, SESSION_SAVE_EVERY_REQUEST).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Where SMS go. The console sender prints; a real gateway is a class with the same method.
 SMS_SENDER = env.str("SMS_SENDER", default="cases.sms.ConsoleSmsSender")
@@ -143,12 +198,48 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@yibao.example")
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: 30 minutes without a request ends the session (every request extends it).
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts and styles only from our own static files: no inline <script>, no style="" attributes,
+# no CDN (the portal runs on intranets). Put JavaScript in static/ and load it with <script src>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Reverse proxies in front of Django that append to X-Forwarded-For (0: use REMOTE_ADDR). The
+# lockout and the audit log take the client address from here.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Login lockout (django-axes): 5 failures for one typed sign-in name from one address lock
+# that pair for 30 minutes; a success clears the count.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful sign-ins are in the audit log (audit app); axes keeps only the failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Staff (users with an agency, admin users) confirm each sign-in with a TOTP code.
+STAFF_REQUIRE_OTP = env.bool("STAFF_REQUIRE_OTP", default=True)
+OTP_TOTP_ISSUER = "医保个人账户服务"
 
 # The seal of the transfer information table (transfers/seal.py): base64 of a raw 32-byte
 # Ed25519 private key. Left None, local and test settings derive a stable key from
@@ -163,10 +254,19 @@ TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS: list[str] = env.list(
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = 5
 
+# Every handler carries the mask_ids filter: no log line holds a full ID or bank card number.
+# Django's own loggers are routed to the root handler so that none keeps an unfiltered one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_ids": {"()": "accounts.security.MaskIdNumbersFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_ids"]}
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

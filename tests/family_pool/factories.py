@@ -84,3 +84,39 @@ def institution_with_key(**kwargs) -> tuple[Institution, str]:
 
 def card(who: InsuredPerson) -> InsuranceCard:
     return card_issue(person=who)
+
+
+CHARGES_URL = "/api/institutions/charges"
+
+
+def post_charge(client, key: str, patient: InsuredPerson, card_number: str, amount: str, **extra):
+    body = {
+        "id_number": patient.id_number,
+        "card_number": card_number,
+        "amount": amount,
+        "category": extra.pop("category", "hospital_self_pay"),
+        "settlement_number": extra.pop("settlement_number", None) or f"S-{_next()}",
+    }
+    return client.post(
+        CHARGES_URL, data=body, content_type="application/json", headers=_auth(key, **extra)
+    )
+
+
+def post_refund(client, key: str, settlement_number: str, refund_number: str):
+    return client.post(
+        f"{CHARGES_URL}/{settlement_number}/refund",
+        data={"refund_number": refund_number},
+        content_type="application/json",
+        headers=_auth(key),
+    )
+
+
+def _auth(key: str, header: str = "bearer") -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-Api-Key": key}
+
+
+_counter = iter(range(1, 10**9))
+
+
+def _next() -> int:
+    return next(_counter)

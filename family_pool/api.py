@@ -1,0 +1,196 @@
+"""The charging interface for designated hospitals and pharmacies (JSON, django-ninja).
+
+Each institution authenticates with its own key, as `Authorization: Bearer <key>` or
+`X-Api-Key: <key>`. Amounts are strings in yuan with at most two decimals, never JSON
+numbers (a float cannot hold 0.1 exactly). Every refusal has the same shape:
+`{"code", "message", "reasons", "flagged"}`; messages follow `Accept-Language` (Chinese by
+default). The schema is at `openapi.json`; no docs page, since Swagger UI loads from a CDN
+and agencies run on closed intranets."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema, Status
+from ninja.errors import ValidationError
+from ninja.security import APIKeyHeader, HttpBearer
+
+from accounts.policy import FamilyPoolCategory
+from family_pool.charging import (
+    ChargeRefused,
+    ChargeResult,
+    charge_create,
+    charge_refund,
+    institution_for_key,
+)
+from family_pool.models import INVERSE_RELATION, Charge, Institution
+from family_pool.selectors import charge_parts, mask_name
+
+
+class BearerKey(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Institution | None:
+        return institution_for_key(token)
+
+
+class HeaderKey(APIKeyHeader):
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Institution | None:
+        return institution_for_key(key or "")
+
+
+api = NinjaAPI(
+    title="Family pool charging interface (家庭共济支付接口)",
+    version="1",
+    description=__doc__ or "",
+    urls_namespace="family_pool_api",
+    auth=[BearerKey(), HeaderKey()],
+    docs_url=None,
+)
+
+AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
+
+
+class ChargeIn(Schema):
+    id_number: str = Field(
+        ..., min_length=15, max_length=20, description="The patient's resident ID number"
+    )
+    card_number: str = Field(
+        ..., min_length=1, max_length=30, description="The medical insurance card shown"
+    )
+    amount: str = Field(
+        ..., pattern=AMOUNT, examples=["128.50"], description="Yuan, at most two decimals, > 0"
+    )
+    category: FamilyPoolCategory
+    settlement_number: str = Field(
+        ...,
+        min_length=1,
+        max_length=64,
+        description="The institution's own number; a retry "
+        "with the same number returns the first answer and charges nothing more",
+    )
+
+
+class RefundIn(Schema):
+    refund_number: str = Field(..., min_length=1, max_length=64)
+
+
+class PaymentOut(Schema):
+    payer: str = Field(..., description='"own" (the patient\'s account) or "family" (a binding)')
+    account_holder: str = Field(..., description="Masked name of the account's holder")
+    holder_is_patients: str | None = Field(
+        None, description="For a family payment, what the holder is to the patient"
+    )
+    amount: str
+
+
+class ChargeOut(Schema):
+    settlement_number: str
+    status: str
+    replayed: bool = Field(..., description="True when this number had already been handled")
+    amount: str
+    category: str
+    patient: str = Field(..., description="Masked name of the patient")
+    charged_at: datetime.datetime
+    refund_number: str | None = None
+    payments: list[PaymentOut]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    reasons: list[str]
+    flagged: bool = False
+
+
+def _answer(result: ChargeResult) -> ChargeOut:
+    charge = result.charge
+    payments = [
+        PaymentOut(
+            payer="family" if part.binding_id else "own",
+            account_holder=mask_name(part.account.person.name),
+            holder_is_patients=INVERSE_RELATION[part.binding.relation] if part.binding else None,
+            amount=str(part.amount),
+        )
+        for part in charge_parts(charge)
+    ]
+    return ChargeOut(
+        settlement_number=charge.settlement_number,
+        status=charge.status,
+        replayed=result.replayed,
+        amount=str(charge.amount),
+        category=charge.category,
+        patient=mask_name(charge.patient.name),
+        charged_at=charge.created_at,
+        refund_number=charge.refund_number,
+        payments=payments,
+    )
+
+
+def _institution(request: HttpRequest) -> Institution:
+    institution: Institution = request.auth  # type: ignore[attr-defined]
+    return institution
+
+
+@api.exception_handler(ChargeRefused)
+def _refused(request: HttpRequest, exc: ChargeRefused) -> HttpResponse:
+    body = ErrorOut(code=exc.code, message=exc.message, reasons=exc.reasons, flagged=exc.flagged)
+    return api.create_response(request, body.dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    reasons = [
+        f"{'.'.join(str(p) for p in error.get('loc', [])[1:])}: {error.get('msg', '')}"
+        for error in exc.errors
+    ]
+    body = ErrorOut(code="invalid_request", message=_("The request is not valid."), reasons=reasons)
+    return api.create_response(request, body.dict(), status=422)
+
+
+_ERRORS: dict[int, Any] = {404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@api.post("/charges", response={200: ChargeOut, 201: ChargeOut, **_ERRORS}, summary="Charge")
+def create_charge(request: HttpRequest, payload: ChargeIn) -> Status[ChargeOut]:
+    """Pay the patient's cost from their own employee account first, then from the family
+    pool bindings in the patient's order. 201 when charged now, 200 for a retry."""
+    result = charge_create(
+        institution=_institution(request),
+        id_number=payload.id_number,
+        card_number=payload.card_number,
+        amount=payload.amount,
+        category=payload.category,
+        settlement_number=payload.settlement_number,
+    )
+    return Status(200 if result.replayed else 201, _answer(result))
+
+
+@api.get("/charges/{settlement_number}", response={200: ChargeOut, **_ERRORS}, summary="Look up")
+def get_charge(request: HttpRequest, settlement_number: str) -> ChargeOut:
+    charge = (
+        Charge.objects.select_related("patient")
+        .filter(institution=_institution(request), settlement_number=settlement_number)
+        .first()
+    )
+    if charge is None:
+        raise ChargeRefused(
+            _("No charge has this settlement number."), code="unknown_charge", status=404
+        )
+    return _answer(ChargeResult(charge, replayed=True))
+
+
+@api.post(
+    "/charges/{settlement_number}/refund", response={200: ChargeOut, **_ERRORS}, summary="Refund"
+)
+def refund_charge(request: HttpRequest, settlement_number: str, payload: RefundIn) -> ChargeOut:
+    """退费: reverse the whole charge. The same refund number again answers the same."""
+    result = charge_refund(
+        institution=_institution(request),
+        settlement_number=settlement_number,
+        refund_number=payload.refund_number,
+    )
+    return _answer(result)
