@@ -104,3 +104,53 @@ def withdrawal_actions(user: User, withdrawal: Withdrawal) -> list[str]:
 
 def refund_actions(user: User, refund: EmergencyRefund) -> list[str]:
     return [t.name for t in refund.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]
+
+
+def withdrawal_progress(withdrawal: Withdrawal) -> list[tuple[str, object, bool]]:
+    """办理进度 for the applicant: each step with the time it was done, or None."""
+    from django.utils.translation import gettext as _
+
+    done = dict(
+        CaseEvent.objects.filter(
+            case_id=withdrawal.pk,
+            action__in=["first_review", "approve", "pay", "close_account"],
+        )
+        .order_by("at")
+        .values_list("action", "at")
+    )
+    steps: list[tuple[str, object]] = [
+        (_("Submitted"), withdrawal.case.created_at),
+        (_("First review"), done.get("first_review")),
+        (_("Second review and approval"), done.get("approve")),
+        (_("Paid out"), done.get("pay")),
+        (_("Account closed"), done.get("close_account")),
+    ]
+    return [(label, at, at is not None) for label, at in steps]
+
+
+def allowed_grounds(account: PersonalAccount | None) -> list[str]:
+    """The grounds to offer: those of the applicant's own region, and always a death (which
+    concerns the deceased's region, checked when the application is made)."""
+    from accounts.policy import WithdrawalGround
+
+    own = set(account_policy(account).withdrawal_grounds) if account is not None else set()
+    return [g for g in WithdrawalGround.values if g in own or g == WithdrawalGround.DEATH]
+
+
+def shown_computation(withdrawal: Withdrawal) -> Computation:
+    """What was paid once the payout is made (the account is empty then), else the amount
+    as it stands now."""
+    if withdrawal.payout_amount is None:
+        return withdrawal_computation(withdrawal)
+    individual = withdrawal.individual_part or ZERO
+    employer = withdrawal.employer_part or ZERO
+    fee = withdrawal.fee or ZERO
+    return Computation(
+        balance=individual + employer,
+        individual_part=individual,
+        employer_part=employer,
+        outstanding_costs=withdrawal.outstanding_costs,
+        fee=fee,
+        fee_exempt=bool(withdrawal.fee_exempt_group) and fee == 0,
+        payout=withdrawal.payout_amount,
+    )

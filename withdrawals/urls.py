@@ -1,7 +1,18 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from withdrawals import views
 
 app_name = "withdrawals"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("apply/", views.apply, name="apply"),
+    path("apply/confirm/", views.apply_confirm, name="apply_confirm"),
+    path("<int:case_id>/", views.detail, name="detail"),
+    path("<int:case_id>/<slug:action>/", views.act, name="act"),
+    path("refunds/apply/", views.refund_apply, name="refund_apply"),
+    path("refunds/<int:case_id>/", views.refund_detail, name="refund_detail"),
+    path("refunds/<int:case_id>/<slug:action>/", views.refund_act, name="refund_act"),
+]

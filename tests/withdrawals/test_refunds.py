@@ -161,6 +161,4 @@ def test_a_closed_account_takes_no_refund(agency, clerk):
         _submit(PersonalAccount.objects.get(pk=account.pk))
 
     assert credit.value.code == "account_closed"
-    assert again.value.reasons == [
-        "The personal account is closed; nothing can be credited to it."
-    ]
+    assert again.value.reasons == ["The personal account is closed; nothing can be credited to it."]

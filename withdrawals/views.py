@@ -1,0 +1,478 @@
+"""Pages for withdrawals and emergency refunds: the applicant applies, sees the amount and
+follows the case; staff review, pay and refuse. Each step is one service call; a refusal by
+a service becomes messages on the page, never an error page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_fsm import ConcurrentTransition
+
+from accounts.idnumbers import mask_id_number
+from accounts.models import InsuredPerson, PersonalAccount, User
+from accounts.policy import WithdrawalGround
+from cases.errors import CaseError
+from cases.models import Channel, DocumentKind
+from cases.selectors import case_for, case_page_context, is_staff_member
+from withdrawals import refunds, rules, selectors, services
+from withdrawals.forms import (
+    ApplyForm,
+    AssessForm,
+    GroundForm,
+    NoteForm,
+    ReasonsForm,
+    RefundApproveForm,
+    RefundForm,
+    RequestDocumentsForm,
+)
+from withdrawals.models import EmergencyRefund, Withdrawal
+
+APPLY_KEY = "withdrawal_apply"
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _person(user: User) -> InsuredPerson:
+    if user.person is None:
+        raise Http404
+    return user.person
+
+
+def _show(request: HttpRequest, exc: CaseError) -> None:
+    """The refusal, then each of its reasons (一次性告知)."""
+    messages.error(request, exc.message)
+    for reason in exc.reasons:
+        if reason != exc.message:
+            messages.error(request, reason)
+
+
+# --- the applicant -----------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    person = _person(user)
+    account = selectors.open_account_of(person)
+    context = {
+        "account": account,
+        "withdrawals": selectors.withdrawals_visible_to(user).order_by("-case__created_at"),
+        "refunds": selectors.refunds_visible_to(user).order_by("-case__created_at"),
+        "preview": selectors.preview_computation(account) if account else None,
+    }
+    return render(request, "withdrawals/home.html", context)
+
+
+def _deceased_account(data: dict[str, Any]) -> PersonalAccount | None:
+    person = InsuredPerson.objects.filter(id_number=data["deceased_id_number"]).first()
+    if person is None or person.name != data["deceased_name"].strip():
+        return None
+    return selectors.open_account_of(person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """Step 1: the ground (and for a death, whose balance)."""
+    user = _user(request)
+    own = selectors.open_account_of(_person(user))
+    groups = selectors.account_policy(own).withdrawal_fee_exempt_groups if own else ()
+    form = GroundForm(
+        request.POST or None, grounds=selectors.allowed_grounds(own), exempt_groups=groups
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        death = data["ground"] == WithdrawalGround.DEATH
+        account = _deceased_account(data) if death else own
+        if account is None:
+            form.add_error(
+                None,
+                _("No open personal account matches this ID number and name.")
+                if death
+                else _("You have no open personal account to withdraw from."),
+            )
+        else:
+            request.session[APPLY_KEY] = {
+                "ground": data["ground"],
+                "account_id": account.pk,
+                "exempt_group": data.get("fee_exempt_group", ""),
+            }
+            return redirect("withdrawals:apply_confirm")
+    return render(
+        request,
+        "withdrawals/apply_ground.html",
+        {"form": form, "account": own, "documents": _documents_by_ground()},
+    )
+
+
+def _documents_by_ground() -> list[tuple[str, list[str]]]:
+    return [
+        (str(WithdrawalGround(g).label), [str(DocumentKind(k).label) for k in kinds])
+        for g, kinds in rules.GROUND_DOCUMENTS.items()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: the amount as it will be computed, then bank account and documents."""
+    user = _user(request)
+    person = _person(user)
+    chosen = request.session.get(APPLY_KEY)
+    account = (
+        PersonalAccount.objects.select_related("person", "enrollment__region")
+        .filter(pk=chosen["account_id"])
+        .first()
+        if chosen
+        else None
+    )
+    if chosen is None or account is None:
+        messages.info(request, _("Please choose the ground of the withdrawal first."))
+        return redirect("withdrawals:apply")
+    ground = chosen["ground"]
+    death = ground == WithdrawalGround.DEATH
+    payee = person.name if death else account.person.name
+    form = ApplyForm(
+        request.POST or None,
+        request.FILES or None,
+        ground=ground,
+        initial={"payee_name": payee},
+    )
+    if request.method == "POST" and form.is_valid():
+        withdrawal = _submit(request, form, account, person, chosen)
+        if withdrawal is not None:
+            return redirect(withdrawal.case.get_absolute_url())
+    context = {
+        "form": form,
+        "account": account,
+        "ground": WithdrawalGround(ground).label,
+        "death": death,
+        "computation": selectors.preview_computation(account, exempt_group=chosen["exempt_group"]),
+        "exempt_group": chosen["exempt_group"],
+    }
+    return render(request, "withdrawals/apply_confirm.html", context)
+
+
+def _submit(
+    request: HttpRequest,
+    form: ApplyForm,
+    account: PersonalAccount,
+    person: InsuredPerson,
+    chosen: dict[str, Any],
+) -> Withdrawal | None:
+    data = form.cleaned_data
+    death = chosen["ground"] == WithdrawalGround.DEATH
+    application = services.Application(
+        ground=chosen["ground"],
+        payee_name=data["payee_name"],
+        bank_name=data["bank_name"],
+        bank_account=data["bank_account"],
+        last_local_treatment_on=data.get("last_local_treatment_on"),
+        fee_exempt_group=chosen["exempt_group"],
+        heir_name=person.name if death else "",
+        heir_id_number=person.id_number if death else "",
+        heir_phone=person.phone if death else "",
+    )
+    user = _user(request)
+    try:
+        withdrawal = services.withdrawal_submit(
+            account=account,
+            application=application,
+            documents=form.documents(),
+            by=user,
+            channel=Channel.ONLINE,
+            applicant=user,
+        )
+    except CaseError as exc:
+        for reason in exc.reasons:
+            form.add_error(None, reason)
+        return None
+    request.session.pop(APPLY_KEY, None)
+    messages.success(
+        request,
+        _("Your application %(ref)s was received.") % {"ref": withdrawal.case.reference},
+    )
+    warning = services.card_number_warning(withdrawal)
+    if warning:
+        messages.warning(request, warning)
+    return withdrawal
+
+
+# --- the case page -----------------------------------------------------------------------
+
+
+def _withdrawal_for(user: User, case_id: int) -> Withdrawal:
+    case = case_for(user, case_id)
+    withdrawal: Withdrawal | None = (
+        Withdrawal.objects.select_related(
+            "case__person", "case__agency", "account__enrollment__region", "payout_transaction"
+        )
+        .filter(case=case)
+        .first()
+    )
+    if withdrawal is None:
+        raise Http404
+    return withdrawal
+
+
+def _masked(user: User, number: str) -> str:
+    return number if user.has_perm("accounts.reveal_id_number") else mask_id_number(number)
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    withdrawal = _withdrawal_for(user, case_id)
+    staff = is_staff_member(user)
+    policy = selectors.account_policy(withdrawal.account)
+    actions = set(selectors.withdrawal_actions(user, withdrawal))
+    can_assess = (
+        staff
+        and user.has_perm("cases.process_case")
+        and withdrawal.state in (Withdrawal.State.SUBMITTED, Withdrawal.State.WAITING_DOCUMENTS)
+    )
+    context = case_page_context(user, withdrawal.case)
+    context.update(
+        {
+            "withdrawal": withdrawal,
+            "staff": staff,
+            "computation": selectors.shown_computation(withdrawal),
+            "id_number": _masked(user, withdrawal.case.person.id_number),
+            "heir_id_number": _masked(user, withdrawal.heir_id_number)
+            if withdrawal.heir_id_number
+            else "",
+            "card_number": withdrawal.bank_account
+            if staff
+            else f"**** {withdrawal.bank_account[-4:]}",
+            "card_warning": services.card_number_warning(withdrawal),
+            "requested": [DocumentKind(k).label for k in withdrawal.requested_documents],
+            "progress": selectors.withdrawal_progress(withdrawal),
+            "actions": actions,
+            "can_assess": can_assess,
+            "reasons_form": ReasonsForm(),
+            "note_form_step": NoteForm(),
+            "request_form": RequestDocumentsForm(ground=withdrawal.ground),
+            "assess_form": AssessForm(
+                exempt_groups=policy.withdrawal_fee_exempt_groups,
+                initial={
+                    "outstanding_costs": withdrawal.outstanding_costs,
+                    "last_local_treatment_on": withdrawal.last_local_treatment_on,
+                    "fee_exempt_group": withdrawal.fee_exempt_group,
+                },
+            ),
+        }
+    )
+    return render(request, "withdrawals/detail.html", context)
+
+
+Handler = Callable[[HttpRequest, Any, User], str]
+
+
+def _note(request: HttpRequest) -> str:
+    form = NoteForm(request.POST)
+    return form.cleaned_data["note"] if form.is_valid() else ""
+
+
+def _reasons(request: HttpRequest) -> list[str]:
+    form = ReasonsForm(request.POST)
+    if not form.is_valid():
+        raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
+    return form.reason_list()
+
+
+def _first_review(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    services.withdrawal_first_review(withdrawal=w, by=user, reason=_note(request))
+    return _("The first review is done; the case goes to second review.")
+
+
+def _approve(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    services.withdrawal_approve(withdrawal=w, by=user, reason=_note(request))
+    return _("The withdrawal is approved.")
+
+
+def _refuse(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    services.withdrawal_refuse(withdrawal=w, by=user, reasons=_reasons(request))
+    return _("The withdrawal is refused; the applicant is told every reason.")
+
+
+def _request_documents(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    form = RequestDocumentsForm(request.POST, ground=w.ground)
+    if not form.is_valid():
+        raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
+    services.withdrawal_request_documents(
+        withdrawal=w, by=user, kinds=form.cleaned_data["kinds"], note=form.cleaned_data["note"]
+    )
+    return _("The applicant is asked for the documents; the clock is paused.")
+
+
+def _documents_supplied(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    services.withdrawal_documents_supplied(withdrawal=w, by=user)
+    return _("The case is back in review.")
+
+
+def _cancel(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    services.withdrawal_cancel(withdrawal=w, by=user)
+    return _("Your application is cancelled.")
+
+
+def _pay(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    services.withdrawal_pay(withdrawal=w, by=user)
+    return _("The payout is recorded and the personal account is closed.")
+
+
+def _assess(request: HttpRequest, w: Withdrawal, user: User) -> str:
+    policy = selectors.account_policy(w.account)
+    form = AssessForm(request.POST, exempt_groups=policy.withdrawal_fee_exempt_groups)
+    if not form.is_valid():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        raise CaseError(_("Check the amounts."), code="invalid", reasons=errors)
+    services.withdrawal_assess(
+        withdrawal=w, by=user, assessment=services.Assessment(**form.cleaned_data)
+    )
+    return _("The findings are saved.")
+
+
+WITHDRAWAL_ACTIONS: dict[str, Handler] = {
+    "first_review": _first_review,
+    "approve": _approve,
+    "refuse": _refuse,
+    "request_documents": _request_documents,
+    "documents_supplied": _documents_supplied,
+    "cancel": _cancel,
+    "pay": _pay,
+    "assess": _assess,
+}
+
+
+def _run(request: HttpRequest, handler: Handler, obj: Any, user: User) -> None:
+    try:
+        done = handler(request, obj, user)
+    except CaseError as exc:
+        _show(request, exc)
+    except ConcurrentTransition:
+        messages.error(request, _("Someone else changed this case meanwhile; please try again."))
+    else:
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    withdrawal = _withdrawal_for(user, case_id)
+    handler = WITHDRAWAL_ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    _run(request, handler, withdrawal, user)
+    return redirect(withdrawal.case.get_absolute_url())
+
+
+# --- emergency refunds -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refund_apply(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    account = selectors.open_account_of(_person(user))
+    form = RefundForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        if account is None:
+            form.add_error(None, _("You have no open personal account."))
+        else:
+            try:
+                refund = refunds.emergency_refund_submit(
+                    account=account,
+                    amount=form.cleaned_data["amount"],
+                    hospital=form.cleaned_data["hospital"],
+                    treated_on=form.cleaned_data["treated_on"],
+                    receipts=[form.cleaned_data["receipts"]],
+                    by=user,
+                    applicant=user,
+                )
+            except CaseError as exc:
+                for reason in exc.reasons:
+                    form.add_error(None, reason)
+            else:
+                messages.success(
+                    request,
+                    _("Your claim %(ref)s was received.") % {"ref": refund.case.reference},
+                )
+                return redirect(refund.case.get_absolute_url())
+    return render(request, "withdrawals/refund_apply.html", {"form": form, "account": account})
+
+
+def _refund_for(user: User, case_id: int) -> EmergencyRefund:
+    case = case_for(user, case_id)
+    refund: EmergencyRefund | None = (
+        EmergencyRefund.objects.select_related("case__person", "account", "credit_transaction")
+        .filter(case=case)
+        .first()
+    )
+    if refund is None:
+        raise Http404
+    return refund
+
+
+@login_required
+def refund_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    refund = _refund_for(user, case_id)
+    context = case_page_context(user, refund.case)
+    context.update(
+        {
+            "refund": refund,
+            "staff": is_staff_member(user),
+            "id_number": _masked(user, refund.case.person.id_number),
+            "actions": set(selectors.refund_actions(user, refund)),
+            "approve_form": RefundApproveForm(),
+            "reasons_form": ReasonsForm(),
+        }
+    )
+    return render(request, "withdrawals/refund_detail.html", context)
+
+
+def _refund_approve(request: HttpRequest, r: EmergencyRefund, user: User) -> str:
+    form = RefundApproveForm(request.POST)
+    if not form.is_valid():
+        raise CaseError(_("Check the amount."), code="invalid")
+    refunds.emergency_refund_approve(refund=r, by=user, amount=form.cleaned_data["amount"])
+    return _("The claim is approved.")
+
+
+def _refund_credit(request: HttpRequest, r: EmergencyRefund, user: User) -> str:
+    refunds.emergency_refund_credit(refund=r, by=user)
+    return _("The amount is credited to the personal account.")
+
+
+def _refund_refuse(request: HttpRequest, r: EmergencyRefund, user: User) -> str:
+    refunds.emergency_refund_refuse(refund=r, by=user, reasons=_reasons(request))
+    return _("The claim is refused; the applicant is told every reason.")
+
+
+REFUND_ACTIONS: dict[str, Handler] = {
+    "approve": _refund_approve,
+    "credit": _refund_credit,
+    "refuse": _refund_refuse,
+}
+
+
+@login_required
+@require_POST
+def refund_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    refund = _refund_for(user, case_id)
+    handler = REFUND_ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    _run(request, handler, refund, user)
+    return redirect(refund.case.get_absolute_url())
