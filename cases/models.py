@@ -339,6 +339,13 @@ class Deadline(models.Model):
     # Working days left when paused, added back from the day the clock resumes.
     remaining_days = models.PositiveSmallIntegerField(_("working days left"), null=True)
     paused_on = models.DateField(_("paused on"), null=True, blank=True)
+    # Since the last resume the clock counts `days_left_on_resume` working days after
+    # `resumed_on`; a calendar edit recomputes from there, not from `started_on`, so that the
+    # time the clock stood still stays out of the count.
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    days_left_on_resume = models.PositiveSmallIntegerField(
+        _("working days left on resuming"), null=True, blank=True
+    )
     next_sweep_on = models.DateField(_("next reminder on"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -236,16 +236,37 @@ def _next_sweep(deadline: Deadline, cal: WorkingCalendar, days_before: int) -> d
     return min(pending) if pending else None
 
 
+def _step_agencies(case: Case, step: str) -> list[Agency]:
+    """The agencies whose clock this is: a transfer's steps belong to one end each."""
+    if step == "transfer_destination" and case.other_agency is not None:
+        return [case.other_agency]
+    if step == "transfer_origin":
+        return [case.agency]
+    return [a for a in (case.agency, case.other_agency) if a is not None]
+
+
+def _reminder_days(deadline: Deadline, cache: dict[str, int] | None = None) -> int:
+    """How many working days before the limit the first reminder goes, by region policy."""
+    from accounts.policy import policy_for
+
+    region = _step_agencies(deadline.case, deadline.step)[0].region
+    cache = {} if cache is None else cache
+    if region.code not in cache:
+        cache[region.code] = policy_for(region).reminder_days_before
+    return cache[region.code]
+
+
 def deadline_start(
     *,
     case: Case,
     step: str,
     working_days: int,
     start: datetime.date | None = None,
-    reminder_days_before: int = 2,
+    reminder_days_before: int | None = None,
     by: User | None = None,
 ) -> Deadline:
-    """Start the clock of a step: due `working_days` working days after `start`."""
+    """Start the clock of a step: due `working_days` working days after `start`. The first
+    reminder goes `reminder_days_before` working days ahead (default: the region policy)."""
     cal = WorkingCalendar()
     start = start or today()
     result = cal.add_working_days(start, working_days)
@@ -257,7 +278,10 @@ def deadline_start(
         due_on=result.date,
         provisional=result.provisional,
     )
-    deadline.next_sweep_on = _next_sweep(deadline, cal, reminder_days_before)
+    days_before = reminder_days_before
+    if days_before is None:
+        days_before = _reminder_days(deadline)
+    deadline.next_sweep_on = _next_sweep(deadline, cal, days_before)
     deadline.save()
     _refresh_due(case)
     case_record(
@@ -296,22 +320,34 @@ def deadlines_pause(*, case: Case, by: User | None, on: datetime.date | None = N
 
 
 def deadlines_resume(
-    *, case: Case, by: User | None, on: datetime.date | None = None, reminder_days_before: int = 2
+    *,
+    case: Case,
+    by: User | None,
+    on: datetime.date | None = None,
+    reminder_days_before: int | None = None,
 ) -> int:
     """Restart the paused clocks: the days left count from the day the clock resumes."""
     on = on or today()
     cal = WorkingCalendar()
     resumed = 0
-    for deadline in Deadline.objects.select_for_update().filter(
-        case=case, status=Deadline.Status.PAUSED
-    ):
-        result = cal.add_working_days(on, deadline.remaining_days or 0)
+    rows = (
+        Deadline.objects.select_for_update(of=("self",))
+        .filter(case=case, status=Deadline.Status.PAUSED)
+        .select_related("case__agency__region", "case__other_agency__region")
+    )
+    for deadline in rows:
+        left = deadline.remaining_days or 0
+        result = cal.add_working_days(on, left)
         deadline.due_on = result.date
         deadline.provisional = result.provisional
         deadline.status = Deadline.Status.OPEN
+        deadline.resumed_on, deadline.days_left_on_resume = on, left
         deadline.remaining_days = None
         deadline.paused_on = None
-        deadline.next_sweep_on = _next_sweep(deadline, cal, reminder_days_before)
+        days_before = reminder_days_before
+        if days_before is None:
+            days_before = _reminder_days(deadline)
+        deadline.next_sweep_on = _next_sweep(deadline, cal, days_before)
         deadline.save()
         resumed += 1
     if resumed:
@@ -345,33 +381,51 @@ def _refresh_due(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(due_on=due)
 
 
-def deadlines_recompute(*, years: Iterable[int], reminder_days_before: int = 2) -> int:
+def deadlines_recompute(*, years: Iterable[int], reminder_days_before: int | None = None) -> int:
     """Recompute deadlines whose dates touch the given years after a calendar edit; each
     change is written to the case's history."""
     years = set(years)
     cal = WorkingCalendar()
     changed = 0
-    rows = Deadline.objects.select_for_update().filter(status=Deadline.Status.OPEN)
-    for deadline in rows.filter(
-        models.Q(due_on__year__in=years) | models.Q(started_on__year__in=years)
-    ):
-        result = cal.add_working_days(deadline.started_on, deadline.working_days)
-        if (result.date, result.provisional) == (deadline.due_on, deadline.provisional):
-            continue
-        old = deadline.due_on
-        deadline.due_on, deadline.provisional = result.date, result.provisional
-        deadline.next_sweep_on = _next_sweep(deadline, cal, reminder_days_before)
-        deadline.save(update_fields=["due_on", "provisional", "next_sweep_on"])
-        _refresh_due(deadline.case)
-        case_record(
-            case=deadline.case,
-            action="deadline_recomputed",
-            by=None,
-            reason=_("%(step)s: due on %(old)s → %(new)s after a calendar change")
-            % {"step": deadline.get_step_display(), "old": old, "new": deadline.due_on},
+    rows = (
+        Deadline.objects.select_for_update(of=("self",))
+        .filter(status=Deadline.Status.OPEN)
+        .filter(
+            models.Q(due_on__year__in=years)
+            | models.Q(started_on__year__in=years)
+            | models.Q(resumed_on__year__in=years)
         )
-        changed += 1
+        .select_related("case__agency__region", "case__other_agency__region")
+        .order_by("id")
+    )
+    for deadline in rows:
+        changed += _recompute_one(deadline, cal, reminder_days_before)
     return changed
+
+
+def _recompute_one(deadline: Deadline, cal: WorkingCalendar, days_before: int | None) -> int:
+    # A clock that was paused counts from the day it resumed, with the days then left.
+    if deadline.resumed_on is not None:
+        result = cal.add_working_days(deadline.resumed_on, deadline.days_left_on_resume or 0)
+    else:
+        result = cal.add_working_days(deadline.started_on, deadline.working_days)
+    if (result.date, result.provisional) == (deadline.due_on, deadline.provisional):
+        return 0
+    old = deadline.due_on
+    deadline.due_on, deadline.provisional = result.date, result.provisional
+    if days_before is None:
+        days_before = _reminder_days(deadline)
+    deadline.next_sweep_on = _next_sweep(deadline, cal, days_before)
+    deadline.save(update_fields=["due_on", "provisional", "next_sweep_on"])
+    _refresh_due(deadline.case)
+    case_record(
+        case=deadline.case,
+        action="deadline_recomputed",
+        by=None,
+        reason=_("%(step)s: due on %(old)s → %(new)s after a calendar change")
+        % {"step": deadline.get_step_display(), "old": old, "new": deadline.due_on},
+    )
+    return 1
 
 
 @dataclass(frozen=True)
@@ -386,29 +440,33 @@ def deadlines_sweep(*, on: datetime.date | None = None, batch: int = 500) -> Swe
     DO NOTHING against its unique constraint, so it goes out once whatever runs twice."""
     on = on or today()
     examined = sent = 0
+    policy_cache: dict[str, int] = {}
     while True:
         with transaction.atomic():
-            rows = list(
-                Deadline.objects.select_for_update(skip_locked=True)
-                .filter(status=Deadline.Status.OPEN, next_sweep_on__lte=on)
-                .select_related("case", "case__agency", "case__other_agency")
-                .order_by("next_sweep_on", "id")[:batch]
-            )
-            if not rows:
-                break
+            rows = _lock_due_deadlines(on, batch)
             cal = WorkingCalendar()
             for deadline in rows:
-                sent += _sweep_one(deadline, on, cal)
+                sent += _sweep_one(deadline, on, cal, _reminder_days(deadline, policy_cache))
             examined += len(rows)
         if len(rows) < batch:
             break
     return SweepResult(examined, sent)
 
 
-def _sweep_one(deadline: Deadline, on: datetime.date, cal: WorkingCalendar) -> int:
-    from accounts.policy import policy_for
+def _lock_due_deadlines(on: datetime.date, batch: int) -> list[Deadline]:
+    # Only the deadline rows are locked (`of`): the agencies are read through outer joins,
+    # which PostgreSQL cannot lock, and other sweeps must not wait on them anyway.
+    return list(
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Deadline.Status.OPEN, next_sweep_on__lte=on)
+        .select_related("case__agency__region", "case__other_agency__region")
+        .order_by("next_sweep_on", "id")[:batch]
+    )
 
-    days_before = policy_for(deadline.case.agency.region).reminder_days_before
+
+def _sweep_one(
+    deadline: Deadline, on: datetime.date, cal: WorkingCalendar, days_before: int
+) -> int:
     due_kinds = []
     if _remind_on(cal, deadline.due_on, days_before) <= on:
         due_kinds.append(DeadlineReminder.Kind.BEFORE)
@@ -416,40 +474,38 @@ def _sweep_one(deadline: Deadline, on: datetime.date, cal: WorkingCalendar) -> i
         due_kinds.append(DeadlineReminder.Kind.DUE)
     if deadline.due_on < on:
         due_kinds.append(DeadlineReminder.Kind.OVERDUE)
-    sent = 0
-    for kind in _claim_reminders(deadline, due_kinds, on):
-        _notify_deadline(deadline, kind)
-        sent += 1
+    claimed = _claim_reminders(deadline, due_kinds, on)
+    # A sweep that comes late (beat was down) records the reminders it missed but sends only
+    # the latest: "due today" on the day after would be wrong, and one message is enough.
+    if claimed:
+        _notify_deadline(deadline, claimed[-1])
     deadline.next_sweep_on = _next_sweep(deadline, cal, days_before)
     deadline.save(update_fields=["next_sweep_on"])
-    return sent
+    return 1 if claimed else 0
 
 
 def _claim_reminders(deadline: Deadline, kinds: Sequence[str], on: datetime.date) -> list[str]:
+    """Insert the reminder rows not sent yet, in one statement; the kinds this call inserted
+    come back in the order asked. A kind another sweep already holds is not returned."""
     if not kinds:
         return []
-    claimed = []
     with connection.cursor() as cursor:
-        for kind in kinds:
-            cursor.execute(
-                f"INSERT INTO {DeadlineReminder._meta.db_table} "  # noqa: S608 - table name
-                "(deadline_id, kind, sent_on, created_at) VALUES (%s, %s, %s, now()) "
-                "ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING kind",
-                [deadline.pk, kind, on],
-            )
-            claimed += [row[0] for row in cursor.fetchall()]
-    return claimed
+        cursor.execute(
+            f"INSERT INTO {DeadlineReminder._meta.db_table} "  # noqa: S608 - table name
+            "(deadline_id, kind, sent_on, created_at) "
+            "SELECT %s, kind, %s, now() FROM unnest(%s::varchar[]) AS kinds(kind) "
+            "ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING kind",
+            [deadline.pk, on, list(kinds)],
+        )
+        claimed = {row[0] for row in cursor.fetchall()}
+    return [kind for kind in kinds if kind in claimed]
 
 
 def _notify_deadline(deadline: Deadline, kind: str) -> None:
     from accounts.models import User
 
     case = deadline.case
-    agencies = [a for a in (case.agency, case.other_agency) if a is not None]
-    if deadline.step == "transfer_destination" and case.other_agency is not None:
-        agencies = [case.other_agency]
-    elif deadline.step == "transfer_origin":
-        agencies = [case.agency]
+    agencies = _step_agencies(case, deadline.step)
     if kind == DeadlineReminder.Kind.OVERDUE:
         recipients = User.objects.filter(
             agency__in=agencies, groups__name="supervisor", is_active=True
@@ -465,7 +521,7 @@ def _notify_deadline(deadline: Deadline, kind: str) -> None:
         recipients = User.objects.filter(
             agency__in=agencies, groups__name__in=["clerk", "reviewer"], is_active=True
         )
-    for user in recipients.distinct():
+    for user in recipients.distinct().order_by("pk"):
         notify(
             recipient=user,
             case=case,

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import RegionPolicy
+from cases.models import Deadline, DeadlineReminder, DeadlineStep, Notification
+from cases.services import deadline_close, deadline_start, deadlines_pause, deadlines_sweep
+from tests.accounts.factories import InsuredPersonFactory, staff_user
+from tests.cases.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+START, DUE = D(2026, 9, 24), D(2026, 10, 15)  # 10 working days over the National Day
+BEFORE_DAY = D(2026, 10, 13)  # two working days before
+
+
+@pytest.fixture
+def deadline(case):
+    return deadline_start(case=case, step=DeadlineStep.REVIEW, working_days=10, start=START)
+
+
+@pytest.fixture
+def staff(clerk, reviewer, supervisor, outsider):
+    return {"clerk": clerk, "reviewer": reviewer, "supervisor": supervisor, "outsider": outsider}
+
+
+def _inbox(user) -> list[str]:
+    return list(
+        Notification.objects.filter(recipient=user, channel="inbox").values_list(
+            "subject", flat=True
+        )
+    )
+
+
+def _kinds(deadline) -> set[str]:
+    return set(deadline.reminders.values_list("kind", flat=True))
+
+
+def test_nothing_is_sent_before_the_reminder_day(deadline, staff):
+    result = deadlines_sweep(on=BEFORE_DAY - datetime.timedelta(days=1))
+
+    assert result.sent == 0
+    assert not Notification.objects.exists()
+
+
+def test_clerks_and_reviewers_are_reminded_two_working_days_before(deadline, staff):
+    result = deadlines_sweep(on=BEFORE_DAY)
+
+    assert result.sent == 1
+    assert _kinds(deadline) == {DeadlineReminder.Kind.BEFORE}
+    assert len(_inbox(staff["clerk"])) == 1
+    assert len(_inbox(staff["reviewer"])) == 1
+    assert _inbox(staff["supervisor"]) == []
+    assert _inbox(staff["outsider"]) == []
+    assert Notification.objects.filter(recipient=staff["clerk"], channel="email").count() == 1
+    assert Deadline.objects.get(pk=deadline.pk).next_sweep_on == DUE
+
+
+def test_the_reminder_day_follows_the_region_policy(case, staff, agency):
+    RegionPolicy.objects.create(region=agency.region, reminder_days_before=3)
+    deadline = deadline_start(case=case, step=DeadlineStep.REVIEW, working_days=10, start=START)
+
+    result = deadlines_sweep(on=D(2026, 10, 12))
+
+    assert result.sent == 1
+    assert _kinds(deadline) == {DeadlineReminder.Kind.BEFORE}
+
+
+def test_on_the_day_a_second_reminder_goes_out(deadline, staff):
+    deadlines_sweep(on=BEFORE_DAY)
+
+    result = deadlines_sweep(on=DUE)
+
+    assert result.sent == 1
+    assert _kinds(deadline) == {"before", "due"}
+    assert len(_inbox(staff["clerk"])) == 2
+    assert Deadline.objects.get(pk=deadline.pk).next_sweep_on == DUE + datetime.timedelta(days=1)
+
+
+def test_an_overdue_step_is_escalated_to_the_supervisors_of_the_agency(deadline, staff, case):
+    deadlines_sweep(on=BEFORE_DAY)
+    deadlines_sweep(on=DUE)
+
+    result = deadlines_sweep(on=DUE + datetime.timedelta(days=1))
+
+    assert result.sent == 1
+    assert len(_inbox(staff["supervisor"])) == 1
+    assert len(_inbox(staff["clerk"])) == 2
+    assert _inbox(staff["outsider"]) == []
+    assert case.events.filter(action="escalated", actor__isnull=True).count() == 1
+    assert Deadline.objects.get(pk=deadline.pk).next_sweep_on is None
+
+
+def test_a_late_first_sweep_sends_only_the_escalation(deadline, staff):
+    result = deadlines_sweep(on=D(2026, 10, 20))
+
+    assert _kinds(deadline) == {"before", "due", "overdue"}
+    assert result.sent == 1
+    assert len(_inbox(staff["supervisor"])) == 1
+    assert _inbox(staff["clerk"]) == []
+
+
+def test_each_reminder_goes_out_once_however_often_the_sweep_runs(deadline, staff):
+    for day in (BEFORE_DAY, BEFORE_DAY, DUE, DUE, D(2026, 10, 16), D(2026, 10, 16)):
+        deadlines_sweep(on=day)
+
+    assert DeadlineReminder.objects.filter(deadline=deadline).count() == 3
+    assert len(_inbox(staff["clerk"])) == 2
+    assert len(_inbox(staff["supervisor"])) == 1
+
+
+def test_a_sweep_that_sees_a_row_again_sends_nothing_twice(deadline, staff):
+    deadlines_sweep(on=DUE)
+    Deadline.objects.filter(pk=deadline.pk).update(next_sweep_on=BEFORE_DAY)
+
+    result = deadlines_sweep(on=DUE)
+
+    assert result.examined == 1
+    assert result.sent == 0
+    assert len(_inbox(staff["clerk"])) == 1
+
+
+def test_a_paused_deadline_sends_nothing(deadline, staff, case, clerk):
+    deadlines_pause(case=case, by=clerk, on=D(2026, 9, 28))
+
+    result = deadlines_sweep(on=D(2026, 12, 1))
+
+    assert result.examined == 0
+    assert not DeadlineReminder.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_a_met_deadline_sends_nothing(deadline, staff, case):
+    deadline_close(case=case, step=DeadlineStep.REVIEW)
+
+    assert deadlines_sweep(on=D(2026, 12, 1)).examined == 0
+
+
+def test_the_next_sweep_day_advances_and_ends_empty(deadline, staff):
+    days = []
+    for day in (BEFORE_DAY, DUE, DUE + datetime.timedelta(days=1)):
+        deadlines_sweep(on=day)
+        days.append(Deadline.objects.get(pk=deadline.pk).next_sweep_on)
+
+    assert days == [DUE, DUE + datetime.timedelta(days=1), None]
+
+
+def test_a_transfer_reminds_only_the_agency_whose_step_it_is(person, agency, far_agency, staff):
+    far_clerk = staff_user("clerk", far_agency)
+    transfer = CaseFactory(person=person, agency=agency, other_agency=far_agency)
+    deadline_start(
+        case=transfer, step=DeadlineStep.TRANSFER_DESTINATION, working_days=5, start=START
+    )
+
+    deadlines_sweep(on=D(2026, 10, 9))
+
+    assert len(_inbox(far_clerk)) == 1
+    assert _inbox(staff["clerk"]) == []
+
+
+def _not_due_deadlines(agency, count: int) -> None:
+    for _ in range(count):
+        other = CaseFactory(person=InsuredPersonFactory(), agency=agency)
+        deadline_start(case=other, step=DeadlineStep.REVIEW, working_days=15, start=D(2026, 12, 1))
+
+
+def _sweep_queries(day: datetime.date) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        deadlines_sweep(on=day)
+    return len(queries)
+
+
+def test_the_sweep_costs_the_same_whatever_the_number_of_deadlines_not_due(
+    deadline, staff, agency, person
+):
+    # A second deadline one working day behind the first: each sweep sends one reminder.
+    later = CaseFactory(person=person, agency=agency)
+    deadline_start(case=later, step=DeadlineStep.REVIEW, working_days=10, start=D(2026, 9, 28))
+    _not_due_deadlines(agency, 3)
+    few = _sweep_queries(BEFORE_DAY)
+    _not_due_deadlines(agency, 40)
+
+    many = _sweep_queries(D(2026, 10, 14))
+
+    assert DeadlineReminder.objects.count() == 2
+    assert many == few
+
+
+def test_the_sweep_cost_grows_with_due_rows_only_linearly(
+    staff, agency, django_assert_max_num_queries
+):
+    for _ in range(10):
+        other = CaseFactory(person=InsuredPersonFactory(), agency=agency)
+        deadline_start(case=other, step=DeadlineStep.REVIEW, working_days=10, start=START)
+
+    with django_assert_max_num_queries(10 * 12):
+        result = deadlines_sweep(on=BEFORE_DAY)
+
+    assert result.sent == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_reminder_exactly_once(regions):
+    from tests.accounts.factories import AgencyFactory
+
+    agency = AgencyFactory(code="DG", region=regions["dongguan"])
+    clerk = staff_user("clerk", agency)
+    supervisor = staff_user("supervisor", agency)
+    for _ in range(12):
+        case = CaseFactory(person=InsuredPersonFactory(), agency=agency)
+        deadline_start(case=case, step=DeadlineStep.REVIEW, working_days=10, start=START)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            deadlines_sweep(on=D(2026, 10, 16), batch=4)
+        except BaseException as exc:  # surfaced in the main thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert DeadlineReminder.objects.filter(kind="overdue").count() == 12
+    assert DeadlineReminder.objects.count() == 36
+    assert Notification.objects.filter(recipient=supervisor, channel="inbox").count() == 12
+    assert Notification.objects.filter(recipient=clerk).count() == 0
+    assert not Deadline.objects.filter(next_sweep_on__isnull=False).exists()
