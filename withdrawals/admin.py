@@ -25,7 +25,7 @@ class _CaseRowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     reference; rows are read-only."""
 
     id_number_fields: tuple[str, ...] = ("case__person__id_number",)
-    search_fields = ("case__reference", "case__person__name")
+    search_fields: tuple[str, ...] = ("case__reference", "case__person__name")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
