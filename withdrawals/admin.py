@@ -6,7 +6,7 @@ requests for documents need reasons: they are made on the case page."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
@@ -25,7 +25,7 @@ class _CaseRowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     reference; rows are read-only."""
 
     id_number_fields: tuple[str, ...] = ("case__person__id_number",)
-    search_fields: tuple[str, ...] = ("case__reference", "case__person__name")
+    search_fields: ClassVar[tuple[str, ...]] = ("case__reference", "case__person__name")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
