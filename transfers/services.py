@@ -340,6 +340,21 @@ def transfer_documents_received(
     return transfer
 
 
+@transaction.atomic
+def transfer_documents_upload(*, case: Case, by: User, kind: str, upload: Any) -> Transfer:
+    """The applicant sends a document; when the case was waiting for documents (补件), the
+    clock runs again at once."""
+    transfer = _locked(case)
+    if by.person_id != transfer.case.person_id:
+        raise CaseError(_("You can only add documents to your own case."), code="forbidden")
+    if transfer.case.closed_at is not None:
+        raise CaseError(_("This case is closed; no more documents can be added."), code="closed")
+    cases.document_add(case=transfer.case, kind=kind, upload=upload, by=by)
+    if transfer.state == S.DOCUMENTS_REQUESTED:
+        return transfer_documents_received(case=case, by=by)
+    return transfer
+
+
 # --- transfer out at the origin ----------------------------------------------------------
 
 

@@ -1,0 +1,313 @@
+"""Transfer pages: the applicant's application and progress, the staff case page with the
+steps this user may take, the window intake, the reconciliation queue and the 信息表 PDF.
+
+Views are thin: scope through the selectors (a stranger gets a 404), one service call,
+a message, a redirect. A CaseError becomes a message with every reason it carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.idnumbers import mask_id_number
+from accounts.models import User
+from cases.errors import CaseError
+from cases.forms import DocumentForm
+from cases.models import Case, DocumentKind
+from cases.selectors import case_page_context, is_staff_member
+from transfers import selectors, services
+from transfers.forms import ActionForm, ApplyForm, IntakeForm
+from transfers.infotable import render_pdf
+from transfers.models import InfoTable, Transfer
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _error(request: HttpRequest, exc: CaseError) -> None:
+    messages.error(request, exc.message)
+    for reason in exc.reasons:
+        if reason != exc.message:
+            messages.error(request, reason)
+
+
+def _require_applicant(user: User) -> None:
+    if user.person_id is None:
+        raise Http404
+
+
+def _require_staff(user: User) -> None:
+    if not is_staff_member(user):
+        raise Http404
+
+
+# --- the case page -----------------------------------------------------------------------
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The applicant sees their progress; staff of either agency see the case page."""
+    user = _user(request)
+    transfer = selectors.transfer_for(user, case_id)
+    if user.person_id is not None:
+        return render(request, "transfers/progress.html", _progress_context(user, transfer))
+    return render(request, "transfers/detail.html", _staff_context(user, transfer))
+
+
+def _common(user: User, transfer: Transfer) -> dict[str, Any]:
+    return {
+        "transfer": transfer,
+        "info_table": InfoTable.objects.filter(transfer=transfer).first(),
+        "refusal_reasons": selectors.refusal_messages(transfer),
+    }
+
+
+def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
+    context = case_page_context(user, transfer.case)
+    context.update(_common(user, transfer))
+    context["steps"] = selectors.progress_steps(transfer)
+    context["can_cancel"] = transfer.accepted_on is None and transfer.case.closed_at is None
+    context["upload_form"] = DocumentForm(
+        kinds=[(k, label) for k, label in DocumentKind.choices if k != DocumentKind.INFO_TABLE]
+    )
+    return context
+
+
+def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
+    context = case_page_context(user, transfer.case)
+    context.update(_common(user, transfer))
+    person = transfer.case.person
+    reveal = user.has_perm("accounts.reveal_id_number")
+    context.update(
+        {
+            "id_number": person.id_number if reveal else mask_id_number(person.id_number),
+            "side": selectors.side_of(user, transfer),
+            "actions": selectors.available_actions(user, transfer),
+            "action_form": ActionForm(),
+            "check_reasons": (
+                selectors.check_messages(transfer)
+                if transfer.state == Transfer.State.APPLIED
+                else []
+            ),
+            "can_claim": transfer.case.closed_at is None
+            and user.has_perm("cases.process_case")
+            and transfer.case.assignee_id != user.pk,
+        }
+    )
+    return context
+
+
+# --- staff steps -------------------------------------------------------------------------
+
+Step = Callable[[Case, User, str, Any], object]
+
+STEPS: dict[str, tuple[Step, str]] = {
+    "accept": (
+        lambda c, u, note, amount: services.transfer_accept(case=c, by=u),
+        gettext_noop("The application was accepted."),
+    ),
+    "refuse": (
+        lambda c, u, note, amount: services.transfer_refuse(case=c, by=u, note=note),
+        gettext_noop("The application was refused; the applicant is told every reason."),
+    ),
+    "request_documents": (
+        lambda c, u, note, amount: services.transfer_request_documents(case=c, by=u, note=note),
+        gettext_noop("The applicant was asked for documents; the clock is paused."),
+    ),
+    "documents_received": (
+        lambda c, u, note, amount: services.transfer_documents_received(case=c, by=u),
+        gettext_noop("The clock runs again."),
+    ),
+    "transfer_out": (
+        lambda c, u, note, amount: services.transfer_out(case=c, by=u),
+        gettext_noop("Transferred out: the information table is sealed and sent."),
+    ),
+    "transfer_in": (
+        lambda c, u, note, amount: services.transfer_in(case=c, by=u),
+        gettext_noop("Transferred in: the information table was verified and imported."),
+    ),
+    "credit": (
+        lambda c, u, note, amount: services.transfer_credit(
+            case=c, by=u, received_amount=amount if amount is not None else ""
+        ),
+        gettext_noop("The received amount was recorded."),
+    ),
+    "reconcile_credit": (
+        lambda c, u, note, amount: services.transfer_reconcile_credit(case=c, by=u, note=note),
+        gettext_noop("The received amount was credited."),
+    ),
+    "reconcile_return": (
+        lambda c, u, note, amount: services.transfer_reconcile_return(case=c, by=u, note=note),
+        gettext_noop("The balance was returned to the origin."),
+    ),
+    "cancel": (
+        lambda c, u, note, amount: services.transfer_cancel(case=c, by=u),
+        gettext_noop("The application was cancelled."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    transfer = selectors.transfer_for(user, case_id)
+    _require_staff(user)
+    if action not in STEPS:
+        raise Http404
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the note and the amount."))
+        return redirect(transfer.case.get_absolute_url())
+    step, done = STEPS[action]
+    try:
+        step(transfer.case, user, form.cleaned_data["note"], form.cleaned_data["amount"])
+    except CaseError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _(done))
+    return redirect(transfer.case.get_absolute_url())
+
+
+@login_required
+def info_table_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    transfer = selectors.transfer_for(user, case_id)
+    table = InfoTable.objects.filter(transfer=transfer).first()
+    if table is None:
+        raise Http404
+    from cases.services import case_record
+
+    case_record(case=transfer.case, action="info_table_viewed", by=user)
+    response = HttpResponse(render_pdf(table), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{transfer.case.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """A clerk at either agency takes in an application at the window."""
+    user = _user(request)
+    _require_staff(user)
+    if not user.has_perm("cases.process_case"):
+        raise Http404
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = _file(form, user, form.cleaned_data["id_number"])
+        except CaseError as exc:
+            for reason in exc.reasons:
+                form.add_error(None, reason)
+        else:
+            messages.success(request, _("The application was taken in."))
+            return redirect(transfer.case.get_absolute_url())
+    return render(request, "transfers/intake.html", {"form": form})
+
+
+def _file(form: IntakeForm | ApplyForm, user: User, person: Any, **photos: Any) -> Transfer:
+    data = form.cleaned_data
+    return services.transfer_apply(
+        person=person,
+        origin_agency=data["origin_agency"],
+        destination_agency=data["destination_agency"],
+        transfer_type=data["transfer_type"],
+        contact_phone=data["contact_phone"],
+        payout_reason=data.get("payout_reason") or "",
+        bank=form.bank(),
+        by=user,
+        **photos,
+    )
+
+
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_staff(user)
+    rows = selectors.reconciliation_queue(user)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    return render(request, "transfers/reconciliation.html", {"page": page})
+
+
+# --- applicant pages ---------------------------------------------------------------------
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_applicant(user)
+    rows = selectors.transfers_of_applicant(user)
+    return render(request, "transfers/mine.html", {"transfers": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_applicant(user)
+    form = ApplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = _file(
+                form,
+                user,
+                user.person,
+                id_card_front=form.cleaned_data["id_card_front"],
+                id_card_back=form.cleaned_data["id_card_back"],
+            )
+        except CaseError as exc:
+            for reason in exc.reasons:
+                form.add_error(None, reason)
+        else:
+            messages.success(request, _("Your application was received."))
+            return redirect(transfer.case.get_absolute_url())
+    return render(request, "transfers/apply.html", {"form": form})
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    transfer = selectors.transfer_for(user, case_id)
+    try:
+        services.transfer_cancel(case=transfer.case, by=user)
+    except CaseError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Your application was cancelled."))
+    return redirect(transfer.case.get_absolute_url())
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    transfer = selectors.transfer_for(user, case_id)
+    _require_applicant(user)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the kind of document and a file."))
+        return redirect(transfer.case.get_absolute_url())
+    try:
+        services.transfer_documents_upload(
+            case=transfer.case,
+            by=user,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        )
+    except CaseError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The document was added."))
+    return redirect(transfer.case.get_absolute_url())
