@@ -8,6 +8,7 @@ misread setting, so every typed read here fails loudly, naming the variable.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -55,3 +56,37 @@ class StrictEnv(environ.Env):
 
 
 env = StrictEnv()
+
+
+# --- Redis URLs --------------------------------------------------------------------------------
+# Celery (kombu) and redis-py spell a unix socket differently: the broker says
+# redis+socket:///run/redis.sock?virtual_host=2, redis-py unix:///run/redis.sock?db=2.
+_SOCKET_SCHEMES = ("redis+socket", "socket", "unix")
+
+
+def redis_db(url: str) -> int:
+    """The database number a Redis URL in either spelling points at (0 when it names none)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        return int(parts.path.strip("/") or 0)
+    if parts.scheme in _SOCKET_SCHEMES:
+        query = dict(parse_qsl(parts.query))
+        return int(query.get("virtual_host", query.get("db", "0")).strip("/") or 0)
+    raise ImproperlyConfigured(f"{_redact(url)} is not a Redis URL this portal can read.")
+
+
+def redis_url(url: str, *, db: int | None = None) -> str:
+    """The Redis of a broker URL as redis-py takes it, on database `db` (default: its own)."""
+    parts = urlsplit(url)
+    number = redis_db(url) if db is None else db
+    if parts.scheme in ("redis", "rediss"):
+        return urlunsplit((parts.scheme, parts.netloc, f"/{number}", parts.query, ""))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("virtual_host", "db")]
+    query.append(("db", str(number)))
+    # Built by hand: urlunsplit drops the "//" of an empty host, which redis-py reads as a path.
+    return f"unix://{parts.netloc}{parts.path}?{urlencode(query)}"
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()

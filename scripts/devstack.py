@@ -442,10 +442,9 @@ def start_children(env: Mapping[str, str], port: int, children: list[Child]) -> 
     children.append(
         spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
     )
-    scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
-    children.append(
-        spawn("celery beat", [*celery, "beat", "--loglevel=INFO", "--scheduler", scheduler], env)
-    )
+    # The scheduler comes from settings (CELERY_BEAT_SCHEDULER): the database scheduler that
+    # sends only while it holds the beat lock, so a second beat elsewhere never doubles it.
+    children.append(spawn("celery beat", [*celery, "beat", "--loglevel=INFO"], env))
 
 
 def supervise(children: Sequence[Child], port: int, logins: str, started: float) -> int:

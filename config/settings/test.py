@@ -24,3 +24,9 @@ STORAGES = {
         "OPTIONS": {"location": str(MEDIA_ROOT / "documents")},
     },
 }
+# The cache is the broker's Redis one database up (base settings); the prefix keeps parallel
+# test runs, each with its own database, apart. Processes a test starts get it passed on.
+CACHES["default"]["KEY_PREFIX"] = env.str(  # noqa: F405
+    "CACHE_KEY_PREFIX",
+    default=f"test:{DATABASES['default']['NAME']}",  # noqa: F405
+)
