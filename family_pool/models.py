@@ -144,6 +144,11 @@ class Binding(ConcurrentTransitionMixin, models.Model):
         return None if self.quota is None else self.quota - self.spent
 
     @property
+    def holder_is_relatives(self) -> str:
+        """The tie from the relative's side: "the holder is my …"."""
+        return str(Relation(INVERSE_RELATION[self.relation]).label)
+
+    @property
     def reserved(self) -> Decimal:
         """What this binding keeps off the holder's own spending right now."""
         if self.state != self.State.ACTIVE or self.quota is None:

@@ -70,7 +70,7 @@ def flags_for(user: User) -> QuerySet[FlaggedCharge]:
         return FlaggedCharge.objects.none()
     prefix = region_prefix(user.agency.region_id)
     return (
-        FlaggedCharge.objects.filter(institution__region_id__startswith=prefix)
+        FlaggedCharge.objects.filter(institution__region__code__startswith=prefix)
         .select_related("institution", "card__person", "patient", "reviewed_by")
         .order_by("reviewed_at", "-created_at")
     )
@@ -84,7 +84,7 @@ def person_for_staff(user: User, person_id: int) -> InsuredPerson:
     person = (
         InsuredPerson.objects.filter(pk=person_id)
         .filter(
-            Q(enrollments__region_id__startswith=prefix)
+            Q(enrollments__region__code__startswith=prefix)
             | Q(bindings_as_relative__case__agency_id=user.agency_id)
         )
         .distinct()

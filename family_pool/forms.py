@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from family_pool.models import Binding, Relation
+
+
+class BindForm(forms.Form):
+    ROLE_CHOICES = [
+        ("holder", _("I share my personal account with this relative")),
+        ("relative", _("I ask to use this relative's personal account")),
+    ]
+
+    role = forms.ChoiceField(
+        label=_("What do you want to do?"), choices=ROLE_CHOICES, widget=forms.RadioSelect
+    )
+    other_id_number = forms.CharField(label=_("The relative's ID number"), max_length=20)
+    other_name = forms.CharField(label=_("The relative's name"), max_length=50)
+    relation = forms.ChoiceField(
+        label=_("The relative is my"),
+        choices=[("", "—"), *Relation.choices],
+        help_text=_("Only close relatives (近亲属) can share an account."),
+    )
+
+
+class WindowBindForm(forms.Form):
+    holder_id_number = forms.CharField(label=_("Account holder's ID number"), max_length=20)
+    relative_id_number = forms.CharField(label=_("Relative's ID number"), max_length=20)
+    relative_name = forms.CharField(label=_("Relative's name"), max_length=50)
+    relation = forms.ChoiceField(
+        label=_("The relative is the account holder's"),
+        choices=[("", "—"), *Relation.choices],
+    )
+    kinship_proof = forms.FileField(
+        label=_("Kinship proof (household register, marriage or birth certificate)"),
+        help_text=_("JPEG, PNG or PDF"),
+    )
+
+
+class QuotaForm(forms.Form):
+    quota = forms.DecimalField(
+        label=_("Quota (yuan)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_(
+            "Reserved for this relative for the whole binding. Leave empty to share the "
+            "available balance instead."
+        ),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False)
+
+
+class OrderForm(forms.Form):
+    """One number per binding where the applicant is the relative: lower pays first."""
+
+    def __init__(self, *args: Any, bindings: list[Binding], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.bindings = bindings
+        for position, binding in enumerate(bindings, start=1):
+            self.fields[f"b{binding.pk}"] = forms.IntegerField(
+                label=str(binding.holder),
+                min_value=1,
+                max_value=99,
+                initial=position,
+            )
+
+    def order(self) -> list[int]:
+        ranked = sorted(
+            self.bindings, key=lambda b: (self.cleaned_data[f"b{b.pk}"], b.priority, b.pk)
+        )
+        return [b.pk for b in ranked]
+
+
+class PersonSearchForm(forms.Form):
+    id_number = forms.CharField(label=_("ID number"), max_length=20)
+
+
+class FlagReviewForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was found or done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,341 @@
+"""Family-pool pages: the applicant's bindings, binding, quota, payment order and statement;
+for staff the review queue, the window, a person's bindings and the flagged charges.
+
+Every view is permission check, form, one service call, message, redirect; a refusal
+(CaseError) becomes a message or a form error, never a 500."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.idnumbers import normalize_id_number
+from accounts.models import InsuredPerson, User
+from cases.errors import CaseError
+from cases.selectors import case_page_context, is_staff_member
+from family_pool import charging, selectors, services
+from family_pool.forms import (
+    BindForm,
+    FlagReviewForm,
+    OptionalReasonForm,
+    OrderForm,
+    PersonSearchForm,
+    QuotaForm,
+    ReasonForm,
+    WindowBindForm,
+)
+from family_pool.models import Binding
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _applicant(request: HttpRequest) -> tuple[User, InsuredPerson]:
+    user = _user(request)
+    if user.person is None:
+        raise Http404
+    return user, user.person
+
+
+def _staff(request: HttpRequest) -> User:
+    user = _user(request)
+    if not is_staff_member(user):
+        raise Http404
+    return user
+
+
+def _refused(request: HttpRequest, exc: CaseError) -> None:
+    messages.error(request, exc.message)
+    for reason in exc.reasons:
+        if reason != exc.message:
+            messages.error(request, reason)
+
+
+def _form_refused(form: BindForm | WindowBindForm, exc: CaseError) -> None:
+    for reason in exc.reasons:
+        form.add_error(None, reason)
+
+
+# --- applicant ------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _user_, person = _applicant(request)
+    context = {
+        "as_holder": selectors.bindings_as_holder(person),
+        "as_relative": selectors.bindings_as_relative(person),
+        "wallet": selectors.wallet(person),
+    }
+    return render(request, "family_pool/index.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bind(request: HttpRequest) -> HttpResponse:
+    user, _person = _applicant(request)
+    form = BindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            binding = services.binding_request(
+                by=user,
+                other_id_number=form.cleaned_data["other_id_number"],
+                other_name=form.cleaned_data["other_name"],
+                relation=form.cleaned_data["relation"],
+                as_holder=form.cleaned_data["role"] == "holder",
+            )
+        except CaseError as exc:
+            _form_refused(form, exc)
+        else:
+            messages.success(request, _state_message(binding))
+            return redirect("family_pool:detail", case_id=binding.pk)
+    return render(request, "family_pool/bind.html", {"form": form})
+
+
+def _state_message(binding: Binding) -> str:
+    if binding.state == Binding.State.ACTIVE:
+        return _("The binding is active.")
+    if binding.holder_consent_at is None:
+        return _("The request was sent; the account holder must confirm it.")
+    return _("The binding waits for the agency's review.")
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    binding = selectors.binding_for(user, case_id)
+    context = case_page_context(user, binding.case)
+    staff = is_staff_member(user)
+    context.update(
+        binding=binding,
+        parts=selectors.binding_parts(binding)[:50],
+        is_holder=user.person_id == binding.holder_id,
+        is_relative=user.person_id == binding.relative_id,
+        is_open=binding.state in Binding.OPEN_STATES,
+        can_review=staff
+        and user.has_perm("cases.process_case")
+        and binding.state == Binding.State.PENDING,
+        quota_form=QuotaForm(initial={"quota": binding.quota}),
+        reason_form=ReasonForm(),
+        end_form=OptionalReasonForm(),
+        staff=staff,
+    )
+    return render(request, "family_pool/detail.html", context)
+
+
+@login_required
+@require_POST
+def quota(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    binding = selectors.binding_for(user, case_id)
+    form = QuotaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The quota must be an amount in yuan with at most two decimals."))
+        return redirect("family_pool:detail", case_id=binding.pk)
+    try:
+        services.binding_set_quota(binding=binding, quota=form.cleaned_data["quota"], by=user)
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The quota was saved."))
+    return redirect("family_pool:detail", case_id=binding.pk)
+
+
+@login_required
+@require_POST
+def end(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    binding = selectors.binding_for(user, case_id)
+    form = OptionalReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.binding_end(binding=binding, by=user, reason=reason)
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The binding has ended."))
+    return redirect("family_pool:detail", case_id=binding.pk)
+
+
+@login_required
+@require_POST
+def consent(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    binding = selectors.binding_for(user, case_id)
+    agree = request.POST.get("answer") == "agree"
+    try:
+        binding = services.binding_consent(binding=binding, by=user, agree=agree)
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _state_message(binding) if agree else _("You declined."))
+    return redirect("family_pool:detail", case_id=binding.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order(request: HttpRequest) -> HttpResponse:
+    user, person = _applicant(request)
+    bindings = list(selectors.bindings_as_relative(person).filter(state__in=Binding.OPEN_STATES))
+    form = OrderForm(request.POST or None, bindings=bindings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bindings_set_order(by=user, order=form.order())
+        except CaseError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The payment order was saved."))
+            return redirect("family_pool:order")
+    return render(request, "family_pool/order.html", {"form": form})
+
+
+@login_required
+def statement(request: HttpRequest) -> HttpResponse:
+    _user_, person = _applicant(request)
+    context = {
+        "paid_for_me": Paginator(selectors.paid_for(person), 25).get_page(request.GET.get("in")),
+        "paid_by_me": Paginator(selectors.paid_by(person), 25).get_page(request.GET.get("out")),
+    }
+    return render(request, "family_pool/statement.html", context)
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _staff(request)
+    binding = selectors.binding_for(user, case_id)
+    try:
+        services.binding_approve(binding=binding, by=user)
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The binding was approved."))
+    return redirect("family_pool:detail", case_id=binding.pk)
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _staff(request)
+    binding = selectors.binding_for(user, case_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the binding is rejected."))
+        return redirect("family_pool:detail", case_id=binding.pk)
+    try:
+        services.binding_reject(binding=binding, by=user, reason=form.cleaned_data["reason"])
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The binding was rejected."))
+    return redirect("family_pool:detail", case_id=binding.pk)
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    page = Paginator(selectors.review_queue(user), 25).get_page(request.GET.get("page"))
+    return render(request, "family_pool/review.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    if not user.has_perm("cases.process_case"):
+        raise Http404
+    form = WindowBindForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        holder = _person_by_id(form.cleaned_data["holder_id_number"])
+        relative = _person_by_id(form.cleaned_data["relative_id_number"])
+        if holder is None:
+            form.add_error("holder_id_number", _("No insured person has this ID number."))
+        if relative is None or relative.name != form.cleaned_data["relative_name"].strip():
+            form.add_error(
+                "relative_id_number", _("No insured person matches this ID number and name.")
+            )
+        if form.is_valid() and holder is not None and relative is not None:
+            try:
+                binding = services.binding_open_at_window(
+                    by=user,
+                    holder=holder,
+                    relative=relative,
+                    relation=form.cleaned_data["relation"],
+                    kinship_proof=form.cleaned_data["kinship_proof"],
+                )
+            except CaseError as exc:
+                _form_refused(form, exc)
+            else:
+                messages.success(request, _("The binding is active."))
+                return redirect("family_pool:detail", case_id=binding.pk)
+    return render(request, "family_pool/window.html", {"form": form})
+
+
+def _person_by_id(id_number: str) -> InsuredPerson | None:
+    return InsuredPerson.objects.filter(id_number=normalize_id_number(id_number)).first()
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    form = PersonSearchForm(request.GET or None)
+    if form.is_valid():
+        person = _person_by_id(form.cleaned_data["id_number"])
+        if person is not None:
+            return redirect("family_pool:person", person_id=person.pk)
+        form.add_error("id_number", _("No insured person has this ID number."))
+    return render(request, "family_pool/person_search.html", {"form": form})
+
+
+@login_required
+def person(request: HttpRequest, person_id: int) -> HttpResponse:
+    user = _staff(request)
+    who = selectors.person_for_staff(user, person_id)
+    context = {
+        "person": who,
+        "as_holder": selectors.bindings_as_holder(who),
+        "as_relative": selectors.bindings_as_relative(who),
+        "wallet": selectors.wallet(who),
+    }
+    return render(request, "family_pool/person.html", context)
+
+
+@login_required
+def flags(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    page = Paginator(selectors.flags_for(user), 25).get_page(request.GET.get("page"))
+    can_review = user.has_perm("family_pool.review_flaggedcharge")
+    return render(
+        request,
+        "family_pool/flags.html",
+        {"page": page, "can_review": can_review, "form": FlagReviewForm()},
+    )
+
+
+@login_required
+@require_POST
+def flag_review(request: HttpRequest, flag_id: int) -> HttpResponse:
+    user = _staff(request)
+    flag = get_object_or_404(selectors.flags_for(user), pk=flag_id)
+    form = FlagReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write what was found or done."))
+        return redirect("family_pool:flags")
+    try:
+        charging.flag_review(flag=flag, by=user, note=form.cleaned_data["note"])
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The flag was marked as reviewed."))
+    return redirect("family_pool:flags")
