@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -624,7 +625,8 @@ def notify(
         )
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created]
-    transaction.on_commit(lambda: enqueue_delivery(ids))
+    if ids:
+        transaction.on_commit(lambda: enqueue_delivery(ids))
     return created
 
 
@@ -647,17 +649,46 @@ def _address(recipient: User | None, channel: str, mobile: str) -> str:
     return ""
 
 
+@dataclass
+class _BrokerState:
+    down_until: float = 0.0
+
+
+# After a failed hand-off the next ones skip the broker for a while: an outage then costs one
+# slow commit per process, not every request, and the outbox sweep delivers the rows anyway.
+BROKER_RETRY_AFTER_SECONDS = 30.0
+_BROKER = _BrokerState()
+
+
 def enqueue_delivery(ids: Sequence[int]) -> None:
     """Hand the rows to a worker. With the broker down this logs and returns: the rows stay
     pending and the beat task delivers them once Redis is back."""
+    if not ids:
+        return
+    if time.monotonic() < _BROKER.down_until:
+        logger.warning("broker marked down; %d notifications left for the sweep", len(ids))
+        return
+    try:
+        _publish_deliveries(ids)
+    except Exception:  # kombu raises several types for a dead broker
+        _BROKER.down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
+        logger.warning("broker unavailable; %d notifications left for the sweep", len(ids))
+
+
+def _publish_deliveries(ids: Sequence[int]) -> None:
     from cases.tasks import deliver_notification
 
-    for pk in ids:
-        try:
-            deliver_notification.apply_async(args=(pk,), retry=False)
-        except Exception:  # kombu raises several types for a dead broker
-            logger.warning("broker unavailable; notification %s left for the outbox sweep", pk)
-            return
+    app = deliver_notification.app
+    if app.conf.task_always_eager:
+        for pk in ids:
+            deliver_notification.apply_async(args=(pk,))
+        return
+    with app.producer_or_acquire() as producer:
+        # One connection attempt: left to itself kombu retries for the connection timeout
+        # (seconds) before publish gives up, and this runs in a request after its commit.
+        producer.connection.ensure_connection(max_retries=0)
+        for pk in ids:
+            deliver_notification.apply_async(args=(pk,), producer=producer, retry=False)
 
 
 def notification_deliver(*, notification_id: int) -> bool:

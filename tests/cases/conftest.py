@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from cases import registry
+from cases import registry, services
 from cases.sms import MemorySmsSender
 from tests.accounts.factories import (
     AgencyFactory,
@@ -24,6 +24,20 @@ def _own_kind_registry(monkeypatch):
     # Workflow apps register their kinds when they load; these tests must not depend on
     # their pages, so each test starts with no kind registered.
     monkeypatch.setattr(registry, "_KINDS", {})
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_needed():
+    """Notifications handed to Celery after commit are delivered in the test's own process;
+    the broker is forgotten as down between tests."""
+    from config.celery_app import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    services._BROKER.down_until = 0.0
+    yield
+    app.conf.task_always_eager = previous
+    services._BROKER.down_until = 0.0
 
 
 @pytest.fixture(autouse=True)
