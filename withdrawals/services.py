@@ -174,7 +174,7 @@ def _ground_reasons(
 def _stopped_enrollment_reasons(
     enrollment: Enrollment, policy: ResolvedPolicy, on: datetime.date
 ) -> list[str]:
-    if enrollment.status == Enrollment.Status.ACTIVE or enrollment.end_date is None:
+    if enrollment.status == Enrollment.Status.ACTIVE:
         return [
             _(
                 "The enrollment is still active: the employer must first stop it "
@@ -182,6 +182,16 @@ def _stopped_enrollment_reasons(
             )
         ]
     months = policy.withdrawal_waiting_months
+    if months == 0:
+        return []
+    if enrollment.end_date is None:
+        return [
+            _(
+                "The date the enrollment stopped is not on record, so the waiting period of "
+                "%(months)d months cannot be checked; ask your agency to record it."
+            )
+            % {"months": months}
+        ]
     allowed_from = rules.add_months(enrollment.end_date, months)
     if allowed_from > on:
         return [

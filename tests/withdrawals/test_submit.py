@@ -321,3 +321,13 @@ def test_the_applicant_is_told_the_application_arrived():
     inbox = Notification.objects.get(recipient=user, channel=Notification.Channel.INBOX)
     assert inbox.case == withdrawal.case
     assert withdrawal.case.reference in inbox.subject
+
+
+def test_a_waiting_period_cannot_be_checked_without_the_date_the_enrollment_stopped():
+    agency = dongguan_agency(withdrawal_waiting_months=3)
+    account = account_in(agency, status=STOPPED, end_date=None)
+
+    reasons = _refusal(account, G.EMIGRATION)
+
+    assert len(reasons) == 1
+    assert "not on record" in reasons[0]
