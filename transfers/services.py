@@ -145,6 +145,7 @@ def transfer_apply(
     payout_reason: str = "",
     bank: dict[str, str] | None = None,
     on: datetime.date | None = None,
+    note: str = "",
 ) -> Transfer:
     """File a transfer: online by the applicant (ID card photos both sides), or at the
     window of either agency by a clerk on the applicant's behalf."""
@@ -178,6 +179,7 @@ def transfer_apply(
         state=S.APPLIED,
         by=by,
         applicant=by if online else person_login(person),
+        note=note,
     )
     transfer = Transfer.objects.create(
         case=case,
