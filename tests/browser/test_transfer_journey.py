@@ -1,0 +1,74 @@
+"""The whole transfer in a real browser: the applicant applies online with photos of both
+sides of the ID card, a clerk at the origin accepts and transfers out, a clerk at the
+destination transfers in and credits, and the applicant follows each step with its date."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image
+
+from cases.services import today
+from tests.accounts.factories import UserFactory, staff_user
+from tests.browser.conftest import login
+from tests.transfers.factories import mover, world
+from transfers.models import Transfer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "Str0ng-pass"
+
+
+def _png(path, colour):
+    Image.new("RGB", (120, 76), colour).save(path, format="PNG")
+    return str(path)
+
+
+def _step(page, case_id, action):
+    page.goto(f"/transfers/{case_id}/")
+    page.click(f"form[data-action={action}] button[type=submit]")
+    page.wait_for_selector(".messages li.success")
+
+
+def test_an_online_transfer_from_application_to_credit(new_page, tmp_path):
+    places = world()
+    person = mover(places.dongguan, places.changde)
+    UserFactory(username="mover", person=person, mobile="13712345678")
+    origin_clerk = staff_user("clerk", places.dongguan)
+    destination_clerk = staff_user("clerk", places.changde)
+
+    applicant = new_page()
+    login(applicant, person.id_number, PASSWORD)
+    applicant.wait_for_selector("#transfers-link")
+    applicant.goto("/transfers/apply/")
+    applicant.select_option("select[name=origin_agency]", str(places.dongguan.pk))
+    applicant.select_option("select[name=destination_agency]", str(places.changde.pk))
+    applicant.select_option("select[name=transfer_type]", "employee")
+    applicant.fill("input[name=contact_phone]", "13712345678")
+    applicant.set_input_files("input[name=id_card_front]", _png(tmp_path / "f.png", "red"))
+    applicant.set_input_files("input[name=id_card_back]", _png(tmp_path / "b.png", "blue"))
+    applicant.click("#apply-form button[type=submit]")
+    applicant.wait_for_url(re.compile(r"/transfers/\d+/$"))
+    case_id = Transfer.objects.get().case_id
+
+    clerk = new_page()
+    login(clerk, origin_clerk.username, PASSWORD)
+    _step(clerk, case_id, "accept")
+    _step(clerk, case_id, "transfer_out")
+    applicant.goto(f"/transfers/{case_id}/")
+    halfway = applicant.locator("ol.progress li.done time.done-on").all_text_contents()
+    expected = applicant.locator("ol.progress .expected time").all_text_contents()
+    other = new_page()
+    login(other, destination_clerk.username, PASSWORD)
+    _step(other, case_id, "transfer_in")
+    _step(other, case_id, "credit")
+
+    applicant.goto(f"/transfers/{case_id}/")
+    done = applicant.locator("ol.progress li.done time.done-on").all_text_contents()
+    assert halfway == [today().isoformat()] * 2
+    assert len(expected) == 3
+    assert all(day >= today().isoformat() for day in expected)
+    assert done == [today().isoformat()] * 5
+    assert applicant.locator("td.state").get_attribute("data-state") == "completed"
+    assert Transfer.objects.get().state == Transfer.State.COMPLETED
