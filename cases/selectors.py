@@ -134,10 +134,11 @@ def inbox_for(user: User) -> QuerySet[Notification]:
 
 
 def document_for(user: User, document_id: int) -> Document:
+    """A document of a case the user applied for or works on. Scans of ID cards and bank
+    cards are for the case's people only: an administrator without an agency sees none."""
+    cases = cases_visible_to(user) if user.person_id or user.agency_id else Case.objects.none()
     document = (
-        Document.objects.filter(pk=document_id, case__in=cases_visible_to(user))
-        .select_related("case")
-        .first()
+        Document.objects.filter(pk=document_id, case__in=cases).select_related("case").first()
     )
     if document is None:
         raise Http404

@@ -97,6 +97,10 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def document_download(request: HttpRequest, document_id: int) -> FileResponse:
     user = _user(request)
     document = selectors.document_for(user, document_id)
+    try:
+        content = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     services.case_record(
         case=document.case,
         action="document_viewed",
@@ -104,7 +108,7 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
         reason=f"{document.get_kind_display()}: {document.original_name}",
     )
     response = FileResponse(
-        document.file.open("rb"),
+        content,
         content_type=document.content_type,
         as_attachment=request.GET.get("download") == "1",
         filename=f"{document.case.reference}-{document.pk}{document.extension}",
