@@ -120,17 +120,32 @@ def case_note_add(*, case: Case, by: User, text: str) -> CaseEvent:
     return case_record(case=case, action="note", by=by, reason=text[:4000])
 
 
+CASE_WORK_PERMISSIONS = ("cases.process_case", "cases.review_case", "cases.sign_off_case")
+
+
+def works_on(user: User, case: Case) -> bool:
+    """Whether the user is active staff of one of the case's agencies with a role that
+    handles cases (an auditor or an administrator decides nothing)."""
+    return (
+        user.is_active
+        and user.agency_id is not None
+        and user.agency_id in (case.agency_id, case.other_agency_id)
+        and any(user.has_perm(name) for name in CASE_WORK_PERMISSIONS)
+    )
+
+
 def case_assign(*, case: Case, assignee: User | None, by: User) -> Case:
-    """Give the case to a colleague (a supervisor), or take it yourself (claim)."""
+    """Take a free case yourself (claim) or hand back your own; a supervisor also gives a
+    case to a colleague or takes it from one."""
     case = lock(case)
-    if assignee is not None and assignee.agency_id not in (case.agency_id, case.other_agency_id):
+    if assignee is not None and not works_on(assignee, case):
         raise CaseError(
-            _("The case can only go to staff of its own agencies."), code="bad_assignee"
+            _("The case can only go to staff of its own agencies who handle cases."),
+            code="bad_assignee",
         )
-    if assignee is not None and assignee.pk != by.pk and not by.has_perm("cases.sign_off_case"):
-        raise CaseError(_("Only a supervisor may assign a case to someone else."), code="forbidden")
     if case.assignee_id == (assignee.pk if assignee else None):
         return case
+    _check_may_assign(case=case, assignee=assignee, by=by)
     before = case.assignee
     case.assignee = assignee
     case.save(update_fields=["assignee", "updated_at"])
@@ -141,6 +156,20 @@ def case_assign(*, case: Case, assignee: User | None, by: User) -> Case:
         reason=f"{before or '—'} → {assignee or '—'}",
     )
     return case
+
+
+def _check_may_assign(*, case: Case, assignee: User | None, by: User) -> None:
+    if not works_on(by, case):
+        raise CaseError(_("You may not assign this case."), code="forbidden")
+    if by.has_perm("cases.sign_off_case"):
+        return
+    if assignee is not None and assignee.pk != by.pk:
+        raise CaseError(_("Only a supervisor may assign a case to someone else."), code="forbidden")
+    if case.assignee_id not in (None, by.pk):
+        raise CaseError(
+            _("A colleague holds this case; only a supervisor may reassign it."),
+            code="forbidden",
+        )
 
 
 def require_four_eyes(*, case: Case, by: User | None, first_actions: Sequence[str]) -> None:
