@@ -105,15 +105,17 @@ def _scheme(code: str) -> str:
 
 
 def _lines(content: dict[str, Any]) -> list[tuple[str, str]]:
+    # The CID font is not embedded: the viewer draws the Chinese with its own font, so keep
+    # to characters every Chinese PDF viewer has ("/" rather than a middle dot).
     person, origin, destination = content["person"], content["origin"], content["destination"]
     return [
         (_("Case reference"), content["reference"]),
         (_("Name"), person["name"]),
         (_("ID number"), person["id_number"]),
         (_("Birth date"), person["birth_date"]),
-        (_("Origin"), f"{origin['region_name']} · {origin['agency_name']}"),
+        (_("Origin"), f"{origin['region_name']} / {origin['agency_name']}"),
         (_("Origin scheme"), _scheme(origin["scheme"])),
-        (_("Destination"), f"{destination['region_name']} · {destination['agency_name']}"),
+        (_("Destination"), f"{destination['region_name']} / {destination['agency_name']}"),
         (_("Destination scheme"), _scheme(destination["scheme"])),
         (_("Contribution months"), str(content["contribution_months"])),
         (_("Account balance (yuan)"), content["balance"]),
