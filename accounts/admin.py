@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,7 @@ from accounts.models import (
     RegionPolicy,
     User,
 )
+from accounts.security import check_separation_of_duties
 
 
 class IdNumberSearchMixin:
@@ -164,8 +167,27 @@ class RegionPolicyAdmin(admin.ModelAdmin[RegionPolicy]):
     search_fields = ("region__name", "region__code")
 
 
+class PortalUserChangeForm(UserChangeForm[User]):
+    """Refuses a role combination that breaks the separation of duties as a form error (the
+    m2m_changed check in accounts.security would otherwise stop the save with an error page)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        groups = data.get("groups", self.instance.groups.all() if self.instance.pk else [])
+        permissions = data.get(
+            "user_permissions",
+            self.instance.user_permissions.all() if self.instance.pk else [],
+        )
+        try:
+            check_separation_of_duties(groups=groups, permissions=permissions)
+        except ValidationError as exc:
+            self.add_error("groups" if "groups" in self.fields else None, exc)
+        return data
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
+    form = PortalUserChangeForm
     list_display = ("username", "get_full_name", "agency", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "groups", "agency")
     raw_id_fields = ("person",)

@@ -1,10 +1,15 @@
-"""Sign-in with a username (staff), an ID number or a mobile number (applicants)."""
+"""Sign-in with a username (staff), an ID number or a mobile number (applicants).
+
+The backend is also django-axes' lockout check, so that AUTHENTICATION_BACKENDS keeps one
+entry (`login(request, user)` needs no backend argument) and axes counts the failures against
+the name as it was typed (`accounts.security.axes_username`)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -25,7 +30,7 @@ def find_user(identifier: str) -> User | None:
     return User.objects.filter(username=value).first()
 
 
-class IdentifierBackend(ModelBackend):
+class IdentifierBackend(AxesStandaloneBackend, ModelBackend):
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -33,6 +38,10 @@ class IdentifierBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
+        # Raises PermissionDenied while this name and address are locked out (AXES_ENABLED).
+        AxesStandaloneBackend.authenticate(
+            self, request, username=username, password=password, **kwargs
+        )
         if username is None or password is None:
             return None
         user = find_user(username)

@@ -6,6 +6,7 @@ creates nothing: every row is looked up by a natural key before it is written.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import random
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
 from accounts.models import (
@@ -30,6 +32,8 @@ from accounts.roles import Role
 from accounts.services import ledger_credit
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed on purpose: these are demo logins
+# Every demo staff user's authenticator secret (base32, for the app), printed with the logins.
+DEMO_OTP_SECRET = "YIBAODEMOSTAFFTOTPSECRETKEY23456"  # noqa: S105 - demo only, printed on purpose
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,11 @@ def _staff(spec: DemoAgency, agency: Agency) -> list[tuple[str, str, str]]:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role.value))
+        TOTPDevice.objects.get_or_create(
+            user=user,
+            name="demo",
+            defaults={"key": base64.b32decode(DEMO_OTP_SECRET).hex(), "confirmed": True},
+        )
         logins.append((username, DEMO_PASSWORD, f"{agency.name} · {role.label}"))
     return logins
 

@@ -68,3 +68,17 @@ class SignupConfirmForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class OtpTokenForm(forms.Form):
+    """The 6-digit code from the staff member's authenticator app."""
+
+    token = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^\d{6}$",
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+        error_messages={"invalid": _("The code has 6 digits.")},
+    )

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor (sign-off)")
     AUDITOR = "auditor", _("Auditor")
     SYSADMIN = "sysadmin", _("System administrator")
+    SECADMIN = "secadmin", _("Security administrator")
 
 
 _READ_CASE_DATA = [
@@ -71,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_CASES,
         "accounts.view_user",
         "accounts.reveal_id_number",
+        "audit.view_auditevent",
+        "axes.view_accessattempt",
     ],
     # The system administrator runs users, regions, calendar and policies; no case data.
     Role.SYSADMIN: [
@@ -96,6 +99,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.add_calendaryear",
         "cases.change_calendaryear",
         "django_celery_beat.view_periodictask",
+    ],
+    # The security administrator unlocks sign-ins (axes attempts), resets second factors and
+    # reads the audit log; decides no case and changes no user's roles (accounts.security).
+    Role.SECADMIN: [
+        "accounts.view_user",
+        "audit.view_auditevent",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
 }
 

@@ -6,12 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import selectors, services
+from accounts import security, selectors, services
 from accounts.errors import AccountsError
-from accounts.forms import LoginForm, SignupConfirmForm, SignupForm
+from accounts.forms import LoginForm, OtpTokenForm, SignupConfirmForm, SignupForm
 from accounts.models import User
 
 SIGNUP_SESSION_KEY = "signup_code_id"
@@ -70,3 +73,57 @@ def home(request: HttpRequest) -> HttpResponse:
         context = selectors.applicant_overview(person_id=user.person_id)
         return render(request, "accounts/applicant_home.html", context)
     return render(request, "accounts/staff_home.html", selectors.staff_overview(user=user))
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else "/"
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """First staff sign-in: scan the QR code (or type the secret), confirm with a code."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    if security.has_confirmed_device(user):
+        # Enrolling a second device needs the first: a security administrator resets it.
+        return redirect(security.otp_next_url(request, "accounts:otp_verify"))
+    device = security.otp_pending_device(user=user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if security.otp_confirm(request=request, device=device, token=form.cleaned_data["token"]):
+            messages.success(request, _("Your authenticator is set up."))
+            return redirect(_next_url(request))
+        form.add_error("token", _("That code is not correct. Check the time on your phone."))
+    context = {
+        "form": form,
+        # segno's own markup (path data and numbers only), no user input in it.
+        "qr_svg": mark_safe(security.otp_qr_svg(device)),  # noqa: S308
+        "secret": security.otp_secret_text(device),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_setup.html", context)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Every staff sign-in after the first: the code from the authenticator app."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
+    if not security.has_confirmed_device(user):
+        return redirect(security.otp_next_url(request, "accounts:otp_setup"))
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if security.otp_verify(request=request, user=user, token=form.cleaned_data["token"]):
+            return redirect(_next_url(request))
+        form.add_error(
+            "token", _("That code is not correct or was already used; wait for the next one.")
+        )
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})

@@ -23,7 +23,7 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    # django.contrib.admin, with admin.site requiring the staff second factor (accounts/security.py).
+    # django.contrib.admin, its admin.site requiring the staff second factor (accounts/security).
     "accounts.security.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

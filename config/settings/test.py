@@ -30,3 +30,7 @@ CACHES["default"]["KEY_PREFIX"] = env.str(  # noqa: F405
     "CACHE_KEY_PREFIX",
     default=f"test:{DATABASES['default']['NAME']}",  # noqa: F405
 )
+# Lockout and the staff second factor are off for the suite (force_login and the browser login
+# helper sign in with a password only); tests/security turns them on with the settings fixture.
+AXES_ENABLED = False
+STAFF_REQUIRE_OTP = False

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from accounts.demo import load_demo
+from accounts.demo import DEMO_OTP_SECRET, load_demo
+from accounts.roles import Role
 
 # Each workflow app adds its demo cases with `<app>.demo.load_demo() -> list[str]` (lines to
 # print), idempotent, run after the people and accounts exist.
@@ -26,11 +27,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo(persons_per_agency=options["persons_per_agency"])
         self.stdout.write(
-            f"demo: {result.persons} insured persons in {len(result.staff) // 5} agencies"
+            f"demo: {result.persons} insured persons in {len(result.staff) // len(Role)} agencies"
         )
         self.stdout.write("\nStaff logins (username / password):")
         for username, password, what in result.staff:
             self.stdout.write(f"  {username:<22} {password}   {what}")
+        self.stdout.write(
+            f"  Staff also enter a code from an authenticator app (TOTP) set up with the secret "
+            f"{DEMO_OTP_SECRET}, the same for every demo staff user."
+        )
         self.stdout.write("\nApplicant logins (ID number or mobile / password):")
         for id_number, password, what in result.applicants:
             self.stdout.write(f"  {id_number:<22} {password}   {what}")
