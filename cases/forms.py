@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -24,18 +25,23 @@ class NoteForm(forms.Form):
     )
 
 
+ASSIGNEE_CHOICES: list[tuple[str, Any]] = [
+    ("", _("Anyone")),
+    ("me", _("Me")),
+    ("unassigned", _("Nobody")),
+]
+
+
 class QueueFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     state = forms.CharField(label=_("State"), required=False, max_length=30)
-    assignee = forms.ChoiceField(
-        label=_("Assigned to"),
-        required=False,
-        choices=[("", _("Anyone")), ("me", _("Me")), ("unassigned", _("Nobody"))],
-    )
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES)
     due_before = forms.DateField(label=_("Due on or before"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(
+        self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         from cases.models import CaseKind
 
         super().__init__(*args, **kwargs)
@@ -43,3 +49,12 @@ class QueueFilterForm(forms.Form):
             ("", _("All kinds")),
             *CaseKind.choices,
         ]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            *ASSIGNEE_CHOICES,
+            *((str(pk), name) for pk, name in colleagues),
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        """The filters that are valid; a bad date drops that filter, not all of them."""
+        self.is_valid()
+        return dict(getattr(self, "cleaned_data", {}))

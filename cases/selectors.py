@@ -32,6 +32,17 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.none()
 
 
+def cases_of_applicant(user: User) -> QuerySet[Case]:
+    """Every case of an applicant, of every kind, newest first; none for staff."""
+    if not user.is_authenticated or user.person_id is None:
+        return Case.objects.none()
+    return (
+        cases_visible_to(user)
+        .select_related("person", "agency", "other_agency")
+        .order_by("-created_at", "-id")
+    )
+
+
 def case_for(user: User, case_id: int) -> Case:
     """The case if this user may see it; a 404 otherwise, so that a stranger cannot even
     learn that the case exists."""
@@ -79,6 +90,19 @@ def work_queue(
     return rows.select_related("person", "agency", "other_agency", "assignee").order_by(
         F("due_on").asc(nulls_last=True), "-created_at", "-id"
     )
+
+
+def colleagues_of(user: User) -> list[tuple[int, str]]:
+    """Active staff of the user's agency, for the queue's "assigned to" filter."""
+    from accounts.models import User as UserModel
+
+    if user.agency_id is None:
+        return []
+    rows = UserModel.objects.filter(agency_id=user.agency_id, is_active=True).order_by("username")
+    return [
+        (u.pk, u.get_full_name() or u.username)
+        for u in rows.only("pk", "username", "first_name", "last_name")
+    ]
 
 
 @dataclass(frozen=True)

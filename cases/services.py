@@ -241,6 +241,28 @@ def _is_final(obj: Workflow) -> bool:
     return obj.state in final
 
 
+def person_id_reveal(*, case: Case, by: User) -> CaseEvent:
+    """Record that a member of staff saw the insured person's full ID number; the page shows
+    it once, the history keeps who looked and when."""
+    if not (works_on_or_audits(by, case) and by.has_perm("accounts.reveal_id_number")):
+        raise CaseError(_("You may not see full ID numbers."), code="forbidden")
+    return case_record(
+        case=case,
+        action="id_revealed",
+        by=by,
+        reason=_("Full ID number of %(name)s shown") % {"name": case.person.name},
+    )
+
+
+def works_on_or_audits(user: User, case: Case) -> bool:
+    """Staff of one of the case's agencies, whatever their role."""
+    return (
+        user.is_active
+        and user.agency_id is not None
+        and user.agency_id in (case.agency_id, case.other_agency_id)
+    )
+
+
 # --- deadlines ---------------------------------------------------------------------------
 
 

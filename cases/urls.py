@@ -16,4 +16,6 @@ urlpatterns = [
     path("cases/<int:case_id>/documents/", views.document_upload, name="document_upload"),
     path("cases/<int:case_id>/notes/", views.note_add, name="note_add"),
     path("documents/<int:document_id>/", views.document_download, name="document"),
+    path("mine/", views.mine, name="mine"),
+    path("cases/<int:case_id>/reveal-id/", views.reveal_id, name="reveal_id"),
 ]

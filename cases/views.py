@@ -6,10 +6,12 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,8 +33,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not selectors.is_staff_member(user):
         raise Http404
-    form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = QueueFilterForm(request.GET or None, colleagues=selectors.colleagues_of(user))
+    filters = form.filters()
     rows = selectors.work_queue(
         user,
         kind=filters.get("kind", ""),
@@ -88,7 +90,8 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_for(_user(request), case_id)
     url = case.get_absolute_url()
-    if url.rstrip("/").endswith(f"cases/{case.pk}"):
+    # A kind no workflow app registered has no page but this one: not a redirect loop.
+    if url == request.path:
         raise Http404
     return redirect(url)
 
@@ -184,3 +187,38 @@ def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     if notification.case_id is not None:
         return redirect(notification.case.get_absolute_url())  # type: ignore[union-attr]
     return redirect("cases:inbox")
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The applicant's cases of every kind, each with its state and a link to its page."""
+    user = _user(request)
+    if user.person_id is None:
+        raise Http404
+    page = Paginator(selectors.cases_of_applicant(user), 25).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        case.state_label = state_label(case.kind, case.state)
+    return render(request, "cases/mine.html", {"page": page})
+
+
+@login_required
+@require_POST
+def reveal_id(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Show the insured person's full ID number on the next view of the case page, once."""
+    from cases.templatetags.case_people import REVEAL_SESSION_KEY
+
+    user = _user(request)
+    case = selectors.case_for(user, case_id)
+    if not selectors.is_staff_member(user):
+        raise Http404
+    try:
+        services.person_id_reveal(case=case, by=user)
+    except CaseError as exc:
+        raise PermissionDenied(exc.message) from exc
+    request.session[REVEAL_SESSION_KEY] = case.pk
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = case.get_absolute_url()
+    return redirect(target)
