@@ -155,6 +155,15 @@ def emergency_refund_approve(
         reason=reason or _("%(amount)s yuan approved") % {"amount": value},
         amount=value,
     )
+    tell_applicant(
+        refund.case,
+        message(
+            N_("Emergency refund %(ref)s approved"),
+            N_("%(amount)s yuan of claim %(ref)s is approved and will be credited shortly."),
+            ref=refund.case.reference,
+            amount=value,
+        ),
+    )
     return refund
 
 

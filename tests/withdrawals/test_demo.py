@@ -9,29 +9,22 @@ from withdrawals.models import EmergencyRefund, Withdrawal
 
 pytestmark = pytest.mark.django_db
 
+KINDS = [CaseKind.WITHDRAWAL, CaseKind.EMERGENCY_REFUND]
 
-@pytest.fixture
-def demo(all_regions):
+
+def test_the_demo_has_a_case_in_each_state_and_a_second_load_creates_nothing(all_regions):
     load_accounts_demo(persons_per_agency=12)
-    return load_demo()
 
+    first = load_demo()
+    created = Case.objects.filter(kind__in=KINDS).count()
+    again = load_demo()
 
-def test_the_demo_has_a_withdrawal_in_each_state_and_refunds(demo):
-    states = set(Withdrawal.objects.values_list("state", flat=True))
-
-    assert states == {target for _ground, target in PLANS}
+    assert set(Withdrawal.objects.values_list("state", flat=True)) == {t for _g, t in PLANS}
     assert set(EmergencyRefund.objects.values_list("state", flat=True)) == {
         "submitted",
         "credited",
     }
-    assert any("dongguan_clerk" in line for line in demo)
-
-
-def test_loading_the_demo_again_creates_nothing(demo):
-    before = Case.objects.filter(kind__in=[CaseKind.WITHDRAWAL, CaseKind.EMERGENCY_REFUND]).count()
-
-    lines = load_demo()
-
-    after = Case.objects.filter(kind__in=[CaseKind.WITHDRAWAL, CaseKind.EMERGENCY_REFUND]).count()
-    assert after == before == len(PLANS) + 2
-    assert all("already there" in line for line in lines if line.startswith("  "))
+    assert any("dongguan_clerk" in line for line in first)
+    assert created == len(PLANS) + 2
+    assert Case.objects.filter(kind__in=KINDS).count() == created
+    assert all("already there" in line for line in again if line.startswith("  "))

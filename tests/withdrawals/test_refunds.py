@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import FundSource, LedgerEntry, LedgerTransaction, PersonalAccount
 from cases.errors import CaseError
-from cases.models import Deadline, DocumentKind
+from cases.models import Deadline, DocumentKind, Notification
 from tests.withdrawals.factories import (
     account_in,
     applicant_of,
@@ -162,3 +162,20 @@ def test_a_closed_account_takes_no_refund(agency, clerk):
 
     assert credit.value.code == "account_closed"
     assert again.value.reasons == ["The personal account is closed; nothing can be credited to it."]
+
+
+def test_the_applicant_is_told_of_each_decision(agency, clerk):
+    account = account_in(agency)
+    refund = _submit(account)
+
+    emergency_refund_approve(refund=refund, by=clerk)
+    emergency_refund_credit(refund=refund, by=clerk)
+
+    subjects = list(
+        Notification.objects.filter(
+            recipient=applicant_of(account), channel=Notification.Channel.INBOX
+        )
+        .order_by("id")
+        .values_list("subject", flat=True)
+    )
+    assert [s.split()[-1] for s in subjects] == ["received", "approved", "credited"]
