@@ -4,11 +4,14 @@ in its AppConfig.ready()."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -40,3 +43,28 @@ def state_label(kind: str, state: str) -> str:
         return state
     field = apps.get_model(info.model_label)._meta.get_field("state")
     return str(dict(field.choices or []).get(state, state))
+
+
+# History lines written by the shared services; workflow apps add their transitions' words
+# with `register_action_labels` so that the timeline never shows a method name.
+_ACTION_LABELS: dict[str, str | Promise] = {
+    "filed": _("Filed"),
+    "note": _("Staff note"),
+    "assigned": _("Assigned"),
+    "document_added": _("Document added"),
+    "document_viewed": _("Document viewed"),
+    "deadline_started": _("Deadline started"),
+    "deadline_recomputed": _("Deadline recomputed"),
+    "clock_paused": _("Clock paused for documents"),
+    "clock_resumed": _("Clock resumed"),
+    "escalated": _("Escalated to the supervisor"),
+    "id_revealed": _("Full ID number shown"),
+}
+
+
+def register_action_labels(labels: Mapping[str, str | Promise]) -> None:
+    _ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return str(_ACTION_LABELS.get(action, action))

@@ -458,3 +458,21 @@ def test_revealing_needs_a_post(client, supervisor, case):
     client.force_login(supervisor)
 
     assert client.get(reverse("cases:reveal_id", args=[case.pk])).status_code == 405
+
+
+def test_the_history_shows_words_not_codes(client, clerk, case, monkeypatch, case_page):
+    from cases import registry
+    from cases.services import case_record
+
+    monkeypatch.setattr(registry, "_ACTION_LABELS", dict(registry._ACTION_LABELS))
+    registry.register_action_labels({"first_review": "First review passed"})
+    case_record(case=case, action="first_review", by=clerk, from_state="submitted", to_state="ok")
+    case_record(case=case, action="id_revealed", by=clerk)
+    client.force_login(clerk)
+
+    html = _page(client, case)
+
+    assert "First review passed" in html
+    assert "first_review" not in html
+    assert "id_revealed" not in html
+    assert "submitted → ok" in html
