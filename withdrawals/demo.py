@@ -20,7 +20,7 @@ from accounts.models import Agency, InsuredPerson, Scheme, User
 from accounts.policy import WithdrawalGround
 from cases.errors import CaseError
 from cases.models import Case, CaseKind, Channel, DocumentKind
-from withdrawals import refunds, rules, services
+from withdrawals import eligibility, refunds, rules, services
 from withdrawals.models import Withdrawal
 from withdrawals.selectors import open_account_of
 
@@ -90,7 +90,7 @@ def _withdrawal(
         with transaction.atomic():
             withdrawal = services.withdrawal_submit(
                 account=account,
-                application=services.Application(
+                application=eligibility.Application(
                     ground=ground,
                     payee_name=person.name,
                     bank_name="中国工商银行东莞分行",

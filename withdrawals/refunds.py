@@ -22,8 +22,8 @@ from cases import services as case_services
 from cases.errors import CaseError
 from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals.models import EmergencyRefund
+from withdrawals.notices import message, tell_applicant
 from withdrawals.selectors import account_policy, agency_for
-from withdrawals.services import message, tell_applicant
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -1,4 +1,5 @@
-"""Every state change of a withdrawal case. Emergency refunds are in `withdrawals.refunds`.
+"""Every state change of a withdrawal case. Emergency refunds are in `withdrawals.refunds`,
+the rules that refuse an application in `withdrawals.eligibility`.
 
 Each service locks the workflow row, checks the rules of DOMAIN.md §3 (every reason at once
 where a refusal is possible), then moves the state machine through
@@ -9,12 +10,11 @@ Notifications go to the outbox in that transaction too.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,256 +22,35 @@ from django.utils.translation import gettext_noop as N_
 from django_fsm import can_proceed, has_transition_perm
 
 from accounts.errors import AccountsError
-from accounts.idnumbers import normalize_id_number, parse_id_number
-from accounts.models import Enrollment, LedgerTransaction, PersonalAccount
-from accounts.policy import ResolvedPolicy, WithdrawalGround
+from accounts.idnumbers import normalize_id_number
+from accounts.models import LedgerTransaction, PersonalAccount
+from accounts.policy import WithdrawalGround
 from accounts.services import account_close, ledger_debit
 from cases import services as case_services
 from cases.errors import CaseError
-from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
+from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals import rules
+from withdrawals.eligibility import (
+    Application,
+    amount_reasons,
+    document_label,
+    payee_reasons,
+    review_reasons,
+    submission_reasons,
+)
 from withdrawals.models import Withdrawal
-from withdrawals.selectors import account_policy, account_split, agency_for
+from withdrawals.notices import message, tell_applicant
+from withdrawals.selectors import (
+    account_policy,
+    account_split,
+    agency_for,
+    withdrawal_computation,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 State = Withdrawal.State
-Message = Callable[[], tuple[str, str]]
-
-
-def message(subject: str, body: str, **values: Any) -> Message:
-    """A notification worded in the recipient's language: the strings are marked with
-    gettext_noop where they are written and translated when the outbox row is made."""
-
-    def words() -> tuple[str, str]:
-        shown = {
-            k: (", ".join(str(x) for x in v) if isinstance(v, list) else v)
-            for k, v in values.items()
-        }
-        return _(subject) % shown, _(body) % shown
-
-    return words
-
-
-def tell_applicant(case: Case, words: Message, *, heir_phone: str = "") -> None:
-    """The person who applied: the heir for a death, the insured person otherwise."""
-    applicant = case.applicant
-    if applicant is not None and applicant.person_id != case.person_id:
-        case_services.notify(recipient=applicant, message=words, case=case, mobile=heir_phone)
-    elif heir_phone and applicant is None:
-        # A death filed at the window: the heir has no login, the deceased's phone is no use.
-        case_services.notify(recipient=None, message=words, case=case, mobile=heir_phone)
-    else:
-        case_services.notify_person(person=case.person, message=words, case=case)
-
-
-def _ground_label(ground: str) -> str:
-    return str(WithdrawalGround(ground).label) if ground in WithdrawalGround.values else ground
-
-
-def _document_label(kind: str) -> str:
-    return str(DocumentKind(kind).label) if kind in DocumentKind.values else kind
-
-
-# --- the application ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Application:
-    """What the applicant (or the clerk at the window) states. For a death the heir is the
-    applicant and the payee; the account is the deceased's."""
-
-    ground: str
-    payee_name: str
-    bank_name: str
-    bank_account: str
-    last_local_treatment_on: datetime.date | None = None
-    fee_exempt_group: str = ""
-    heir_name: str = ""
-    heir_id_number: str = ""
-    heir_phone: str = ""
-
-
-def expected_payee(*, ground: str, person_name: str, heir_name: str) -> str:
-    return heir_name.strip() if ground == WithdrawalGround.DEATH else person_name.strip()
-
-
-def eligibility_reasons(
-    *,
-    account: PersonalAccount,
-    ground: str,
-    policy: ResolvedPolicy,
-    last_local_treatment_on: datetime.date | None,
-    fee_exempt_group: str,
-    heir_name: str,
-    heir_id_number: str,
-    payee_name: str,
-    bank_account: str,
-    on: datetime.date,
-) -> list[str]:
-    """Every reason the ground, the account and the payee refuse the withdrawal."""
-    reasons: list[str] = []
-    region = account.enrollment.region
-    if ground not in WithdrawalGround.values:
-        return [_("Choose the ground of the withdrawal.")]
-    if ground not in policy.withdrawal_grounds:
-        reasons.append(
-            _("%(region)s does not allow a withdrawal on the ground “%(ground)s”.")
-            % {"region": region.name, "ground": _ground_label(ground)}
-        )
-    if account.status == PersonalAccount.Status.CLOSED:
-        reasons.append(_("The personal account is already closed."))
-    elif account.status == PersonalAccount.Status.FROZEN:
-        reasons.append(_("The personal account is frozen; ask your agency."))
-    reasons += _ground_reasons(account, ground, policy, last_local_treatment_on, on)
-    if ground == WithdrawalGround.DEATH:
-        reasons += _heir_reasons(account, heir_name, heir_id_number)
-    if fee_exempt_group and fee_exempt_group not in policy.withdrawal_fee_exempt_groups:
-        reasons.append(
-            _("“%(group)s” is not a group exempt from the fee in %(region)s.")
-            % {"group": fee_exempt_group, "region": region.name}
-        )
-    reasons += payee_reasons(
-        ground=ground,
-        person_name=account.person.name,
-        heir_name=heir_name,
-        payee_name=payee_name,
-        bank_account=bank_account,
-    )
-    return reasons
-
-
-def _ground_reasons(
-    account: PersonalAccount,
-    ground: str,
-    policy: ResolvedPolicy,
-    last_local_treatment_on: datetime.date | None,
-    on: datetime.date,
-) -> list[str]:
-    enrollment = account.enrollment
-    if ground in rules.STOPPED_ENROLLMENT_GROUNDS:
-        return _stopped_enrollment_reasons(enrollment, policy, on)
-    if ground == WithdrawalGround.LIVING_ELSEWHERE:
-        if last_local_treatment_on is None:
-            return [_("Give the date of the last treatment in the enrollment region.")]
-        allowed_from = rules.add_months(last_local_treatment_on, rules.NO_LOCAL_TREATMENT_MONTHS)
-        if allowed_from > on:
-            return [
-                _(
-                    "The last treatment in the enrollment region was on %(date)s; a withdrawal "
-                    "needs %(months)d months without treatment there, so from %(from)s."
-                )
-                % {
-                    "date": last_local_treatment_on.isoformat(),
-                    "months": rules.NO_LOCAL_TREATMENT_MONTHS,
-                    "from": allowed_from.isoformat(),
-                }
-            ]
-    return []
-
-
-def _stopped_enrollment_reasons(
-    enrollment: Enrollment, policy: ResolvedPolicy, on: datetime.date
-) -> list[str]:
-    if enrollment.status == Enrollment.Status.ACTIVE:
-        return [
-            _(
-                "The enrollment is still active: the employer must first stop it "
-                "(停保/减员) before the balance can be withdrawn on this ground."
-            )
-        ]
-    months = policy.withdrawal_waiting_months
-    if months == 0:
-        return []
-    if enrollment.end_date is None:
-        return [
-            _(
-                "The date the enrollment stopped is not on record, so the waiting period of "
-                "%(months)d months cannot be checked; ask your agency to record it."
-            )
-            % {"months": months}
-        ]
-    allowed_from = rules.add_months(enrollment.end_date, months)
-    if allowed_from > on:
-        return [
-            _(
-                "The enrollment stopped on %(date)s; %(months)d months must pass before a "
-                "withdrawal, so from %(from)s."
-            )
-            % {"date": enrollment.end_date.isoformat(), "months": months, "from": allowed_from}
-        ]
-    return []
-
-
-def _heir_reasons(account: PersonalAccount, heir_name: str, heir_id_number: str) -> list[str]:
-    if not heir_name.strip() or not heir_id_number.strip():
-        return [_("Give the heir's name and ID number.")]
-    try:
-        number = parse_id_number(heir_id_number).number
-    except ValidationError as exc:
-        return [_("The heir's ID number: %(error)s") % {"error": " ".join(exc.messages)}]
-    if number == account.person.id_number:
-        return [_("The heir must be a different person from the deceased insured person.")]
-    return []
-
-
-def payee_reasons(
-    *, ground: str, person_name: str, heir_name: str, payee_name: str, bank_account: str
-) -> list[str]:
-    """Payout only to a bank account in the payee's own name, never to an intermediary."""
-    reasons = []
-    expected = expected_payee(ground=ground, person_name=person_name, heir_name=heir_name)
-    if payee_name.strip() != expected:
-        who = _("the heir") if ground == WithdrawalGround.DEATH else _("the insured person")
-        reasons.append(
-            _(
-                "The bank account must be in the name of %(who)s (%(name)s); payment to anyone "
-                "else is not possible."
-            )
-            % {"who": who, "name": expected or "—"}
-        )
-    number = rules.clean_card_number(bank_account)
-    if not (number.isdigit() and 12 <= len(number) <= 19):
-        reasons.append(_("A bank card number has 12 to 19 digits."))
-    return reasons
-
-
-def _applicant_reasons(
-    *, account: PersonalAccount, application: Application, applicant: User | None
-) -> list[str]:
-    if applicant is None or applicant.person_id is None:
-        return []
-    person = applicant.person
-    assert person is not None  # noqa: S101 - person_id is set
-    if application.ground == WithdrawalGround.DEATH:
-        if normalize_id_number(application.heir_id_number) != person.id_number:
-            return [_("Online, only the heir can apply for a deceased person's balance.")]
-        return []
-    if applicant.person_id != account.person_id:
-        return [_("You can only apply for your own personal account.")]
-    return []
-
-
-def _open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
-    live = Withdrawal.objects.filter(account=account).exclude(
-        state__in=[State.REFUSED, State.CANCELLED]
-    )
-    if live.exists():
-        return [_("A withdrawal of this account is already in progress or paid.")]
-    return []
-
-
-def _amount_reasons(computation: rules.Computation) -> list[str]:
-    if computation.nothing_to_pay:
-        return [
-            _(
-                "Nothing is left to pay out: the individually funded part (%(individual)s yuan) "
-                "does not cover the outstanding costs and the fee."
-            )
-            % {"individual": computation.individual_part}
-        ]
-    return []
 
 
 @transaction.atomic
@@ -294,27 +73,15 @@ def withdrawal_submit(
         outstanding=rules.ZERO,
         exempt_group=application.fee_exempt_group,
     )
-    reasons = [
-        *_open_withdrawal_reasons(account),
-        *_applicant_reasons(account=account, application=application, applicant=applicant),
-        *eligibility_reasons(
-            account=account,
-            ground=application.ground,
-            policy=policy,
-            last_local_treatment_on=application.last_local_treatment_on,
-            fee_exempt_group=application.fee_exempt_group,
-            heir_name=application.heir_name,
-            heir_id_number=application.heir_id_number,
-            payee_name=application.payee_name,
-            bank_account=application.bank_account,
-            on=on,
-        ),
-        *[
-            _("Missing document: %(kind)s.") % {"kind": _document_label(kind)}
-            for kind in rules.missing_documents(application.ground, documents)
-        ],
-        *_amount_reasons(computation),
-    ]
+    reasons = submission_reasons(
+        account=account,
+        application=application,
+        documents=documents,
+        applicant=applicant,
+        policy=policy,
+        computation=computation,
+        on=on,
+    )
     agency = agency_for(account)
     if agency is None:
         reasons.append(_("No agency runs the fund of this account's region yet."))
@@ -362,7 +129,8 @@ def withdrawal_submit(
                 "(%(ground)s). Estimated payout: %(amount)s yuan."
             ),
             ref=case.reference,
-            ground=_ground_label(application.ground),
+            # Lazy labels: worded in the recipient's language when the row is written.
+            ground=WithdrawalGround(application.ground).label,
             amount=computation.payout,
         ),
         heir_phone=withdrawal.heir_phone,
@@ -386,40 +154,12 @@ def _check_step(withdrawal: Withdrawal, transition: str, by: User | None) -> Non
         raise CaseError(_("You may not take this step on this case."), code="forbidden")
 
 
-def _review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
-    """Everything the first review re-checks, with the clerk's corrections applied."""
-    account = withdrawal.account
-    policy = account_policy(account)
-    present = withdrawal.case.documents.values_list("kind", flat=True)
-    from withdrawals.selectors import withdrawal_computation
-
-    return [
-        *eligibility_reasons(
-            account=account,
-            ground=withdrawal.ground,
-            policy=policy,
-            last_local_treatment_on=withdrawal.last_local_treatment_on,
-            fee_exempt_group=withdrawal.fee_exempt_group,
-            heir_name=withdrawal.heir_name,
-            heir_id_number=withdrawal.heir_id_number,
-            payee_name=withdrawal.payee_name,
-            bank_account=withdrawal.bank_account,
-            on=on,
-        ),
-        *[
-            _("Missing document: %(kind)s.") % {"kind": _document_label(kind)}
-            for kind in rules.missing_documents(withdrawal.ground, present)
-        ],
-        *_amount_reasons(withdrawal_computation(withdrawal)),
-    ]
-
-
 @transaction.atomic
 def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """初审 by a clerk: every rule holds on what is now on the case."""
     withdrawal = case_services.lock(withdrawal)
     _check_step(withdrawal, "first_review", by)
-    reasons = _review_reasons(withdrawal, case_services.today())
+    reasons = review_reasons(withdrawal, case_services.today())
     if reasons:
         raise CaseError(
             _("The first review cannot pass; request the documents or refuse the application."),
@@ -433,13 +173,11 @@ def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "
 @transaction.atomic
 def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """复审 by a reviewer who did not do the first review."""
-    from withdrawals.selectors import withdrawal_computation
-
     withdrawal = case_services.lock(withdrawal)
     _check_step(withdrawal, "approve", by)
     case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
     computation = withdrawal_computation(withdrawal)
-    reasons = _amount_reasons(computation)
+    reasons = amount_reasons(computation)
     if reasons:
         raise CaseError(reasons[0], code="nothing_to_pay")
     case_services.case_transition(obj=withdrawal, transition="approve", by=by, reason=reason)
@@ -506,7 +244,7 @@ def withdrawal_request_documents(
     if not kinds:
         raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
     _check_step(withdrawal, "request_documents", by)
-    labels = [_document_label(k) for k in kinds]
+    labels = [document_label(k) for k in kinds]
     reason = "; ".join(labels) + (f"\n{note.strip()}" if note.strip() else "")
     case_services.case_transition(
         obj=withdrawal, transition="request_documents", by=by, reason=reason, kinds=kinds
@@ -518,7 +256,7 @@ def withdrawal_request_documents(
             N_("Documents needed for %(ref)s"),
             N_("Please upload these documents for %(ref)s: %(kinds)s. %(note)s"),
             ref=withdrawal.case.reference,
-            kinds=labels,
+            kinds=[DocumentKind(k).label for k in kinds],
             note=note.strip(),
         ),
         heir_phone=withdrawal.heir_phone,
@@ -547,7 +285,7 @@ def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdr
             _("Upload the requested documents first."),
             code="missing",
             reasons=[
-                _("Missing document: %(kind)s.") % {"kind": _document_label(k)} for k in missing
+                _("Missing document: %(kind)s.") % {"kind": document_label(k)} for k in missing
             ],
         )
     case_services.case_transition(obj=withdrawal, transition="documents_supplied", by=by)
@@ -693,8 +431,6 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
         return withdrawal
     _check_step(withdrawal, "pay", by)
     PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
-    from withdrawals.selectors import withdrawal_computation
-
     computation = withdrawal_computation(withdrawal)
     reasons = [
         *payee_reasons(
@@ -704,7 +440,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
             payee_name=withdrawal.payee_name,
             bank_account=withdrawal.bank_account,
         ),
-        *_amount_reasons(computation),
+        *amount_reasons(computation),
     ]
     if reasons:
         raise CaseError(_("The payout cannot be made."), code="payout", reasons=reasons)
@@ -761,11 +497,3 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
         heir_phone=withdrawal.heir_phone,
     )
     return withdrawal
-
-
-def card_number_warning(withdrawal: Withdrawal | str) -> str:
-    """The Luhn check is a warning shown to staff and applicant, never a refusal."""
-    number = withdrawal if isinstance(withdrawal, str) else withdrawal.bank_account
-    if rules.luhn_valid(rules.clean_card_number(number)):
-        return ""
-    return _("The bank card number fails the usual check digit; please check it against the card.")

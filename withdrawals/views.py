@@ -21,7 +21,7 @@ from accounts.policy import WithdrawalGround
 from cases.errors import CaseError
 from cases.models import Channel, DocumentKind
 from cases.selectors import case_for, case_page_context, is_staff_member
-from withdrawals import refunds, rules, selectors, services
+from withdrawals import eligibility, refunds, rules, selectors, services
 from withdrawals.forms import (
     ApplyForm,
     AssessForm,
@@ -171,7 +171,7 @@ def _submit(
 ) -> Withdrawal | None:
     data = form.cleaned_data
     death = chosen["ground"] == WithdrawalGround.DEATH
-    application = services.Application(
+    application = eligibility.Application(
         ground=chosen["ground"],
         payee_name=data["payee_name"],
         bank_name=data["bank_name"],
@@ -201,7 +201,7 @@ def _submit(
         request,
         _("Your application %(ref)s was received.") % {"ref": withdrawal.case.reference},
     )
-    warning = services.card_number_warning(withdrawal)
+    warning = eligibility.card_number_warning(withdrawal)
     if warning:
         messages.warning(request, warning)
     return withdrawal
@@ -253,7 +253,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "card_number": withdrawal.bank_account
             if staff
             else f"**** {withdrawal.bank_account[-4:]}",
-            "card_warning": services.card_number_warning(withdrawal),
+            "card_warning": eligibility.card_number_warning(withdrawal),
             "requested": [DocumentKind(k).label for k in withdrawal.requested_documents],
             "progress": selectors.withdrawal_progress(withdrawal),
             "actions": actions,

@@ -32,7 +32,8 @@ from tests.accounts.factories import (
     valid_id_number,
 )
 from withdrawals import rules
-from withdrawals.services import Application, withdrawal_submit
+from withdrawals.eligibility import Application
+from withdrawals.services import withdrawal_submit
 
 GOOD_CARD = "6222020200112233446"  # passes the Luhn check
 assert rules.luhn_valid(GOOD_CARD)

@@ -20,9 +20,10 @@ from tests.withdrawals.factories import (
     submit,
 )
 from withdrawals import rules
+from withdrawals.eligibility import card_number_warning
 from withdrawals.models import Withdrawal
 from withdrawals.selectors import preview_computation
-from withdrawals.services import card_number_warning, withdrawal_submit
+from withdrawals.services import withdrawal_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,300 @@
+"""Who may withdraw, on which ground, to whom: every reason a withdrawal is refused, gathered
+at once (一次性告知) for the submission and again, with the clerk's findings, for the review."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from accounts.idnumbers import normalize_id_number, parse_id_number
+from accounts.models import Enrollment, PersonalAccount
+from accounts.policy import ResolvedPolicy, WithdrawalGround
+from cases.models import DocumentKind
+from withdrawals import rules
+from withdrawals.models import Withdrawal
+from withdrawals.selectors import account_policy, withdrawal_computation
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+State = Withdrawal.State
+
+
+def ground_label(ground: str) -> str:
+    return str(WithdrawalGround(ground).label) if ground in WithdrawalGround.values else ground
+
+
+def document_label(kind: str) -> str:
+    return str(DocumentKind(kind).label) if kind in DocumentKind.values else kind
+
+
+@dataclass(frozen=True)
+class Application:
+    """What the applicant (or the clerk at the window) states. For a death the heir is the
+    applicant and the payee; the account is the deceased's."""
+
+    ground: str
+    payee_name: str
+    bank_name: str
+    bank_account: str
+    last_local_treatment_on: datetime.date | None = None
+    fee_exempt_group: str = ""
+    heir_name: str = ""
+    heir_id_number: str = ""
+    heir_phone: str = ""
+
+
+def expected_payee(*, ground: str, person_name: str, heir_name: str) -> str:
+    return heir_name.strip() if ground == WithdrawalGround.DEATH else person_name.strip()
+
+
+def eligibility_reasons(
+    *,
+    account: PersonalAccount,
+    ground: str,
+    policy: ResolvedPolicy,
+    last_local_treatment_on: datetime.date | None,
+    fee_exempt_group: str,
+    heir_name: str,
+    heir_id_number: str,
+    payee_name: str,
+    bank_account: str,
+    on: datetime.date,
+) -> list[str]:
+    """Every reason the ground, the account and the payee refuse the withdrawal."""
+    reasons: list[str] = []
+    region = account.enrollment.region
+    if ground not in WithdrawalGround.values:
+        return [_("Choose the ground of the withdrawal.")]
+    if ground not in policy.withdrawal_grounds:
+        reasons.append(
+            _("%(region)s does not allow a withdrawal on the ground “%(ground)s”.")
+            % {"region": region.name, "ground": ground_label(ground)}
+        )
+    if account.status == PersonalAccount.Status.CLOSED:
+        reasons.append(_("The personal account is already closed."))
+    elif account.status == PersonalAccount.Status.FROZEN:
+        reasons.append(_("The personal account is frozen; ask your agency."))
+    reasons += _ground_reasons(account, ground, policy, last_local_treatment_on, on)
+    if ground == WithdrawalGround.DEATH:
+        reasons += _heir_reasons(account, heir_name, heir_id_number)
+    if fee_exempt_group and fee_exempt_group not in policy.withdrawal_fee_exempt_groups:
+        reasons.append(
+            _("“%(group)s” is not a group exempt from the fee in %(region)s.")
+            % {"group": fee_exempt_group, "region": region.name}
+        )
+    reasons += payee_reasons(
+        ground=ground,
+        person_name=account.person.name,
+        heir_name=heir_name,
+        payee_name=payee_name,
+        bank_account=bank_account,
+    )
+    return reasons
+
+
+def _ground_reasons(
+    account: PersonalAccount,
+    ground: str,
+    policy: ResolvedPolicy,
+    last_local_treatment_on: datetime.date | None,
+    on: datetime.date,
+) -> list[str]:
+    enrollment = account.enrollment
+    if ground in rules.STOPPED_ENROLLMENT_GROUNDS:
+        return _stopped_enrollment_reasons(enrollment, policy, on)
+    if ground == WithdrawalGround.LIVING_ELSEWHERE:
+        if last_local_treatment_on is None:
+            return [_("Give the date of the last treatment in the enrollment region.")]
+        allowed_from = rules.add_months(last_local_treatment_on, rules.NO_LOCAL_TREATMENT_MONTHS)
+        if allowed_from > on:
+            return [
+                _(
+                    "The last treatment in the enrollment region was on %(date)s; a withdrawal "
+                    "needs %(months)d months without treatment there, so from %(from)s."
+                )
+                % {
+                    "date": last_local_treatment_on.isoformat(),
+                    "months": rules.NO_LOCAL_TREATMENT_MONTHS,
+                    "from": allowed_from.isoformat(),
+                }
+            ]
+    return []
+
+
+def _stopped_enrollment_reasons(
+    enrollment: Enrollment, policy: ResolvedPolicy, on: datetime.date
+) -> list[str]:
+    if enrollment.status == Enrollment.Status.ACTIVE:
+        return [
+            _(
+                "The enrollment is still active: the employer must first stop it "
+                "(停保/减员) before the balance can be withdrawn on this ground."
+            )
+        ]
+    months = policy.withdrawal_waiting_months
+    if months == 0:
+        return []
+    if enrollment.end_date is None:
+        return [
+            _(
+                "The date the enrollment stopped is not on record, so the waiting period of "
+                "%(months)d months cannot be checked; ask your agency to record it."
+            )
+            % {"months": months}
+        ]
+    allowed_from = rules.add_months(enrollment.end_date, months)
+    if allowed_from > on:
+        return [
+            _(
+                "The enrollment stopped on %(date)s; %(months)d months must pass before a "
+                "withdrawal, so from %(from)s."
+            )
+            % {"date": enrollment.end_date.isoformat(), "months": months, "from": allowed_from}
+        ]
+    return []
+
+
+def _heir_reasons(account: PersonalAccount, heir_name: str, heir_id_number: str) -> list[str]:
+    if not heir_name.strip() or not heir_id_number.strip():
+        return [_("Give the heir's name and ID number.")]
+    try:
+        number = parse_id_number(heir_id_number).number
+    except ValidationError as exc:
+        return [_("The heir's ID number: %(error)s") % {"error": " ".join(exc.messages)}]
+    if number == account.person.id_number:
+        return [_("The heir must be a different person from the deceased insured person.")]
+    return []
+
+
+def payee_reasons(
+    *, ground: str, person_name: str, heir_name: str, payee_name: str, bank_account: str
+) -> list[str]:
+    """Payout only to a bank account in the payee's own name, never to an intermediary."""
+    reasons = []
+    expected = expected_payee(ground=ground, person_name=person_name, heir_name=heir_name)
+    if payee_name.strip() != expected:
+        who = _("the heir") if ground == WithdrawalGround.DEATH else _("the insured person")
+        reasons.append(
+            _(
+                "The bank account must be in the name of %(who)s (%(name)s); payment to anyone "
+                "else is not possible."
+            )
+            % {"who": who, "name": expected or "—"}
+        )
+    number = rules.clean_card_number(bank_account)
+    if not (number.isdigit() and 12 <= len(number) <= 19):
+        reasons.append(_("A bank card number has 12 to 19 digits."))
+    return reasons
+
+
+def applicant_reasons(
+    *, account: PersonalAccount, application: Application, applicant: User | None
+) -> list[str]:
+    if applicant is None or applicant.person_id is None:
+        return []
+    person = applicant.person
+    assert person is not None  # noqa: S101 - person_id is set
+    if application.ground == WithdrawalGround.DEATH:
+        if normalize_id_number(application.heir_id_number) != person.id_number:
+            return [_("Online, only the heir can apply for a deceased person's balance.")]
+        return []
+    if applicant.person_id != account.person_id:
+        return [_("You can only apply for your own personal account.")]
+    return []
+
+
+def open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
+    live = Withdrawal.objects.filter(account=account).exclude(
+        state__in=[State.REFUSED, State.CANCELLED]
+    )
+    if live.exists():
+        return [_("A withdrawal of this account is already in progress or paid.")]
+    return []
+
+
+def amount_reasons(computation: rules.Computation) -> list[str]:
+    if computation.nothing_to_pay:
+        return [
+            _(
+                "Nothing is left to pay out: the individually funded part (%(individual)s yuan) "
+                "does not cover the outstanding costs and the fee."
+            )
+            % {"individual": computation.individual_part}
+        ]
+    return []
+
+
+def missing_document_reasons(ground: str, present: Iterable[str]) -> list[str]:
+    return [
+        _("Missing document: %(kind)s.") % {"kind": document_label(kind)}
+        for kind in rules.missing_documents(ground, present)
+    ]
+
+
+def submission_reasons(
+    *,
+    account: PersonalAccount,
+    application: Application,
+    documents: Iterable[str],
+    applicant: User | None,
+    policy: ResolvedPolicy,
+    computation: rules.Computation,
+    on: datetime.date,
+) -> list[str]:
+    """Every reason a new application is refused."""
+    return [
+        *open_withdrawal_reasons(account),
+        *applicant_reasons(account=account, application=application, applicant=applicant),
+        *eligibility_reasons(
+            account=account,
+            ground=application.ground,
+            policy=policy,
+            last_local_treatment_on=application.last_local_treatment_on,
+            fee_exempt_group=application.fee_exempt_group,
+            heir_name=application.heir_name,
+            heir_id_number=application.heir_id_number,
+            payee_name=application.payee_name,
+            bank_account=application.bank_account,
+            on=on,
+        ),
+        *missing_document_reasons(application.ground, documents),
+        *amount_reasons(computation),
+    ]
+
+
+def review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
+    """Everything the first review re-checks, with the clerk's corrections applied."""
+    account = withdrawal.account
+    policy = account_policy(account)
+    present = withdrawal.case.documents.values_list("kind", flat=True)
+
+    return [
+        *eligibility_reasons(
+            account=account,
+            ground=withdrawal.ground,
+            policy=policy,
+            last_local_treatment_on=withdrawal.last_local_treatment_on,
+            fee_exempt_group=withdrawal.fee_exempt_group,
+            heir_name=withdrawal.heir_name,
+            heir_id_number=withdrawal.heir_id_number,
+            payee_name=withdrawal.payee_name,
+            bank_account=withdrawal.bank_account,
+            on=on,
+        ),
+        *missing_document_reasons(withdrawal.ground, present),
+        *amount_reasons(withdrawal_computation(withdrawal)),
+    ]
+
+
+def card_number_warning(withdrawal: Withdrawal | str) -> str:
+    """The Luhn check is a warning shown to staff and applicant, never a refusal."""
+    number = withdrawal if isinstance(withdrawal, str) else withdrawal.bank_account
+    if rules.luhn_valid(rules.clean_card_number(number)):
+        return ""
+    return _("The bank card number fails the usual check digit; please check it against the card.")
