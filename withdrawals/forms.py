@@ -171,3 +171,46 @@ class RefundApproveForm(forms.Form):
         max_digits=12,
         decimal_places=2,
     )
+
+
+# Every document any ground may need, each optional here: the service names what is missing.
+ALL_DOCUMENT_KINDS = list(
+    dict.fromkeys(k for g in WithdrawalGround.values for k in rules.required_documents(g))
+)
+
+
+class WindowForm(forms.Form):
+    """A clerk takes in an application at the service hall (受理窗口)."""
+
+    id_number = IdNumberField(label=_("ID number of the insured person (the deceased for a death)"))
+    ground = forms.ChoiceField(label=_("Ground"), choices=WithdrawalGround.choices)
+    heir_name = forms.CharField(label=_("Heir's name (death only)"), max_length=50, required=False)
+    heir_id_number = IdNumberField(label=_("Heir's ID number (death only)"), required=False)
+    heir_phone = forms.CharField(
+        label=_("Heir's mobile number (death only)"), max_length=11, required=False
+    )
+    payee_name = forms.CharField(label=_("Name of the bank account holder"), max_length=50)
+    bank_name = forms.CharField(label=_("Bank"), max_length=100)
+    bank_account = forms.CharField(label=_("Bank card number"), max_length=30)
+    last_local_treatment_on = forms.DateField(
+        label=_("Last treatment in the enrollment region (long residence elsewhere only)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    fee_exempt_group = forms.CharField(
+        label=_("Group exempt from the fee (verified)"), max_length=40, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in ALL_DOCUMENT_KINDS:
+            self.fields[DOC_PREFIX + kind] = DocumentField(
+                label=DocumentKind(kind).label, required=False
+            )
+
+    def documents(self) -> dict[str, UploadedFile]:
+        return {
+            name.removeprefix(DOC_PREFIX): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith(DOC_PREFIX) and value
+        }

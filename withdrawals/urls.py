@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("apply/", views.apply, name="apply"),
     path("apply/confirm/", views.apply_confirm, name="apply_confirm"),
+    path("window/", views.window, name="window"),
     path("<int:case_id>/", views.detail, name="detail"),
     path("<int:case_id>/<slug:action>/", views.act, name="act"),
     path("refunds/apply/", views.refund_apply, name="refund_apply"),

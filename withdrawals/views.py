@@ -31,6 +31,7 @@ from withdrawals.forms import (
     RefundApproveForm,
     RefundForm,
     RequestDocumentsForm,
+    WindowForm,
 )
 from withdrawals.models import EmergencyRefund, Withdrawal
 
@@ -205,6 +206,76 @@ def _submit(
     if warning:
         messages.warning(request, warning)
     return withdrawal
+
+
+# --- the service hall --------------------------------------------------------------------
+
+
+def _window_account(user: User, id_number: str) -> PersonalAccount | str:
+    """The open account of the person in this clerk's agency, or why there is none."""
+    person = InsuredPerson.objects.filter(id_number=id_number).first()
+    account = selectors.open_account_of(person) if person is not None else None
+    if account is None:
+        return _("No open personal account is on record for this ID number.")
+    agency = selectors.agency_for(account)
+    if agency is None or agency.pk != user.agency_id:
+        return _("This personal account belongs to another agency's coordination area.")
+    return account
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window(request: HttpRequest) -> HttpResponse:
+    """A clerk files an application brought to the service hall, with its documents."""
+    user = _user(request)
+    if not (is_staff_member(user) and user.has_perm("cases.process_case")):
+        raise Http404
+    form = WindowForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        found = _window_account(user, data["id_number"])
+        if isinstance(found, str):
+            form.add_error("id_number", found)
+        else:
+            withdrawal = _window_submit(form, found, user)
+            if withdrawal is not None:
+                messages.success(
+                    request,
+                    _("Application %(ref)s is filed.") % {"ref": withdrawal.case.reference},
+                )
+                return redirect(withdrawal.case.get_absolute_url())
+    return render(request, "withdrawals/window.html", {"form": form})
+
+
+def _window_submit(form: WindowForm, account: PersonalAccount, user: User) -> Withdrawal | None:
+    data = form.cleaned_data
+    death = data["ground"] == WithdrawalGround.DEATH
+    # The insured person's own login follows the case too; an heir at the window has none.
+    login = None if death else User.objects.filter(person=account.person).first()
+    application = eligibility.Application(
+        ground=data["ground"],
+        payee_name=data["payee_name"],
+        bank_name=data["bank_name"],
+        bank_account=data["bank_account"],
+        last_local_treatment_on=data.get("last_local_treatment_on"),
+        fee_exempt_group=data["fee_exempt_group"].strip(),
+        heir_name=data["heir_name"] if death else "",
+        heir_id_number=data["heir_id_number"] if death else "",
+        heir_phone=data["heir_phone"] if death else "",
+    )
+    try:
+        return services.withdrawal_submit(
+            account=account,
+            application=application,
+            documents=form.documents(),
+            by=user,
+            channel=Channel.WINDOW,
+            applicant=login,
+        )
+    except CaseError as exc:
+        for reason in exc.reasons:
+            form.add_error(None, reason)
+        return None
 
 
 # --- the case page -----------------------------------------------------------------------

@@ -379,3 +379,59 @@ def test_a_refund_is_claimed_approved_and_credited_through_the_pages(
     assert EmergencyRefund.objects.get().state == EmergencyRefund.State.CREDITED
     account.refresh_from_db()
     assert account.balance == Decimal("1720.40")
+
+
+# --- the service hall --------------------------------------------------------------------
+
+
+def _window_post(client, person, ground=G.SERIOUS_ILLNESS, files=None, **fields):
+    data = {
+        "id_number": person.id_number,
+        "ground": ground,
+        "payee_name": person.name,
+        "bank_name": "中国银行",
+        "bank_account": GOOD_CARD,
+        "fee_exempt_group": "",
+        **fields,
+        **(files if files is not None else _files(ground)),
+    }
+    return client.post(reverse("withdrawals:window"), data)
+
+
+def test_a_clerk_files_an_application_at_the_window(client, account, agency, applicant):
+    clerk, _reviewer = clerk_and_reviewer(agency)
+
+    response = _window_post(_as(client, clerk), account.person)
+
+    withdrawal = Withdrawal.objects.get()
+    assert response.status_code == 302
+    assert withdrawal.case.channel == "window"
+    assert withdrawal.case.created_by == clerk
+    assert withdrawal.case.applicant == applicant
+
+
+def test_the_window_lists_every_missing_document_at_once(client, account, agency):
+    clerk, _reviewer = clerk_and_reviewer(agency)
+    files = _files(G.SERIOUS_ILLNESS)
+    del files["doc_diagnosis"], files["doc_bank_card"]
+
+    response = _window_post(_as(client, clerk), account.person, files=files)
+
+    assert len(response.context["form"].non_field_errors()) == 2
+    assert not Withdrawal.objects.exists()
+
+
+def test_a_clerk_cannot_file_for_another_agencys_account(client, account):
+    other = staff_user("clerk", AgencyFactory(code="OTHER"), username="outsider")
+
+    response = _window_post(_as(client, other), account.person)
+
+    assert response.context["form"].errors["id_number"]
+    assert not Withdrawal.objects.exists()
+
+
+def test_only_clerks_reach_the_window(client, agency, applicant):
+    _clerk, reviewer = clerk_and_reviewer(agency)
+
+    assert _as(client, reviewer).get(reverse("withdrawals:window")).status_code == 404
+    assert _as(client, applicant).get(reverse("withdrawals:window")).status_code == 404
