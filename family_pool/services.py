@@ -395,15 +395,15 @@ def bindings_set_order(*, by: User, order: Sequence[int]) -> int:
         .filter(relative_id=by.person_id, state__in=Binding.OPEN_STATES)
         .order_by("pk")
     )
-    position = {pk: i for i, pk in enumerate(order)}
-    if set(position) - {b.pk for b in rows}:
+    by_pk = {b.pk: b for b in rows}
+    if set(order) - set(by_pk):
         raise CaseError(_("The list names a binding that is not yours."), code="forbidden")
+    listed = [by_pk[pk] for pk in dict.fromkeys(order)]
+    rest = sorted((b for b in rows if b not in listed), key=lambda b: (b.priority, b.pk))
     changed = 0
-    for binding in rows:
-        wanted = position.get(binding.pk, len(order) + binding.priority) + 1
-        wanted = min(wanted, 32767)
-        if binding.priority != wanted:
-            binding.priority = wanted
+    for position, binding in enumerate(listed + rest, start=1):
+        if binding.priority != position:
+            binding.priority = position
             binding.save(update_fields=["priority"])
             changed += 1
     return changed

@@ -145,3 +145,26 @@ def test_a_flag_is_reviewed_from_the_admin_with_a_note(client, places):
 
     flag.refresh_from_db()
     assert flag.review_note == "已移交稽核"
+
+
+def test_a_binding_and_a_charge_open_read_only(client, superuser, places):
+    binding = _pending(places)
+    institution, _key = institution_with_key(code="H-RO")
+    owner = holder()
+    charge_create(
+        institution=institution,
+        id_number=owner.id_number,
+        card_number=card(owner).number,
+        amount="10.00",
+        category="hospital_self_pay",
+        settlement_number="RO-1",
+    )
+    client.force_login(superuser)
+
+    pages = [
+        reverse("admin:family_pool_binding_change", args=[binding.pk]),
+        reverse("admin:family_pool_charge_change", args=[Charge.objects.get().pk]),
+    ]
+
+    for url in pages:
+        assert client.get(url).status_code == 200

@@ -456,3 +456,14 @@ def test_the_openapi_schema_describes_the_interface(client, places):
     paths = response.json()["paths"]
     assert "/api/institutions/charges" in paths
     assert "/api/institutions/charges/{settlement_number}/refund" in paths
+
+
+def test_machine_clients_need_no_csrf_token(places):
+    from django.test import Client
+
+    _institution, key = institution_with_key(code="H-CSRF", region_id="441900")
+    owner = holder()
+
+    response = post_charge(Client(enforce_csrf_checks=True), key, owner, card(owner).number, "1.00")
+
+    assert response.status_code == 201
