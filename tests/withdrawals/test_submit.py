@@ -332,3 +332,13 @@ def test_a_waiting_period_cannot_be_checked_without_the_date_the_enrollment_stop
 
     assert len(reasons) == 1
     assert "not on record" in reasons[0]
+
+
+def test_an_heir_without_a_login_is_told_by_sms_not_the_deceased():
+    account = account_in(dongguan_agency())
+
+    withdrawal = submit(account, G.DEATH)
+
+    sms = Notification.objects.get(case=withdrawal.case, channel=Notification.Channel.SMS)
+    assert sms.address == withdrawal.heir_phone
+    assert sms.address != account.person.phone
