@@ -12,12 +12,21 @@ class FamilyPoolConfig(AppConfig):
     def ready(self) -> None:
         from accounts.signals import coverage_ended
         from cases.models import CaseKind
-        from cases.registry import register_kind
+        from cases.registry import register_action_labels, register_kind
         from family_pool.receivers import end_bindings_on_coverage_end
 
         register_kind(
             CaseKind.FAMILY_BINDING,
             detail_url_name="family_pool:detail",
             model_label="family_pool.Binding",
+        )
+        register_action_labels(
+            {
+                "approve": _("Approved"),
+                "reject": _("Rejected"),
+                "end": _("Binding ended"),
+                "quota_set": _("Quota set"),
+                "holder_consented": _("The account holder agreed"),
+            }
         )
         coverage_ended.connect(end_bindings_on_coverage_end, dispatch_uid="family_pool.coverage")
