@@ -240,6 +240,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # Staff (users with an agency, admin users) confirm each sign-in with a TOTP code.
 STAFF_REQUIRE_OTP = env.bool("STAFF_REQUIRE_OTP", default=True)
 OTP_TOTP_ISSUER = "医保个人账户服务"
+# The security administrator resets devices in the admin but never sees a secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # The seal of the transfer information table (transfers/seal.py): base64 of a raw 32-byte
 # Ed25519 private key. Left None, local and test settings derive a stable key from

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,3 +140,20 @@ def test_an_idle_session_older_than_thirty_minutes_is_logged_out(client):
     assert still_active.status_code == 200
     assert idle.status_code == 302
     assert idle.url.startswith(reverse("accounts:login"))
+
+
+def test_the_security_administrator_unlocks_a_locked_out_name(client, lockout_on):
+    clerk = staff_user(Role.CLERK, AgencyFactory())
+    for _ in range(5):
+        client.post(reverse("accounts:login"), {"username": clerk.username, "password": "x"})
+    attempt = AccessAttempt.objects.get()
+    secadmin = Client()
+    secadmin.force_login(staff_user(Role.SECADMIN, clerk.agency))
+
+    secadmin.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    response = client.post(
+        reverse("accounts:login"), {"username": clerk.username, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(clerk.pk)

@@ -200,3 +200,21 @@ def test_a_demo_staff_user_signs_in_with_the_printed_demo_secret(client, otp_on,
     assert DEMO_OTP_SECRET in printed.getvalue()
     assert response.status_code == 302
     assert client.get(reverse("accounts:home")).status_code == 200
+
+
+def test_the_security_administrator_resets_a_device_without_seeing_its_secret(client):
+    clerk = staff_user(Role.CLERK, AgencyFactory())
+    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
+    client.force_login(staff_user(Role.SECADMIN, clerk.agency))
+
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
+    reset = client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    assert config.status_code == 403
+    assert reset.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
