@@ -519,6 +519,11 @@ def _lock_due_deadlines(on: datetime.date, batch: int) -> list[Deadline]:
 def _sweep_one(
     deadline: Deadline, on: datetime.date, cal: WorkingCalendar, days_before: int
 ) -> int:
+    if deadline.case.closed_at is not None:
+        # The case ended with this clock still running: nobody is to be reminded of it.
+        deadline.next_sweep_on = None
+        deadline.save(update_fields=["next_sweep_on"])
+        return 0
     due_kinds = []
     if _remind_on(cal, deadline.due_on, days_before) <= on:
         due_kinds.append(DeadlineReminder.Kind.BEFORE)

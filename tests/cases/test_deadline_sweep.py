@@ -239,3 +239,17 @@ def test_two_sweeps_at_once_send_each_reminder_exactly_once(regions):
     assert Notification.objects.filter(recipient=supervisor, channel="inbox").count() == 12
     assert Notification.objects.filter(recipient=clerk).count() == 0
     assert not Deadline.objects.filter(next_sweep_on__isnull=False).exists()
+
+
+def test_a_closed_case_whose_clock_was_left_running_reminds_no_one(deadline, staff, case):
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now())
+
+    result = deadlines_sweep(on=D(2026, 10, 20))
+
+    assert result.sent == 0
+    assert not Notification.objects.exists()
+    assert Deadline.objects.get(pk=deadline.pk).next_sweep_on is None
