@@ -8,10 +8,12 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.crypto import BlindIndexedCharField
 from accounts.idnumbers import parse_id_number, validate_id_number
 from accounts.policy import FamilyPoolCategory, WithdrawalGround
 
@@ -81,8 +83,15 @@ class InsuredPerson(models.Model):
         FEMALE = "F", _("Female")
 
     name = models.CharField(_("name"), max_length=50)
-    id_number = models.CharField(
-        _("ID number"), max_length=18, unique=True, validators=[validate_id_number]
+    # Encrypted at rest; looked up through the keyed blind index below (accounts.crypto).
+    id_number = BlindIndexedCharField(
+        _("ID number"),
+        max_length=18,
+        validators=[validate_id_number],
+        index_field="id_number_index",
+    )
+    id_number_index = models.CharField(
+        _("ID number index"), max_length=64, unique=True, null=True, editable=False
     )
     birth_date = models.DateField(_("birth date"), editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
@@ -103,6 +112,18 @@ class InsuredPerson(models.Model):
         parsed = parse_id_number(self.id_number)
         self.id_number, self.birth_date, self.sex = parsed.number, parsed.birth_date, parsed.sex
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def validate_unique(self, exclude: Any = None) -> None:
+        # Uniqueness lives on the blind index, which forms do not see: check it here so a
+        # duplicate is a form error, not a database error.
+        super().validate_unique(exclude)
+        if exclude and "id_number" in exclude:
+            return
+        twins = InsuredPerson.objects.filter(id_number=self.id_number).exclude(pk=self.pk)
+        if self.id_number and twins.exists():
+            raise ValidationError(
+                {"id_number": _("An insured person with this ID number already exists.")}
+            )
 
 
 class User(AbstractUser):

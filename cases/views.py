@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_record
 from cases import selectors, services
 from cases.errors import CaseError
 from cases.forms import DocumentForm, NoteForm, QueueFilterForm
@@ -109,6 +111,13 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
         action="document_viewed",
         by=user,
         reason=f"{document.get_kind_display()}: {document.original_name}",
+    )
+    audit_record(
+        action=AuditAction.DOCUMENT_DOWNLOAD,
+        user=user,
+        request=request,
+        object_repr=f"{document.case.reference} document {document.pk}",
+        detail=document.get_kind_display(),
     )
     response = FileResponse(
         content,
@@ -215,6 +224,12 @@ def reveal_id(request: HttpRequest, case_id: int) -> HttpResponse:
         services.person_id_reveal(case=case, by=user)
     except CaseError as exc:
         raise PermissionDenied(exc.message) from exc
+    audit_record(
+        action=AuditAction.REVEAL_ID_NUMBER,
+        user=user,
+        request=request,
+        object_repr=f"{case.reference} person {case.person_id}",
+    )
     request.session[REVEAL_SESSION_KEY] = case.pk
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

@@ -95,7 +95,7 @@ class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 class BindingAdmin(_ReadOnly):
     list_display = ("case", "holder", "relative", "relation", "state", "quota", "spent")
     list_filter = ("state", "relation", "initiated_by")
-    search_fields = ("case__reference", "holder__id_number", "relative__id_number")
+    search_fields = ("case__reference", "=holder__id_number", "=relative__id_number")
     list_select_related = ("case", "holder", "relative")
     exclude = ("holder_account",)
     actions = ("approve", "reject", "end")
@@ -194,7 +194,7 @@ class InsuranceCardAdmin(admin.ModelAdmin[InsuranceCard]):
     form = CardForm
     list_display = ("number", "person", "active", "issued_at")
     list_filter = ("active",)
-    search_fields = ("number", "person__id_number", "person__name")
+    search_fields = ("number", "=person__id_number", "person__name")
     raw_id_fields = ("person",)
     list_select_related = ("person",)
     actions = ("deactivate",)
@@ -260,7 +260,7 @@ class ChargeAdmin(_ReadOnly):
         "status",
     )
     list_filter = ("status", "category")
-    search_fields = ("settlement_number", "refund_number", "patient__id_number")
+    search_fields = ("settlement_number", "refund_number", "=patient__id_number")
     list_select_related = ("institution", "patient")
     exclude = ("card",)
     inlines = (ChargePartInline,)
@@ -298,7 +298,7 @@ class FlaggedChargeAdmin(_ReadOnly):
         "reviewed_at",
     )
     list_filter = ("reason", "reviewed_at")
-    search_fields = ("settlement_number", "card__number", "patient_id_number")
+    search_fields = ("settlement_number", "card__number", "=patient__id_number")
     list_select_related = ("institution", "card")
     actions = ("review",)
 

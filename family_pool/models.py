@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.crypto import EncryptedCharField
 from accounts.models import MONEY
 from accounts.policy import FamilyPoolCategory
 
@@ -344,7 +345,7 @@ class FlaggedCharge(models.Model):
     )
     settlement_number = models.CharField(_("settlement number"), max_length=64)
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
-    patient_id_number = models.CharField(_("patient's ID number as given"), max_length=18)
+    patient_id_number = EncryptedCharField(_("patient's ID number as given"), max_length=18)
     patient = models.ForeignKey(
         "accounts.InsuredPerson",
         verbose_name=_("patient"),

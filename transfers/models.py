@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.crypto import EncryptedCharField, EncryptedJSONField
 from accounts.models import MONEY, Scheme
 
 
@@ -126,7 +127,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         default=PayoutReason.NONE,
     )
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
-    bank_account_number = models.CharField(_("bank account number"), max_length=30, blank=True)
+    bank_account_number = EncryptedCharField(_("bank account number"), max_length=30, blank=True)
     bank_account_name = models.CharField(_("account holder"), max_length=50, blank=True)
 
     # Fixed at acceptance: the rows the check looked at.
@@ -290,7 +291,7 @@ class InfoTable(models.Model):
     transfer = models.OneToOneField(
         Transfer, verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="info_table"
     )
-    content = models.JSONField(_("content"))
+    content = EncryptedJSONField(_("content"))
     signature = models.CharField(_("seal (signature)"), max_length=120)
     key_id = models.CharField(_("sealing key id"), max_length=32)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
@@ -338,7 +339,7 @@ class BankPayout(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     bank_name = models.CharField(_("bank"), max_length=60)
-    account_number = models.CharField(_("bank account number"), max_length=30)
+    account_number = EncryptedCharField(_("bank account number"), max_length=30)
     account_name = models.CharField(_("account holder"), max_length=50)
     ledger_transaction = models.ForeignKey(
         "accounts.LedgerTransaction",

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_record
 from cases.errors import CaseError
 from cases.forms import DocumentForm
 from cases.models import Case, DocumentKind
@@ -189,6 +191,12 @@ def info_table_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     from cases.services import case_record
 
     case_record(case=transfer.case, action="info_table_viewed", by=user)
+    audit_record(
+        action=AuditAction.DOCUMENT_DOWNLOAD,
+        user=user,
+        request=request,
+        object_repr=f"{transfer.case.reference} information table",
+    )
     response = HttpResponse(render_pdf(table), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{transfer.case.reference}.pdf"'
     response["Cache-Control"] = "private, no-store"

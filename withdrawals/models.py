@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.crypto import BlindIndexedCharField, EncryptedCharField
 from accounts.models import MONEY
 from accounts.policy import WithdrawalGround
 
@@ -70,11 +71,14 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
     )
     # Death: the heir who applies and is paid; a different person from the deceased.
     heir_name = models.CharField(_("heir's name"), max_length=50, blank=True)
-    heir_id_number = models.CharField(_("heir's ID number"), max_length=18, blank=True)
+    heir_id_number = BlindIndexedCharField(
+        _("heir's ID number"), max_length=18, blank=True, index_field="heir_id_number_index"
+    )
+    heir_id_number_index = models.CharField(max_length=64, null=True, editable=False, db_index=True)
     heir_phone = models.CharField(_("heir's mobile number"), max_length=11, blank=True)
     payee_name = models.CharField(_("account holder's name"), max_length=50)
     bank_name = models.CharField(_("bank"), max_length=100)
-    bank_account = models.CharField(_("bank card number"), max_length=19)
+    bank_account = EncryptedCharField(_("bank card number"), max_length=19)
     # Long residence elsewhere: declared by the applicant, corrected by the clerk from the
     # settlement records, since the ledger does not say where a charge was made.
     last_local_treatment_on = models.DateField(

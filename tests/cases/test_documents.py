@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 from reportlab.pdfgen import canvas
 
+from audit.models import AuditEvent
 from cases.errors import CaseError
 from cases.models import CaseEvent, Document, DocumentKind
 from cases.services import document_add
@@ -270,6 +271,7 @@ def test_the_owner_and_the_agency_staff_can_view_a_document(client, document, wh
     assert response["Content-Disposition"].startswith("inline")
     viewed = CaseEvent.objects.get(case=document.case, action="document_viewed")
     assert viewed.actor == user
+    assert AuditEvent.objects.get(action="document_download").user == user
 
 
 def test_a_document_can_be_downloaded_as_an_attachment(client, document, applicant):
@@ -289,6 +291,7 @@ def test_anyone_else_gets_not_found_and_no_history(client, document, who, reques
 
     assert response.status_code == 404
     assert not CaseEvent.objects.filter(action="document_viewed").exists()
+    assert not AuditEvent.objects.filter(action="document_download").exists()
 
 
 def test_a_superuser_without_an_agency_cannot_view_documents(client, document, admin_user):

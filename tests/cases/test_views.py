@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from cases import views
 from cases.models import Case, CaseEvent, Deadline, Notification
 from cases.services import case_assign, notify, today
@@ -411,6 +412,7 @@ def test_a_clerk_may_not_reveal_the_id_number(client, clerk, case, case_page):
 
     assert response.status_code == 403
     assert not CaseEvent.objects.filter(action="id_revealed").exists()
+    assert not AuditEvent.objects.filter(action="reveal_id_number").exists()
     assert case.person.id_number not in _page(client, case)
 
 
@@ -432,6 +434,9 @@ def test_a_supervisor_reveals_the_id_number_once_and_it_is_recorded(
     event = case.events.get(action="id_revealed")
     assert event.actor == supervisor
     assert person.name in event.reason
+    audit = AuditEvent.objects.get(action="reveal_id_number")
+    assert audit.user == supervisor
+    assert person.id_number not in f"{audit.object_repr} {audit.detail}"
 
 
 def test_after_revealing_it_returns_only_to_this_site(client, supervisor, case, case_page):
