@@ -248,6 +248,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # SECRET_KEY; production requires the variable. Earlier public keys (base64, raw 32 bytes)
 # stay trusted after a rotation through TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS.
 TRANSFER_SEAL_PRIVATE_KEY: str | None = env.str("TRANSFER_SEAL_PRIVATE_KEY", default=None)
+# Personal data at rest (accounts.crypto): base64 of 32 random bytes; derived from
+# SECRET_KEY when unset (development and tests only; production requires it).
+PII_ENCRYPTION_KEY: str | None = env.str("PII_ENCRYPTION_KEY", default=None)
 TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS: list[str] = env.list(
     "TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS", default=[]
 )
