@@ -45,7 +45,7 @@ def cycling(call: Callable[[datetime.date], object]) -> Callable[[], object]:
 def add_working_days_15(options: Options) -> list[Row]:
     from django.core.cache import cache
 
-    from cases.calendar import WorkingCalendar, _calendar_rows, add_working_days
+    from cases.calendar import WorkingCalendar, _calendar_rows, add_working_days, calendar_stamp
     from cases.models import CalendarOverride
 
     shared = WorkingCalendar()
@@ -75,30 +75,39 @@ def add_working_days_15(options: Options) -> list[Row]:
             note="the same, CPU time: what a quiet machine shows",
         ),
         timed_row(
-            "5",
+            "6",
             "cases.calendar.add_working_days(d, 15)",
             cycling(lambda d: add_working_days(d, N)),
-            number=500,
+            number=20_000,
             options=options,
             target=TARGET,
-            note="module function: a new WorkingCalendar and one query per call",
+            note="module function: the process's calendar, checked once a second",
         ),
         timed_row(
-            "5",
-            "  of which: the calendar query alone",
-            lambda: _calendar_rows(2025, 2025),
-            number=500,
+            "6",
+            "cases.calendar.add_working_days(d, 15)",
+            cycling(lambda d: add_working_days(d, N)),
+            number=20_000,
             options=options,
-            note="building the UNION in the ORM, then one round trip",
-        ),
-        timed_row(
-            "5",
-            "  of which: the calendar query alone",
-            lambda: _calendar_rows(2025, 2025),
-            number=500,
-            options=options,
+            target=TARGET,
             cpu=True,
-            note="the same, CPU time of this process: the ORM's share",
+            note="the same, CPU time",
+        ),
+        timed_row(
+            "6",
+            "  a check of the calendar (stamp query)",
+            calendar_stamp,
+            number=500,
+            options=options,
+            note="once per request or task using the calendar, or once a second",
+        ),
+        timed_row(
+            "6",
+            "  reading a year (rows and stamp, one query)",
+            lambda: _calendar_rows(2025, 2025),
+            number=500,
+            options=options,
+            note="a cold year, or after an edit",
         ),
         timed_row(
             "5",

@@ -12,6 +12,18 @@ Each day is decided by the first source that knows it:
 
 "N working days after D" does not count D itself (民法典 art. 201): the first day examined is
 the day after D.
+
+The module functions (`add_working_days`, `is_working_day`, `working_days_between`) answer
+from one calendar kept by the process, so that a call costs microseconds, not a query. It is
+checked against the database (one small query comparing a digest of both calendar tables):
+
+- on the first call of every request and every Celery task: an edit committed before the
+  request or task started is always seen;
+- at least once a second otherwise (management commands, long tasks such as the sweep):
+  another process's edit is seen within one second;
+- on every call after this process saved or deleted a calendar row until a check runs
+  outside any transaction: a save is seen at once by the code that made it, and a rolled-back
+  save stops counting as soon as the database no longer shows it.
 """
 
 from __future__ import annotations
@@ -19,12 +31,16 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
-from dataclasses import dataclass
-from typing import Literal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import chinese_calendar
 import holidays
-from django.db.models import BooleanField, DateField, F, Func, Value
+from django.core.signals import request_started
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
 
 from cases.models import CalendarOverride, CalendarYear
 
@@ -116,37 +132,55 @@ class WorkingCalendar:
     It reads the override rows and complete years of the years it needs in one query, and
     again only when a count walks into a year it has not read. It keeps what it read, so an
     instance is a snapshot: use one per request or task, never one per process, or an
-    administrator's edit would not be seen.
+    administrator's edit would not be seen (the module functions below keep one per process
+    safely, checking its `stamp`).
+
+    Every read also returns the digest of both calendar tables (`stamp`); when a later read
+    finds another digest, an administrator changed the calendar in between and the years
+    read before are dropped, so that one instance never mixes two states of the calendar.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stamp: str | None = None) -> None:
         # year -> (ordinal of 1 January, status of each day of the year)
         self._years: dict[int, tuple[int, YearTable]] = {}
+        self.stamp = stamp
 
     def load(self, first_year: int, last_year: int) -> None:
         """Read the database for the years in the span not read yet, in one query."""
-        missing = [y for y in range(first_year, last_year + 1) if y not in self._years]
-        if not missing:
-            return
-        overrides: dict[int, dict[int, bool]] = {y: {} for y in missing}
+        years = self._years
+        missing = [y for y in range(first_year, last_year + 1) if y not in years]
+        if missing:
+            self._read(missing[0], missing[-1])
+
+    def _read(self, first_year: int, last_year: int) -> dict[int, tuple[int, YearTable]]:
+        stamp, rows = _calendar_rows(first_year, last_year)
+        if self.stamp is not None and stamp != self.stamp:
+            # A new dict, not clear(): a thread reading the old one keeps a whole snapshot.
+            self._years = {}
+        self.stamp = stamp
+        overrides: dict[int, dict[int, bool]] = {y: {} for y in range(first_year, last_year + 1)}
         complete: set[int] = set()
-        for day, working in _calendar_rows(missing[0], missing[-1]):
-            if day.year not in overrides:
-                continue  # read before, and a snapshot does not change under its reader
+        for day, working in rows:
             if working is None:
                 complete.add(day.year)
             else:
                 overrides[day.year][day.timetuple().tm_yday - 1] = working
-        for year in missing:
-            self._years[year] = (
+        read = {
+            year: (
                 datetime.date(year, 1, 1).toordinal(),
                 _year_table(year, overrides[year], year in complete),
             )
+            for year in overrides
+        }
+        self._years.update(read)
+        return read
+
+    def _year(self, year: int) -> tuple[int, YearTable]:
+        entry = self._years.get(year)
+        return entry if entry is not None else self._read(year, year)[year]
 
     def status(self, day: datetime.date) -> DayStatus:
-        if day.year not in self._years:
-            self.load(day.year, day.year)
-        first, table = self._years[day.year]
+        first, table = self._year(day.year)
         return table[day.toordinal() - first]
 
     def add_working_days(self, start: datetime.date, n: int) -> WorkdayResult:
@@ -155,13 +189,21 @@ class WorkingCalendar:
         # Twice n calendar days plus a month covers the longest holiday run; a longer walk
         # (overrides closing a whole month) just reads the next year when it gets there.
         self.load(start.year, _year_after(start, 2 * n + 31))
-        day, provisional, remaining = start, False, n
+        # The hot loop of every deadline: ordinals and the year's table, no date objects.
+        ordinal, year = start.toordinal(), start.year
+        first, table = self._year(year)
+        provisional, remaining = False, n
         while remaining:
-            day += _ONE_DAY
-            status = self.status(day)
+            ordinal += 1
+            index = ordinal - first
+            if index >= len(table):
+                year += 1
+                first, table = self._year(year)
+                index = ordinal - first
+            status = table[index]
             provisional = provisional or status.provisional
             remaining -= status.working
-        return WorkdayResult(day, provisional)
+        return WorkdayResult(datetime.date.fromordinal(ordinal), provisional)
 
     def working_days_between(self, a: datetime.date, b: datetime.date) -> WorkdayCount:
         if b < a:
@@ -183,20 +225,58 @@ def _year_after(start: datetime.date, days: int) -> int:
     ).year
 
 
-def _calendar_rows(first_year: int, last_year: int) -> list[tuple[datetime.date, bool | None]]:
-    """Override rows as (date, working), and each complete year as (1 January, None).
-
-    A UNION so that both tables cost one round trip."""
-    overrides = CalendarOverride.objects.filter(
-        date__gte=datetime.date(first_year, 1, 1), date__lte=datetime.date(last_year, 12, 31)
-    ).values_list("date", "is_working_day")
-    complete_years = CalendarYear.objects.filter(
-        complete=True, year__gte=first_year, year__lte=last_year
-    ).values_list(
-        Func(F("year"), Value(1), Value(1), function="make_date", output_field=DateField()),
-        Value(None, output_field=BooleanField()),
+# The digest of both calendar tables: equal digests, equal answers. Computed by PostgreSQL
+# over rows an administrator types in (a few hundred at most): well under a millisecond.
+_STAMP_SQL = """
+    SELECT md5(
+        coalesce((SELECT string_agg(date::text || is_working_day::text, ',' ORDER BY date)
+                  FROM cases_calendaroverride), '')
+        || '|' ||
+        coalesce((SELECT string_agg(year::text || complete::text, ',' ORDER BY year)
+                  FROM cases_calendaryear), '')
     )
-    return list(overrides.union(complete_years, all=True))
+"""
+
+# Override rows as (date, working), each complete year as (1 January, None), and the stamp
+# on every row (on a single row of NULLs when the span has none): one round trip, plain SQL
+# (compiling the equivalent ORM union cost more CPU than PostgreSQL spends answering it).
+_ROWS_SQL = f"""
+    SELECT stamp.digest, rows.day, rows.working
+    FROM ({_STAMP_SQL}) AS stamp(digest)
+    LEFT JOIN (
+        SELECT date, is_working_day FROM cases_calendaroverride
+        WHERE date BETWEEN %s AND %s
+        UNION ALL
+        SELECT make_date(year, 1, 1), NULL FROM cases_calendaryear
+        WHERE complete AND year BETWEEN %s AND %s
+    ) AS rows(day, working) ON true
+"""  # noqa: S608 - no user input: table names only
+
+
+def _calendar_rows(
+    first_year: int, last_year: int
+) -> tuple[str, list[tuple[datetime.date, bool | None]]]:
+    """The stamp, and the override rows and complete years of the span."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROWS_SQL,
+            [
+                datetime.date(first_year, 1, 1),
+                datetime.date(last_year, 12, 31),
+                first_year,
+                last_year,
+            ],
+        )
+        rows = cursor.fetchall()
+    return rows[0][0], [(day, working) for _stamp, day, working in rows if day is not None]
+
+
+def calendar_stamp() -> str:
+    """The digest of both calendar tables as this connection sees them now."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL)
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
 
 
 def _year_table(year: int, overrides: dict[int, bool], complete: bool) -> YearTable:
@@ -211,8 +291,93 @@ def _year_table(year: int, overrides: dict[int, bool], complete: bool) -> YearTa
     return tuple(table)
 
 
+# --- the calendar kept by the process --------------------------------------------------
+
+# Longest time a process answers without asking the database, outside requests and tasks.
+CHECK_EVERY_SECONDS = 1.0
+_clock = time.monotonic  # a name of its own, so that tests can move it
+
+
+@dataclass
+class _Shared:
+    calendar: WorkingCalendar | None = None
+    checked_at: float = float("-inf")
+    # A request or task began since the last check: the next call checks first.
+    check_requested: bool = False
+    # Threads of this process that saved or deleted a calendar row and have not been seen
+    # outside a transaction since: until then every call checks (the edit may be rolled back).
+    editing: set[int] = field(default_factory=set)
+
+
+_SHARED = _Shared()
+
+
+def current_calendar() -> WorkingCalendar:
+    """The process's calendar, checked against the database when the rules above say so."""
+    shared = _SHARED
+    calendar = shared.calendar
+    if (
+        calendar is not None
+        and not shared.check_requested
+        and not shared.editing
+        and _clock() - shared.checked_at < CHECK_EVERY_SECONDS
+    ):
+        return calendar
+    return _check(shared)
+
+
+def _check(shared: _Shared) -> WorkingCalendar:
+    now = _clock()
+    shared.check_requested = False
+    if not connection.in_atomic_block:
+        shared.editing.discard(threading.get_ident())
+    calendar = shared.calendar
+    if calendar is None:
+        # Its first read sets the stamp: a cold process pays one query, not two.
+        calendar = WorkingCalendar()
+    else:
+        stamp = calendar_stamp()
+        if stamp != calendar.stamp:
+            calendar = WorkingCalendar(stamp)
+    shared.calendar, shared.checked_at = calendar, now
+    return calendar
+
+
+def forget_calendar() -> None:
+    """Drop the process's calendar: the next call reads the database afresh."""
+    global _SHARED
+    _SHARED = _Shared()
+
+
+def _request_check(**kwargs: Any) -> None:
+    _SHARED.check_requested = True
+
+
+def _edited(**kwargs: Any) -> None:
+    _SHARED.editing.add(threading.get_ident())
+    _SHARED.calendar = None
+
+
+# A request or a task starting asks for a check; it costs nothing until the calendar is used.
+request_started.connect(_request_check, dispatch_uid="cases.calendar.request_check")
+for _model in (CalendarOverride, CalendarYear):
+    post_save.connect(_edited, sender=_model, dispatch_uid=f"cases.calendar.saved.{_model}")
+    post_delete.connect(_edited, sender=_model, dispatch_uid=f"cases.calendar.deleted.{_model}")
+
+
+def _connect_celery() -> None:
+    try:
+        from celery.signals import task_prerun
+    except ImportError:  # pragma: no cover - celery is a dependency; a script may lack it
+        return
+    task_prerun.connect(_request_check, dispatch_uid="cases.calendar.task_check", weak=False)
+
+
+_connect_celery()
+
+
 def is_working_day(d: datetime.date) -> DayStatus:
-    return WorkingCalendar().status(d)
+    return current_calendar().status(d)
 
 
 def add_working_days(start: datetime.date, n: int) -> WorkdayResult:
@@ -221,10 +386,10 @@ def add_working_days(start: datetime.date, n: int) -> WorkdayResult:
     Provisional when any day on the way was decided by the guess."""
     if n == 0:
         return WorkdayResult(start, provisional=False)
-    return WorkingCalendar().add_working_days(start, n)
+    return current_calendar().add_working_days(start, n)
 
 
 def working_days_between(a: datetime.date, b: datetime.date) -> WorkdayCount:
     """The number of working days d with a < d <= b, negated when b is before a, so that
     `working_days_between(a, add_working_days(a, n).date).days == n`."""
-    return WorkingCalendar().working_days_between(a, b)
+    return current_calendar().working_days_between(a, b)

@@ -12,3 +12,15 @@ def all_regions(db):
     (a transactional test's flush empties it, and the next user loads it again)."""
     if Region.objects.count() < 3000:
         call_command("load_regions", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_calendar():
+    """Each test starts with no process-wide working-day calendar: a test's transaction is
+    rolled back (or its tables flushed) without the edits ever being announced, so a calendar
+    kept from the previous test could hold days that no longer exist."""
+    from cases.calendar import forget_calendar
+
+    forget_calendar()
+    yield
+    forget_calendar()
