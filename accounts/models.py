@@ -101,7 +101,10 @@ class InsuredPerson(models.Model):
     class Meta:
         verbose_name = _("insured person")
         verbose_name_plural = _("insured persons")
-        permissions: ClassVar = [("reveal_id_number", _("Can reveal full ID numbers"))]
+        permissions: ClassVar = [
+            ("reveal_id_number", _("Can reveal full ID numbers")),
+            ("export_personal_data", _("Can export case lists with personal data")),
+        ]
 
     def __str__(self) -> str:
         return self.name

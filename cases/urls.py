@@ -9,6 +9,7 @@ app_name = "cases"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("queue/export.csv", views.export, name="export"),
     path("cases/<int:case_id>/assign/", views.assign, name="assign"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from typing import cast
 
 from django.contrib import messages
@@ -11,10 +12,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -49,6 +52,60 @@ def queue(request: HttpRequest) -> HttpResponse:
     for case in page.object_list:
         case.state_label = state_label(case.kind, case.state)
     return render(request, "cases/queue.html", {"form": form, "page": page})
+
+
+# An export is a list for follow-up work, not a data dump.
+EXPORT_LIMIT = 5000
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The work queue as CSV, for supervisors and auditors only; ID numbers masked; logged."""
+    user = _user(request)
+    if not selectors.is_staff_member(user):
+        raise Http404
+    if not user.has_perm("accounts.export_personal_data"):
+        raise PermissionDenied
+    filters = QueueFilterForm(request.GET or None).filters()
+    rows = selectors.work_queue(user, kind=filters.get("kind", ""), state=filters.get("state", ""))[
+        :EXPORT_LIMIT
+    ]
+    audit_record(
+        action="export",
+        user=user,
+        request=request,
+        object_repr="work queue",
+        detail={"kind": filters.get("kind", ""), "state": filters.get("state", "")},
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    response["Cache-Control"] = "private, no-store"
+    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Reference"),
+            _("Kind"),
+            _("State"),
+            _("Insured person"),
+            _("ID number"),
+            _("Due on"),
+            _("Filed at"),
+        ]
+    )
+    for case in rows:
+        writer.writerow(
+            [
+                case.reference,
+                case.get_kind_display(),
+                state_label(case.kind, case.state),
+                case.person.name,
+                mask_id_number(case.person.id_number),
+                case.due_on.isoformat() if case.due_on else "",
+                timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    return response
 
 
 @login_required

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.idnumbers import mask_id_number
+from audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("who", ["supervisor", "auditor"])
+def test_supervisors_and_auditors_export_the_queue_with_masked_id_numbers(
+    client, case, who, request
+):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+
+    response = client.get(reverse("cases:export"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode("utf-8-sig")
+    assert case.reference in body
+    assert case.person.id_number not in body
+    assert mask_id_number(case.person.id_number) in body
+    assert AuditEvent.objects.get(action="export").user == user
+
+
+@pytest.mark.parametrize("who", ["clerk", "reviewer"])
+def test_clerks_and_reviewers_may_not_export(client, case, who, request):
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(reverse("cases:export"))
+
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_an_applicant_gets_not_found(client, case, applicant):
+    client.force_login(applicant)
+
+    assert client.get(reverse("cases:export")).status_code == 404
+
+
+def test_an_outsider_exports_nothing_of_another_agency(client, case, far_agency):
+    from tests.cases.conftest import staff
+
+    client.force_login(staff("supervisor", far_agency, "far-supervisor"))
+
+    body = client.get(reverse("cases:export")).content.decode("utf-8-sig")
+
+    assert case.reference not in body
