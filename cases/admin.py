@@ -8,7 +8,7 @@ import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.dates import WEEKDAYS_ABBR
@@ -24,6 +24,7 @@ from cases.models import (
     Document,
     Notification,
 )
+from cases.selectors import cases_visible_to, rows_of_visible_cases
 
 
 def _parse_date(term: str) -> datetime.date | None:
@@ -95,7 +96,17 @@ class CalendarYearAdmin(UpdatedByMixin, admin.ModelAdmin[CalendarYear]):
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Case rows change only through the services; the admin shows them."""
+    """Case rows change only through the services; the admin shows them, to staff only those
+    of their own agency's cases (as the case pages do)."""
+
+    case_path = "case"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return rows_of_visible_cases(
+            request.user,  # type: ignore[arg-type]
+            super().get_queryset(request),
+            self.case_path,
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -131,6 +142,7 @@ class DeadlineInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Case)
 class CaseAdmin(_ReadOnly):
+    case_path = ""
     list_display = ("reference", "kind", "person", "state", "agency", "other_agency", "created_at")
     list_filter = ("kind", "state", "channel", "agency")
     search_fields = ("reference",)
@@ -168,3 +180,14 @@ class NotificationAdmin(_ReadOnly):
     list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts")
     list_filter = ("channel", "status")
     list_select_related = ("recipient",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # A notification about no case (a flagged charge, say) went to its agency's staff.
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        user: Any = request.user
+        if user.is_superuser and user.agency_id is None:
+            return rows
+        return rows.filter(
+            Q(case__in=cases_visible_to(user))
+            | Q(case__isnull=True, recipient__agency_id=user.agency_id)
+        )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
 
 from cases.models import Case, CaseEvent, Deadline, Document, Notification
@@ -14,9 +14,15 @@ from cases.models import Case, CaseEvent, Deadline, Document, Notification
 if TYPE_CHECKING:
     from accounts.models import User
 
+M = TypeVar("M", bound=Model)
+
 
 def is_staff_member(user: User) -> bool:
-    return bool(user.is_authenticated and user.agency_id is not None)
+    """Staff of an agency whose role reads its cases. A system administrator may belong to an
+    agency too, but runs users, regions and policies: no case data (DOMAIN.md)."""
+    return bool(
+        user.is_authenticated and user.agency_id is not None and user.has_perm("cases.view_case")
+    )
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -26,10 +32,20 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         # Their own cases, and those they filed for someone else (an heir for the deceased).
         return Case.objects.filter(Q(person_id=user.person_id) | Q(applicant_id=user.pk))
     if user.agency_id is not None:
+        if not is_staff_member(user):
+            return Case.objects.none()
         return Case.objects.filter(Q(agency_id=user.agency_id) | Q(other_agency_id=user.agency_id))
     if user.is_superuser:
         return Case.objects.all()
     return Case.objects.none()
+
+
+def rows_of_visible_cases(user: User, rows: QuerySet[M], case_path: str) -> QuerySet[M]:
+    """The rows (of any model linked to a case through `case_path`, "" for Case itself) whose
+    case this user may see: the admin shows staff their own agency's cases only, as the case
+    pages do."""
+    lookup = f"{case_path}__in" if case_path else "pk__in"
+    return rows.filter(**{lookup: cases_visible_to(user)})
 
 
 def cases_of_applicant(user: User) -> QuerySet[Case]:

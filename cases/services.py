@@ -114,6 +114,9 @@ def case_record(
 
 
 def case_note_add(*, case: Case, by: User, text: str) -> CaseEvent:
+    if not works_on(by, case):
+        # An auditor reads the file and writes nothing into it.
+        raise CaseError(_("You may not add notes to this case."), code="forbidden")
     text = text.strip()
     if not text:
         raise CaseError(_("A note cannot be empty."), code="empty_note")

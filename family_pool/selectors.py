@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import InsuredPerson, PersonalAccount, User
+from cases.selectors import is_staff_member
 from family_pool.models import Binding, Charge, ChargePart, FlaggedCharge
 from family_pool.rules import bindings_of, holder_account, region_prefix
 from family_pool.services import reservations
@@ -43,7 +44,7 @@ def binding_for(user: User, case_id: int) -> Binding:
     rows = _bindings().select_related("case__agency", "case__applicant")
     if user.person_id is not None:
         rows = rows.filter(Q(holder_id=user.person_id) | Q(relative_id=user.person_id))
-    elif user.agency_id is not None:
+    elif user.agency_id is not None and is_staff_member(user):
         rows = rows.filter(case__agency_id=user.agency_id)
     elif not user.is_superuser:
         raise Http404

@@ -18,6 +18,7 @@ from accounts.admin import IdNumberSearchMixin
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from cases.errors import CaseError
+from cases.selectors import rows_of_visible_cases
 from transfers import services
 from transfers.models import BankPayout, CreditMismatch, InfoTable, Transfer
 
@@ -27,6 +28,14 @@ _REFERENCE = re.compile(r"^[A-Z]{2}\d{16}$")
 
 class ReadOnlyAdmin(IdNumberSearchMixin, admin.ModelAdmin[Any]):
     case_path = "transfer__case"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Staff see the transfers of their own agency (either end), as on the case pages.
+        return rows_of_visible_cases(
+            request.user,  # type: ignore[arg-type]
+            super().get_queryset(request),
+            self.case_path,
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

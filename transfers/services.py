@@ -72,6 +72,10 @@ def _require_side(transfer: Transfer, by: User | None, side: str) -> None:
             else _("Only staff of the destination agency may take this step.")
         )
         raise CaseError(message, code="wrong_agency")
+    # Every staff step of a transfer is a clerk's (a supervisor's includes it): a reviewer,
+    # an auditor or a system administrator of the right agency still may not take one.
+    if not by.has_perm("cases.process_case"):
+        raise CaseError(_("You may not take this step on this case."), code="forbidden")
 
 
 def _require_state(transfer: Transfer, *states: str) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.idnumbers import mask_id_number, normalize_id_number
 from accounts.models import User
 from cases.errors import CaseError
+from cases.selectors import rows_of_visible_cases
 from withdrawals import refunds, services
 from withdrawals.models import EmergencyRefund, Withdrawal
 
@@ -37,6 +38,14 @@ class _CaseRowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 match |= Q(**{field: normalized})
             return queryset.filter(match), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Staff see their own agency's cases only, as on the case pages.
+        return rows_of_visible_cases(
+            request.user,  # type: ignore[arg-type]
+            super().get_queryset(request),
+            "case",
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
