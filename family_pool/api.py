@@ -10,12 +10,12 @@ and agencies run on closed intranets."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema, Status
-from ninja.errors import ValidationError
+from ninja import Field, NinjaAPI, Path, Schema, Status
+from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
 
 from accounts.policy import FamilyPoolCategory
@@ -52,14 +52,25 @@ api = NinjaAPI(
 )
 
 AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
+# No control characters (NUL above all: PostgreSQL cannot store it, and a lookup with it would
+# fail as a 500): such a value is refused in the error shape like any other invalid field.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
 class ChargeIn(Schema):
     id_number: str = Field(
-        ..., min_length=15, max_length=20, description="The patient's resident ID number"
+        ...,
+        min_length=15,
+        max_length=20,
+        pattern=PRINTABLE,
+        description="The patient's resident ID number",
     )
     card_number: str = Field(
-        ..., min_length=1, max_length=30, description="The medical insurance card shown"
+        ...,
+        min_length=1,
+        max_length=30,
+        pattern=PRINTABLE,
+        description="The medical insurance card shown",
     )
     amount: str = Field(
         ..., pattern=AMOUNT, examples=["128.50"], description="Yuan, at most two decimals, > 0"
@@ -69,13 +80,14 @@ class ChargeIn(Schema):
         ...,
         min_length=1,
         max_length=64,
+        pattern=PRINTABLE,
         description="The institution's own number; a retry "
         "with the same number returns the first answer and charges nothing more",
     )
 
 
 class RefundIn(Schema):
-    refund_number: str = Field(..., min_length=1, max_length=64)
+    refund_number: str = Field(..., min_length=1, max_length=64, pattern=PRINTABLE)
 
 
 class PaymentOut(Schema):
@@ -151,7 +163,26 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, body.dict(), status=422)
 
 
-_ERRORS: dict[int, Any] = {404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja's own refusals (a body that is not JSON, a missing key) in our one shape.
+    known = {
+        400: ("invalid_json", _("The request body is not valid JSON.")),
+        401: ("unauthorized", _("A valid API key is needed.")),
+    }
+    code, message = known.get(exc.status_code, ("refused", str(exc)))
+    body = ErrorOut(code=code, message=message, reasons=[])
+    return api.create_response(request, body.dict(), status=exc.status_code)
+
+
+_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+SettlementPath = Annotated[str, Path(..., max_length=64, pattern=PRINTABLE)]
 
 
 @api.post("/charges", response={200: ChargeOut, 201: ChargeOut, **_ERRORS}, summary="Charge")
@@ -170,7 +201,7 @@ def create_charge(request: HttpRequest, payload: ChargeIn) -> Status[ChargeOut]:
 
 
 @api.get("/charges/{settlement_number}", response={200: ChargeOut, **_ERRORS}, summary="Look up")
-def get_charge(request: HttpRequest, settlement_number: str) -> ChargeOut:
+def get_charge(request: HttpRequest, settlement_number: SettlementPath) -> ChargeOut:
     charge = (
         Charge.objects.select_related("patient")
         .filter(institution=_institution(request), settlement_number=settlement_number)
@@ -186,7 +217,9 @@ def get_charge(request: HttpRequest, settlement_number: str) -> ChargeOut:
 @api.post(
     "/charges/{settlement_number}/refund", response={200: ChargeOut, **_ERRORS}, summary="Refund"
 )
-def refund_charge(request: HttpRequest, settlement_number: str, payload: RefundIn) -> ChargeOut:
+def refund_charge(
+    request: HttpRequest, settlement_number: SettlementPath, payload: RefundIn
+) -> ChargeOut:
     """退费: reverse the whole charge. The same refund number again answers the same."""
     result = charge_refund(
         institution=_institution(request),
