@@ -186,6 +186,15 @@ def require_four_eyes(*, case: Case, by: User | None, first_actions: Sequence[st
         )
 
 
+def person_lock(person: InsuredPerson) -> None:
+    """Serialise one person's applications until the transaction ends, so that the check for an
+    open case of theirs and the insert after it are one step: a double click, two tabs or a
+    retried request cannot both pass the check."""
+    from accounts.models import InsuredPerson
+
+    list(InsuredPerson.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+
+
 def lock(obj: W) -> W:
     """The row again, locked until the transaction ends: every check after this sees the
     state no other request can change under it."""

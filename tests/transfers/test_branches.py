@@ -127,7 +127,7 @@ def test_the_retiree_payout_is_only_for_a_cross_province_move(places):
             bank={**BANK, "holder": person.name},
         )
 
-    assert "cross-province" in refused.value.reasons[0]
+    assert "跨省" in refused.value.reasons[0]
 
 
 def test_a_tampered_information_table_is_refused_at_the_destination(places, destination_clerk):
@@ -143,7 +143,7 @@ def test_a_tampered_information_table_is_refused_at_the_destination(places, dest
         services.transfer_in(case=transfer.case, by=destination_clerk)
 
     assert refused.value.code == "seal_invalid"
-    assert "seal" in refused.value.message
+    assert "签章" in refused.value.message
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.TRANSFERRED_OUT
 

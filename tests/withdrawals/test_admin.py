@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.policy import WithdrawalGround
 from tests.accounts.factories import UserFactory, staff_user
@@ -108,7 +109,8 @@ def test_an_admin_action_refused_by_the_service_is_reported_and_changes_nothing(
     page = _act(client, "approve", withdrawal)
 
     assert Withdrawal.objects.get(pk=withdrawal.pk).state == Withdrawal.State.FIRST_REVIEWED
-    assert any("someone other" in str(m) for m in page.context["messages"])
+    refusal = gettext("The second review must be done by someone other than the first reviewer.")
+    assert any(refusal in str(m) for m in page.context["messages"])
 
 
 def test_refund_actions_call_the_refund_services(client, withdrawal, agency):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import PersonalAccount
 from accounts.policy import WithdrawalGround
@@ -283,7 +284,8 @@ def test_a_refused_step_becomes_a_message_not_an_error_page(client, withdrawal, 
     )
 
     assert response.status_code == 200
-    assert any("may not" in str(m) for m in response.context["messages"])
+    refusal = gettext("You may not take this step on this case.")
+    assert any(refusal in str(m) for m in response.context["messages"])
     assert Withdrawal.objects.get(pk=withdrawal.pk).state == S.SUBMITTED
 
 
