@@ -145,7 +145,7 @@ class CaseAdmin(_ReadOnly):
     case_path = ""
     list_display = ("reference", "kind", "person", "state", "agency", "other_agency", "created_at")
     list_filter = ("kind", "state", "channel", "agency")
-    search_fields = ("reference",)
+    search_fields = ("reference", "=person__id_number")
     list_select_related = ("person", "agency", "other_agency")
     inlines = (DeadlineInline, CaseEventInline)
 
@@ -154,7 +154,7 @@ class CaseAdmin(_ReadOnly):
 class CaseEventAdmin(_ReadOnly):
     list_display = ("at", "case", "actor", "action", "from_state", "to_state")
     list_filter = ("action",)
-    search_fields = ("case__reference",)
+    search_fields = ("case__reference", "=case__person__id_number")
     list_select_related = ("case", "actor")
 
 

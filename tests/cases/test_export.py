@@ -51,3 +51,17 @@ def test_an_outsider_exports_nothing_of_another_agency(client, case, far_agency)
     body = client.get(reverse("cases:export")).content.decode("utf-8-sig")
 
     assert case.reference not in body
+
+
+def test_the_admin_finds_a_case_by_the_full_id_number_of_its_person(client, case):
+    from tests.accounts.factories import UserFactory
+
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    found = client.get(reverse("admin:cases_case_changelist"), {"q": case.person.id_number})
+    partial = client.get(reverse("admin:cases_case_changelist"), {"q": case.person.id_number[:10]})
+
+    assert case.reference in found.content.decode()
+    assert partial.status_code == 200
+    assert case.reference not in partial.content.decode()
