@@ -32,6 +32,7 @@ class Row:
     target: float | None = None  # seconds per call, when the issue sets one
     note: str = ""
     clock: str = "wall"
+    queries: int | None = None  # database queries per call, where that is part of the figure
 
     @property
     def verdict(self) -> str:
@@ -83,6 +84,21 @@ def timed_row(
     return Row(item, name, median, low, high, target, note, "cpu" if cpu else "wall")
 
 
+def runs(
+    function: Callable[[], object], *, options: Options, warmups: int = 1
+) -> tuple[float, float, float]:
+    """Median, fastest and slowest wall time of `options.repeat` single calls, after warm-up
+    calls: for work that takes milliseconds or more, or that must be set up between calls."""
+    for _ in range(warmups):
+        function()
+    times = []
+    for _ in range(options.repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), min(times), max(times)
+
+
 def _duration(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds / MICRO:.1f} µs"
@@ -92,7 +108,7 @@ def _duration(seconds: float) -> str:
 
 
 def render(rows: list[Row]) -> str:
-    header = ("item", "benchmark", "clock", "median/call", "range", "target", "", "note")
+    header = ("item", "benchmark", "clock", "median/call", "range", "queries", "target", "", "note")
     lines = [
         (
             row.item,
@@ -100,6 +116,7 @@ def render(rows: list[Row]) -> str:
             row.clock,
             _duration(row.median),
             f"{_duration(row.low)} – {_duration(row.high)}",
+            "" if row.queries is None else str(row.queries),
             _duration(row.target) if row.target is not None else "",
             row.verdict,
             row.note,

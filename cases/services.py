@@ -288,9 +288,16 @@ def _remind_on(cal: WorkingCalendar, due: datetime.date, days_before: int) -> da
     return day
 
 
-def _next_sweep(deadline: Deadline, cal: WorkingCalendar, days_before: int) -> datetime.date | None:
-    """The first day on which the sweep has something to send for this deadline."""
-    sent = set(deadline.reminders.values_list("kind", flat=True)) if deadline.pk else set()
+def _next_sweep(
+    deadline: Deadline,
+    cal: WorkingCalendar,
+    days_before: int,
+    sent: set[str] | None = None,
+) -> datetime.date | None:
+    """The first day on which the sweep has something to send for this deadline. `sent`:
+    the kinds already sent, when the caller has read them (the sweep does, for a batch)."""
+    if sent is None:
+        sent = set(deadline.reminders.values_list("kind", flat=True)) if deadline.pk else set()
     plan = [
         (DeadlineReminder.Kind.BEFORE, _remind_on(cal, deadline.due_on, days_before)),
         (DeadlineReminder.Kind.DUE, deadline.due_on),
@@ -501,16 +508,20 @@ class SweepResult:
 def deadlines_sweep(*, on: datetime.date | None = None, batch: int = 500) -> SweepResult:
     """Send the reminders and escalations that have come due. Rows are claimed with SKIP
     LOCKED so that two sweeps share the work, and each reminder is an INSERT … ON CONFLICT
-    DO NOTHING against its unique constraint, so it goes out once whatever runs twice."""
+    DO NOTHING against its unique constraint, so it goes out once whatever runs twice.
+
+    Each batch is handled in a fixed number of statements, whatever its size (claim, insert
+    the reminders, read them back, read the recipients, write the notifications and the
+    escalations, set the next sweep days): the cost follows the rows due, and a row costs
+    microseconds of Python rather than a handful of round trips."""
     on = on or today()
     examined = sent = 0
     policy_cache: dict[str, int] = {}
     while True:
         with transaction.atomic():
             rows = _lock_due_deadlines(on, batch)
-            cal = WorkingCalendar()
-            for deadline in rows:
-                sent += _sweep_one(deadline, on, cal, _reminder_days(deadline, policy_cache))
+            if rows:
+                sent += _sweep_batch(rows, on, WorkingCalendar(), policy_cache)
             examined += len(rows)
         if len(rows) < batch:
             break
@@ -528,75 +539,134 @@ def _lock_due_deadlines(on: datetime.date, batch: int) -> list[Deadline]:
     )
 
 
-def _sweep_one(
+def _due_kinds(
     deadline: Deadline, on: datetime.date, cal: WorkingCalendar, days_before: int
-) -> int:
+) -> list[str]:
     if deadline.case.closed_at is not None:
         # The case ended with this clock still running: nobody is to be reminded of it.
-        deadline.next_sweep_on = None
-        deadline.save(update_fields=["next_sweep_on"])
-        return 0
-    due_kinds = []
+        return []
+    kinds: list[str] = []
     if _remind_on(cal, deadline.due_on, days_before) <= on:
-        due_kinds.append(DeadlineReminder.Kind.BEFORE)
+        kinds.append(DeadlineReminder.Kind.BEFORE)
     if deadline.due_on <= on:
-        due_kinds.append(DeadlineReminder.Kind.DUE)
+        kinds.append(DeadlineReminder.Kind.DUE)
     if deadline.due_on < on:
-        due_kinds.append(DeadlineReminder.Kind.OVERDUE)
-    claimed = _claim_reminders(deadline, due_kinds, on)
+        kinds.append(DeadlineReminder.Kind.OVERDUE)
+    return kinds
+
+
+def _sweep_batch(
+    rows: list[Deadline], on: datetime.date, cal: WorkingCalendar, policy_cache: dict[str, int]
+) -> int:
+    days_before = {d.pk: _reminder_days(d, policy_cache) for d in rows}
+    wanted = {d.pk: _due_kinds(d, on, cal, days_before[d.pk]) for d in rows}
+    claimed = _claim_reminders(wanted, on)
+    sent_kinds = _reminders_sent([d.pk for d in rows])
     # A sweep that comes late (beat was down) records the reminders it missed but sends only
     # the latest: "due today" on the day after would be wrong, and one message is enough.
-    if claimed:
-        _notify_deadline(deadline, claimed[-1])
-    deadline.next_sweep_on = _next_sweep(deadline, cal, days_before)
-    deadline.save(update_fields=["next_sweep_on"])
-    return 1 if claimed else 0
+    latest = {pk: kinds[-1] for pk, kinds in claimed.items() if kinds}
+    _notify_deadlines([d for d in rows if d.pk in latest], latest)
+    next_days = {
+        d.pk: None
+        if d.case.closed_at is not None
+        else _next_sweep(d, cal, days_before[d.pk], sent=sent_kinds.get(d.pk, set()))
+        for d in rows
+    }
+    _set_next_sweep(next_days)
+    return len(latest)
 
 
-def _claim_reminders(deadline: Deadline, kinds: Sequence[str], on: datetime.date) -> list[str]:
+def _claim_reminders(wanted: dict[int, list[str]], on: datetime.date) -> dict[int, list[str]]:
     """Insert the reminder rows not sent yet, in one statement; the kinds this call inserted
-    come back in the order asked. A kind another sweep already holds is not returned."""
-    if not kinds:
-        return []
+    come back per deadline in the order asked. A kind another sweep already holds is not."""
+    pairs = [(pk, kind) for pk, kinds in wanted.items() for kind in kinds]
+    if not pairs:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {DeadlineReminder._meta.db_table} "  # noqa: S608 - table name
             "(deadline_id, kind, sent_on, created_at) "
-            "SELECT %s, kind, %s, now() FROM unnest(%s::varchar[]) AS kinds(kind) "
-            "ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING kind",
-            [deadline.pk, on, list(kinds)],
+            "SELECT deadline_id, kind, %s, now() "
+            "FROM unnest(%s::bigint[], %s::varchar[]) AS wanted(deadline_id, kind) "
+            "ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING deadline_id, kind",
+            [on, [pk for pk, _kind in pairs], [kind for _pk, kind in pairs]],
         )
-        claimed = {row[0] for row in cursor.fetchall()}
-    return [kind for kind in kinds if kind in claimed]
+        inserted = set(cursor.fetchall())
+    return {pk: [k for k in kinds if (pk, k) in inserted] for pk, kinds in wanted.items()}
 
 
-def _notify_deadline(deadline: Deadline, kind: str) -> None:
+def _reminders_sent(ids: list[int]) -> dict[int, set[str]]:
+    sent: dict[int, set[str]] = {}
+    for pk, kind in DeadlineReminder.objects.filter(deadline_id__in=ids).values_list(
+        "deadline_id", "kind"
+    ):
+        sent.setdefault(pk, set()).add(kind)
+    return sent
+
+
+def _set_next_sweep(next_days: dict[int, datetime.date | None]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Deadline._meta.db_table} AS d SET next_sweep_on = v.day "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::date[]) AS v(id, day) WHERE d.id = v.id",
+            [list(next_days), list(next_days.values())],
+        )
+
+
+# Who is told, by the kind of reminder: the step's clerks and reviewers, or its supervisors.
+_RECIPIENT_GROUPS: dict[str, tuple[str, ...]] = {
+    DeadlineReminder.Kind.BEFORE: ("clerk", "reviewer"),
+    DeadlineReminder.Kind.DUE: ("clerk", "reviewer"),
+    DeadlineReminder.Kind.OVERDUE: ("supervisor",),
+}
+
+
+def _notify_deadlines(rows: list[Deadline], kinds: dict[int, str]) -> None:
+    """The reminders and escalations of a batch: recipients read in one query, the outbox
+    rows and the escalation history rows written in one statement each."""
     from accounts.models import User
 
-    case = deadline.case
-    agencies = _step_agencies(case, deadline.step)
-    if kind == DeadlineReminder.Kind.OVERDUE:
-        recipients = User.objects.filter(
-            agency__in=agencies, groups__name="supervisor", is_active=True
-        )
-        case_record(
-            case=case,
-            action="escalated",
-            by=None,
-            reason=_("%(step)s overdue since %(date)s")
-            % {"step": deadline.get_step_display(), "date": deadline.due_on},
-        )
-    else:
-        recipients = User.objects.filter(
-            agency__in=agencies, groups__name__in=["clerk", "reviewer"], is_active=True
-        )
-    for user in recipients.distinct().order_by("pk"):
-        notify(
-            recipient=user,
-            case=case,
-            channels=(Notification.Channel.INBOX, Notification.Channel.EMAIL),
-            message=_deadline_message(deadline, kind),
-        )
+    agencies = {a.pk for d in rows for a in _step_agencies(d.case, d.step)}
+    staff: dict[tuple[int, str], set[int]] = {}
+    users: dict[int, User] = {}
+    for user in User.objects.filter(
+        agency_id__in=agencies, is_active=True, groups__name__in=["clerk", "reviewer", "supervisor"]
+    ).annotate(group=models.F("groups__name")):
+        users[user.pk] = user
+        staff.setdefault((user.agency_id, user.group), set()).add(user.pk)  # type: ignore[arg-type]
+    outbox: list[Notification] = []
+    events: list[CaseEvent] = []
+    for deadline in rows:
+        kind = kinds[deadline.pk]
+        recipients = {
+            pk
+            for agency in _step_agencies(deadline.case, deadline.step)
+            for group in _RECIPIENT_GROUPS[kind]
+            for pk in staff.get((agency.pk, group), ())
+        }
+        message = _deadline_message(deadline, kind)
+        for pk in sorted(recipients):
+            outbox += notification_rows(
+                recipient=users[pk],
+                case=deadline.case,
+                channels=(Notification.Channel.INBOX, Notification.Channel.EMAIL),
+                message=message,
+            )
+        if kind == DeadlineReminder.Kind.OVERDUE:
+            events.append(
+                CaseEvent(
+                    case=deadline.case,
+                    action="escalated",
+                    actor=None,
+                    actor_label=SYSTEM,
+                    reason=_("%(step)s overdue since %(date)s")
+                    % {"step": deadline.get_step_display(), "date": deadline.due_on},
+                )
+            )
+    CaseEvent.objects.bulk_create(events)
+    ids = [n.pk for n in Notification.objects.bulk_create(outbox)]
+    if ids:
+        transaction.on_commit(lambda: enqueue_delivery(ids))
 
 
 def _deadline_message(deadline: Deadline, kind: str) -> tuple[str, str]:
@@ -671,6 +741,26 @@ def notify(
 
     `message` is (subject, body) already in words, or a callable taking no argument that
     returns them, called with the recipient's language active (Chinese unless chosen)."""
+    created = Notification.objects.bulk_create(
+        notification_rows(
+            recipient=recipient, message=message, case=case, channels=channels, mobile=mobile
+        )
+    )
+    ids = [n.pk for n in created]
+    if ids:
+        transaction.on_commit(lambda: enqueue_delivery(ids))
+    return created
+
+
+def notification_rows(
+    *,
+    recipient: User | None,
+    message: tuple[str, str] | Any,
+    case: Case | None = None,
+    channels: Sequence[str] = ALL_CHANNELS,
+    mobile: str = "",
+) -> list[Notification]:
+    """The outbox rows `notify` writes, not saved: for a caller that writes many at once."""
     language = getattr(recipient, "language", "") or "zh-hans"
     with override(language):
         subject, body = message() if callable(message) else message
@@ -691,11 +781,7 @@ def notify(
                 body=str(body),
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created]
-    if ids:
-        transaction.on_commit(lambda: enqueue_delivery(ids))
-    return created
+    return rows
 
 
 def notify_person(
