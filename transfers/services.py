@@ -166,6 +166,7 @@ def transfer_apply(
         # The resident scheme has no personal account: the balance can only go to the bank.
         payout_reason = PayoutReason.DESTINATION_CANNOT_TAKE
     bank = bank or {}
+    cases.person_lock(person)
     _check_payout(
         person=person,
         reason=payout_reason,

@@ -60,6 +60,25 @@ def _submit_reasons(
     return reasons
 
 
+def _same_claim_reasons(
+    account: PersonalAccount, value: Decimal, treated_on: datetime.date, hospital: str
+) -> list[str]:
+    """The same claim sent twice (a double click) is one claim, not two to pay."""
+    same = EmergencyRefund.objects.filter(
+        account=account,
+        amount=value,
+        treated_on=treated_on,
+        hospital=hospital.strip(),
+        case__closed_at__isnull=True,
+    ).select_related("case")
+    first = same.first()
+    if first is None:
+        return []
+    return [
+        _("The same claim is already being processed as %(ref)s.") % {"ref": first.case.reference}
+    ]
+
+
 @transaction.atomic
 def emergency_refund_submit(
     *,
@@ -74,7 +93,10 @@ def emergency_refund_submit(
 ) -> EmergencyRefund:
     on = case_services.today()
     value = _amount(amount)
+    case_services.person_lock(account.person)
     reasons = _submit_reasons(account, applicant, treated_on, hospital, receipts, on)
+    if not reasons:
+        reasons = _same_claim_reasons(account, value, treated_on, hospital)
     agency = agency_for(account)
     if agency is None:
         reasons.append(_("No agency runs the fund of this account's region yet."))
