@@ -184,6 +184,20 @@ class Case(models.Model):
             models.Index(fields=["person", "-created_at"], name="case_person_idx"),
             models.Index(fields=["agency", "due_on"], name="case_agency_due_idx"),
             models.Index(fields=["other_agency", "due_on"], name="case_other_due_idx"),
+            # The work queue: open cases of one agency in queue order, read from the index
+            # alone (docs/PERFORMANCE.md, item 3), one index per side of a transfer.
+            models.Index(
+                fields=["agency", "state", "due_on", "-created_at", "-id"],
+                include=["kind", "assignee"],
+                condition=Q(closed_at__isnull=True),
+                name="case_open_queue_idx",
+            ),
+            models.Index(
+                fields=["other_agency", "state", "due_on", "-created_at", "-id"],
+                include=["kind", "assignee", "agency"],
+                condition=Q(closed_at__isnull=True),
+                name="case_open_other_queue_idx",
+            ),
         ]
         permissions: ClassVar = [
             ("process_case", _("Take in cases, first review, request documents")),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
@@ -84,11 +85,36 @@ def work_queue(
 ) -> QuerySet[Case]:
     """Open cases of the user's agency, soonest deadline first. `assignee` is "me",
     "unassigned" or a user id."""
-    from cases.services import today
-
     if user.agency_id is None:
         return Case.objects.none()
-    rows = cases_visible_to(user).filter(closed_at__isnull=True)
+    rows = _queue_filters(
+        cases_visible_to(user).filter(closed_at__isnull=True),
+        user,
+        kind=kind,
+        state=state,
+        assignee=assignee,
+        due_before=due_before,
+        overdue_only=overdue_only,
+    )
+    return rows.select_related(*QUEUE_RELATED).order_by(*QUEUE_ORDER)
+
+
+QUEUE_RELATED = ("person", "agency", "other_agency", "assignee")
+QUEUE_ORDER = (F("due_on").asc(nulls_last=True), "-created_at", "-id")
+
+
+def _queue_filters(
+    rows: QuerySet[Case],
+    user: User,
+    *,
+    kind: str,
+    state: str,
+    assignee: str,
+    due_before: datetime.date | None,
+    overdue_only: bool,
+) -> QuerySet[Case]:
+    from cases.services import today
+
     if kind:
         rows = rows.filter(kind=kind)
     if state:
@@ -103,8 +129,83 @@ def work_queue(
         rows = rows.filter(due_on__lte=due_before)
     if overdue_only:
         rows = rows.filter(due_on__lt=today())
-    return rows.select_related("person", "agency", "other_agency", "assignee").order_by(
-        F("due_on").asc(nulls_last=True), "-created_at", "-id"
+    return rows
+
+
+class QueueRows:
+    """The work queue as the paginator reads it: the same rows as `work_queue`, fetched so
+    that a page costs the same however many closed cases the agency has.
+
+    A case belongs to the queue through its agency or, for a transfer, its destination. An
+    OR of the two cannot be read in queue order from an index, so PostgreSQL would fetch and
+    sort every open case of the agency for each page. Here each side is read from its own
+    index of open cases (`case_open_queue_idx`, `case_open_other_queue_idx`), keys only,
+    the union sorted and cut to the page, and then the page's 25 cases are fetched by id."""
+
+    def __init__(self, sides: list[QuerySet[Case]]) -> None:
+        self.sides = [side.order_by() for side in sides]
+
+    def _keys(self) -> QuerySet[Any]:
+        first, *others = [side.values_list("pk", "due_on", "created_at") for side in self.sides]
+        return first.union(*others, all=True) if others else first
+
+    def count(self) -> int:
+        return self._keys().count() if self.sides else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Case]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> Case: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Case]: ...
+
+    def __getitem__(self, index: int | slice) -> Case | list[Case]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        if not self.sides:
+            return []
+        keys = self._keys().order_by(*QUEUE_ORDER[:2], "-pk")[index]
+        ids = [pk for pk, _due, _created in keys]
+        rows = Case.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
+        return [rows[pk] for pk in ids]
+
+
+def work_queue_rows(
+    user: User,
+    *,
+    kind: str = "",
+    state: str = "",
+    assignee: str = "",
+    due_before: datetime.date | None = None,
+    overdue_only: bool = False,
+) -> QueueRows:
+    """`work_queue` for the queue page: pages in the same order, each read in three queries
+    (count, keys, rows) whose cost follows the agency's open cases, not its history."""
+    if user.agency_id is None or not is_staff_member(user):
+        return QueueRows([])
+    open_cases = Case.objects.filter(closed_at__isnull=True)
+    origin = open_cases.filter(agency_id=user.agency_id)
+    destination = open_cases.filter(other_agency_id=user.agency_id).exclude(
+        agency_id=user.agency_id
+    )
+    return QueueRows(
+        [
+            _queue_filters(
+                side,
+                user,
+                kind=kind,
+                state=state,
+                assignee=assignee,
+                due_before=due_before,
+                overdue_only=overdue_only,
+            )
+            for side in (origin, destination)
+        ]
     )
 
 

@@ -40,7 +40,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = QueueFilterForm(request.GET or None, colleagues=selectors.colleagues_of(user))
     filters = form.filters()
-    rows = selectors.work_queue(
+    rows = selectors.work_queue_rows(
         user,
         kind=filters.get("kind", ""),
         state=filters.get("state", ""),
