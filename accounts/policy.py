@@ -82,16 +82,7 @@ def _is_set(value: Any) -> bool:
 
 def policy_for(region: Region | None) -> ResolvedPolicy:
     """Each setting from the nearest region up the tree that sets it, else national."""
-    from accounts.models import Region, RegionPolicy
-
-    chain: list[str] = []
-    node: Region | None = region
-    while node is not None:
-        chain.append(node.code)
-        node = Region.objects.filter(code=node.parent_id).first() if node.parent_id else None
-    rows = {p.region_id: p for p in RegionPolicy.objects.filter(region_id__in=chain)}
-    national = RegionPolicy.objects.filter(region__isnull=True).first()
-    ordered = [rows[c] for c in chain if c in rows] + ([national] if national else [])
+    ordered = _policies_up_the_tree(region)
     values: dict[str, Any] = {}
     for name in POLICY_FIELDS:
         value = next((getattr(p, name) for p in ordered if _is_set(getattr(p, name))), None)
@@ -101,3 +92,26 @@ def policy_for(region: Region | None) -> ResolvedPolicy:
             value = tuple(value)
         values[name] = value
     return ResolvedPolicy(**values)
+
+
+# The policy rows of the region and each of its ancestors, nearest first, then the national
+# row: one query however deep the region (every page and every charge asks for a policy).
+_CHAIN_SQL = """
+    WITH RECURSIVE chain(code, parent_id, depth) AS (
+        SELECT code, parent_id, 0 FROM accounts_region WHERE code = %s
+        UNION ALL
+        SELECT r.code, r.parent_id, chain.depth + 1
+        FROM accounts_region r JOIN chain ON r.code = chain.parent_id
+    )
+    SELECT p.* FROM accounts_regionpolicy p LEFT JOIN chain ON chain.code = p.region_id
+    WHERE chain.code IS NOT NULL OR p.region_id IS NULL
+    ORDER BY chain.depth ASC NULLS LAST, p.id
+"""
+
+
+def _policies_up_the_tree(region: Region | None) -> list[Any]:
+    from accounts.models import RegionPolicy
+
+    if region is None:
+        return list(RegionPolicy.objects.filter(region__isnull=True)[:1])
+    return list(RegionPolicy.objects.raw(_CHAIN_SQL, [region.code]))
