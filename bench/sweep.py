@@ -117,9 +117,13 @@ def grow_tenfold(on: Any) -> int:
 
     columns = ", ".join(f.column for f in Deadline._meta.concrete_fields if f.column != "id")
     with connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred foreign-key check of rows this transaction wrote
+        # (a test generates its volume in the same transaction): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "ALTER TABLE cases_deadline DROP CONSTRAINT IF EXISTS deadline_one_per_case_step"
         )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(
             f"INSERT INTO cases_deadline ({columns}) "  # noqa: S608 - column names only
             f"SELECT {columns} FROM cases_deadline, generate_series(1, 9) "
