@@ -161,6 +161,60 @@ def _post(
     return txn
 
 
+def ledger_debit_many(
+    *,
+    accounts: dict[int, PersonalAccount],
+    debits: list[tuple[int, Decimal, str]],
+    kind: str,
+    memo: str = "",
+) -> list[LedgerTransaction]:
+    """Several one-leg debits, each its own ledger transaction, in three statements
+    (transactions, entries, balances) however many there are: for a hot path such as a charge.
+
+    The caller must already hold, in this database transaction, the row locks of every account
+    in `accounts` (taken in primary-key order, with balance and status read under the lock),
+    and each `(account id, amount, idempotency key)` must carry a key that cannot exist yet
+    (derived from a row inserted in this transaction): unlike `_post` it neither locks nor
+    looks the key up again. The rules of `_apply` hold (no debit from a closed or frozen
+    account, none beyond the balance), and the database checks stay the last word."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_debit_many runs inside the caller's transaction")
+    memo = memo[:200]
+    txns = [LedgerTransaction(kind=kind, memo=memo, idempotency_key=key) for _a, _v, key in debits]
+    entries = []
+    for (account_id, amount, _key), txn in zip(debits, txns, strict=True):
+        account = accounts[account_id]
+        leg = Leg(account_id, LedgerEntry.Direction.DEBIT, clean_amount(amount))
+        _apply(account, leg)
+        entries.append(
+            LedgerEntry(
+                transaction=txn,
+                account_id=account_id,
+                direction=leg.direction,
+                amount=leg.amount,
+                balance_after=account.balance,
+            )
+        )
+    if not txns:
+        return txns
+    LedgerTransaction.objects.bulk_create(txns)
+    for entry, txn in zip(entries, txns, strict=True):
+        entry.transaction_id = txn.pk
+    LedgerEntry.objects.bulk_create(entries)
+    changed = sorted({account_id for account_id, _v, _k in debits})
+    values = ", ".join(["(%s, %s::numeric)"] * len(changed))
+    params: list[object] = []
+    for account_id in changed:
+        params += [account_id, accounts[account_id].balance]
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PersonalAccount._meta.db_table} AS a SET balance = v.balance "  # noqa: S608
+            f"FROM (VALUES {values}) AS v(id, balance) WHERE a.id = v.id",
+            params,
+        )
+    return txns
+
+
 def _apply(account: PersonalAccount, leg: Leg) -> None:
     if account.status == PersonalAccount.Status.CLOSED:
         raise AccountsError(_("The personal account is closed."), code="account_closed")

@@ -120,15 +120,28 @@ class ErrorOut(Schema):
 
 def _answer(result: ChargeResult) -> ChargeOut:
     charge = result.charge
-    payments = [
-        PaymentOut(
-            payer="family" if part.binding_id else "own",
-            account_holder=mask_name(part.account.person.name),
-            holder_is_patients=INVERSE_RELATION[part.binding.relation] if part.binding else None,
-            amount=str(part.amount),
-        )
-        for part in charge_parts(charge)
-    ]
+    if result.payments is not None:  # a charge made now: its parts are known, not read back
+        payments = [
+            PaymentOut(
+                payer="family" if paid.relation else "own",
+                account_holder=mask_name(paid.holder_name),
+                holder_is_patients=INVERSE_RELATION[paid.relation] if paid.relation else None,
+                amount=str(paid.amount),
+            )
+            for paid in result.payments
+        ]
+    else:
+        payments = [
+            PaymentOut(
+                payer="family" if part.binding_id else "own",
+                account_holder=mask_name(part.account.person.name),
+                holder_is_patients=(
+                    INVERSE_RELATION[part.binding.relation] if part.binding else None
+                ),
+                amount=str(part.amount),
+            )
+            for part in charge_parts(charge)
+        ]
     return ChargeOut(
         settlement_number=charge.settlement_number,
         status=charge.status,

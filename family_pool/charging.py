@@ -21,10 +21,11 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.crypto import blind_index
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import (
@@ -37,7 +38,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import FamilyPoolCategory, policy_for
-from accounts.services import clean_amount, ledger_credit, ledger_debit
+from accounts.services import clean_amount, ledger_credit, ledger_debit_many
 from cases.errors import CaseError
 from family_pool.models import (
     Binding,
@@ -48,7 +49,6 @@ from family_pool.models import (
     InsuranceCard,
 )
 from family_pool.rules import agency_for_region
-from family_pool.services import reservations
 
 ZERO = Decimal("0.00")
 
@@ -77,9 +77,21 @@ class ChargeRefused(CaseError):
 
 
 @dataclass(frozen=True)
+class Payment:
+    """A share of a charge as the answer shows it; `relation` is the binding's, None for the
+    patient's own account."""
+
+    relation: str | None
+    holder_name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class ChargeResult:
     charge: Charge
     replayed: bool
+    # Known when the charge was made now (no need to read its parts back).
+    payments: list[Payment] | None = None
 
 
 # --- institutions and cards ------------------------------------------------------------------
@@ -148,12 +160,86 @@ def charge_create(
     if not settlement_number:
         raise ChargeRefused(_("The settlement number is missing."), code="settlement_missing")
     request = {"id_number": normalize_id_number(id_number), "amount": value, "category": category}
-    done = Charge.objects.filter(institution=institution, settlement_number=settlement_number)
-    if (first := done.select_related("patient").first()) is not None:
-        return _replay(first, request)
-    patient, card = _patient_and_card(institution, request, card_number, settlement_number)
+    facts = _facts(institution, card_number, settlement_number)
+    if facts is None or facts.done or not facts.card_active:
+        # Rare: a retry, an unknown or inactive card: the same checks, one by one.
+        done = Charge.objects.filter(institution=institution, settlement_number=settlement_number)
+        if (first := done.select_related("patient").first()) is not None:
+            return _replay(first, request)
+        patient, card = _patient_and_card(institution, request, card_number, settlement_number)
+        _check_category(institution, category)
+        own = _own_account_id(patient.pk)
+        return _charge(
+            institution, patient, card.pk, own, value, category, settlement_number, request
+        )
+    if facts.id_number_index != blind_index(str(request["id_number"])):
+        # 冒名就医 (or a typo): looked at closely there, flagged and refused.
+        _patient_and_card(institution, request, card_number, settlement_number)
+    patient = InsuredPerson(pk=facts.person_id, name=facts.person_name)
     _check_category(institution, category)
-    return _charge(institution, patient, card, value, category, settlement_number, request)
+    return _charge(
+        institution,
+        patient,
+        facts.card_id,
+        facts.own_account_id,
+        value,
+        category,
+        settlement_number,
+        request,
+    )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    card_id: int
+    card_active: bool
+    person_id: int
+    person_name: str
+    id_number_index: str
+    own_account_id: int | None
+    done: bool
+
+
+# The card with its owner, the owner's employee account and whether the settlement number is
+# taken, in one statement (the honest charge needs nothing else before its transaction).
+_FACTS_SQL = """
+    SELECT c.id, c.active, p.id, p.name, p.id_number_index,
+        (SELECT a.id FROM accounts_personalaccount a
+            JOIN accounts_enrollment e ON e.id = a.enrollment_id
+            WHERE a.person_id = p.id AND e.status = %s AND e.scheme = %s
+            ORDER BY a.id LIMIT 1),
+        EXISTS (SELECT 1 FROM family_pool_charge ch
+            WHERE ch.institution_id = %s AND ch.settlement_number = %s)
+    FROM family_pool_insurancecard c JOIN accounts_insuredperson p ON p.id = c.person_id
+    WHERE c.number = %s
+"""
+
+
+def _facts(institution: Institution, card_number: str, settlement: str) -> _Facts | None:
+    params: list[str | int] = [
+        Enrollment.Status.ACTIVE,
+        Scheme.EMPLOYEE,
+        institution.pk,
+        settlement,
+        card_number.strip().upper(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_FACTS_SQL, params)
+        row = cursor.fetchone()
+    return None if row is None else _Facts(*row)
+
+
+def _own_account_id(person_id: int) -> int | None:
+    return (
+        PersonalAccount.objects.filter(
+            person_id=person_id,
+            enrollment__status=Enrollment.Status.ACTIVE,
+            enrollment__scheme=Scheme.EMPLOYEE,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _clean_amount(amount: Decimal | str) -> Decimal:
@@ -270,45 +356,103 @@ def _check_category(institution: Institution, category: str) -> None:
         raise ChargeRefused(reasons[0], code="category_not_allowed", reasons=reasons)
 
 
-def _own_account(patient: InsuredPerson) -> PersonalAccount | None:
-    return PersonalAccount.objects.filter(
-        person=patient,
-        enrollment__status=Enrollment.Status.ACTIVE,
-        enrollment__scheme=Scheme.EMPLOYEE,
-    ).first()
+# The charge row; a twin with the same settlement number waits on the unique index for this
+# transaction and then inserts nothing (it answers with this charge) or goes on (we rolled back).
+_INSERT_SQL = """
+    INSERT INTO family_pool_charge (institution_id, settlement_number, patient_id, card_id,
+        category, amount, status, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (institution_id, settlement_number) DO NOTHING
+    RETURNING id
+"""
+
+# Every account that may pay, with its holder's name, locked in primary-key order.
+_LOCK_ACCOUNTS_SQL = """
+    SELECT a.id, a.balance, a.status, p.name
+    FROM accounts_personalaccount a JOIN accounts_insuredperson p ON p.id = a.person_id
+    WHERE a.id = %s OR a.id IN (
+        SELECT b.holder_account_id FROM family_pool_binding b
+        WHERE b.relative_id = %s AND b.state = %s)
+    ORDER BY a.id
+    FOR UPDATE OF a
+"""
+
+# Then the patient's active bindings on those accounts, in pk order (quota and spent read
+# under the lock).
+_LOCK_BINDINGS_SQL = """
+    SELECT case_id, holder_account_id, relation, quota, spent, priority
+    FROM family_pool_binding
+    WHERE relative_id = %s AND state = %s AND holder_account_id = ANY(%s::bigint[])
+    ORDER BY case_id
+    FOR UPDATE
+"""
+
+# What the active quotas on each account reserve (family_pool.services.reservations), read
+# after the account locks: quotas and spending only change under them.
+_RESERVED_SQL = """
+    SELECT holder_account_id, COALESCE(SUM(quota), 0) - COALESCE(SUM(spent), 0)
+    FROM family_pool_binding
+    WHERE holder_account_id = ANY(%s::bigint[]) AND state = %s AND quota IS NOT NULL
+    GROUP BY holder_account_id
+"""
 
 
 @transaction.atomic
 def _charge(
     institution: Institution,
     patient: InsuredPerson,
-    card: InsuranceCard,
+    card_id: int,
+    own_id: int | None,
     amount: Decimal,
     category: str,
     settlement_number: str,
     request: dict[str, object],
 ) -> ChargeResult:
-    try:
-        with transaction.atomic():
-            charge = Charge.objects.create(
-                institution=institution,
-                settlement_number=settlement_number,
-                patient=patient,
-                card=card,
-                category=category,
-                amount=amount,
-            )
-    except IntegrityError:
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_SQL,
+            [
+                institution.pk,
+                settlement_number,
+                patient.pk,
+                card_id,
+                category,
+                amount,
+                Charge.Status.CHARGED,
+                created_at,
+            ],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
         # The twin request committed first (we waited for it on the unique index).
         first = Charge.objects.select_related("patient").get(
             institution=institution, settlement_number=settlement_number
         )
         return _replay(first, request)
-    payers = _lock_payers(patient)
+    charge = Charge(
+        pk=inserted[0],
+        institution=institution,
+        settlement_number=settlement_number,
+        patient=patient,
+        card_id=card_id,
+        category=category,
+        amount=amount,
+        status=Charge.Status.CHARGED,
+        created_at=created_at,
+    )
+    payers = _lock_payers(patient, own_id)
     plan = _split(payers, amount)
-    for position, (account, binding, share) in enumerate(plan):
-        _pay(charge, account, binding, share, position)
-    return ChargeResult(charge, replayed=False)
+    _pay(charge, plan)
+    payments = [
+        Payment(
+            relation=binding.relation if binding else None,
+            holder_name=payers.names[account.pk],
+            amount=share,
+        )
+        for account, binding, share in plan
+    ]
+    return ChargeResult(charge, replayed=False, payments=payments)
 
 
 @dataclass
@@ -316,35 +460,41 @@ class _Payers:
     own: PersonalAccount | None
     bindings: list[Binding]
     accounts: dict[int, PersonalAccount]
+    names: dict[int, str]
+    reserved: dict[int, Decimal]
 
 
-def _lock_payers(patient: InsuredPerson) -> _Payers:
-    own = _own_account(patient)
-    candidates = list(
-        Binding.objects.filter(relative=patient, state=Binding.State.ACTIVE).values_list(
-            "pk", "holder_account_id"
-        )
-    )
-    ids = sorted({pk for _b, pk in candidates} | ({own.pk} if own else set()))
-    accounts = {
-        a.pk: a
-        for a in PersonalAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
-    bindings = list(
-        Binding.objects.select_for_update()
-        .filter(pk__in=[pk for pk, _a in candidates], state=Binding.State.ACTIVE)
-        .order_by("pk")
-    )
-    bindings.sort(key=lambda b: (b.priority, b.pk))
-    if own is not None:
-        own = accounts[own.pk]
-        if own.status != PersonalAccount.Status.NORMAL:
-            raise ChargeRefused(
-                _("The patient's personal account is %(status)s; it refuses every charge.")
-                % {"status": own.get_status_display()},
-                code=f"account_{own.status}",
+def _lock_payers(patient: InsuredPerson, own_id: int | None) -> _Payers:
+    active = Binding.State.ACTIVE
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_ACCOUNTS_SQL, [own_id, patient.pk, active])
+        rows = cursor.fetchall()
+        accounts = {pk: PersonalAccount(pk=pk, balance=bal, status=st) for pk, bal, st, _n in rows}
+        names = {pk: name for pk, _b, _s, name in rows}
+        ids = list(accounts)
+        cursor.execute(_LOCK_BINDINGS_SQL, [patient.pk, active, ids])
+        bindings = [
+            Binding(
+                pk=pk,
+                holder_account_id=account_id,
+                relation=relation,
+                quota=quota,
+                spent=spent,
+                priority=priority,
             )
-    return _Payers(own=own, bindings=bindings, accounts=accounts)
+            for pk, account_id, relation, quota, spent, priority in cursor.fetchall()
+        ]
+        cursor.execute(_RESERVED_SQL, [ids, active])
+        reserved = dict(cursor.fetchall())
+    bindings.sort(key=lambda b: (b.priority, b.pk))
+    own = accounts.get(own_id) if own_id is not None else None
+    if own is not None and own.status != PersonalAccount.Status.NORMAL:
+        raise ChargeRefused(
+            _("The patient's personal account is %(status)s; it refuses every charge.")
+            % {"status": own.get_status_display()},
+            code=f"account_{own.status}",
+        )
+    return _Payers(own=own, bindings=bindings, accounts=accounts, names=names, reserved=reserved)
 
 
 def _split(
@@ -354,8 +504,10 @@ def _split(
     to its remaining quota, or without one up to what the holder's other quotas leave."""
     left = amount
     plan: list[tuple[PersonalAccount, Binding | None, Decimal]] = []
+    # The balances as they were locked: the plan must not see its own debits.
+    balance = {pk: account.balance for pk, account in payers.accounts.items()}
     if payers.own is not None:
-        free = payers.own.balance - reservations(payers.own.pk)
+        free = balance[payers.own.pk] - payers.reserved.get(payers.own.pk, ZERO)
         share = min(left, max(free, ZERO))
         if share > 0:
             plan.append((payers.own, None, share))
@@ -365,9 +517,9 @@ def _split(
         if left <= 0 or account.status != PersonalAccount.Status.NORMAL:
             continue
         if binding.quota is not None:
-            free = min(binding.quota - binding.spent, account.balance)
+            free = min(binding.quota - binding.spent, balance[account.pk])
         else:
-            free = account.balance - reservations(account.pk)
+            free = balance[account.pk] - payers.reserved.get(account.pk, ZERO)
         share = min(left, max(free, ZERO))
         if share > 0:
             plan.append((account, binding, share))
@@ -393,35 +545,47 @@ def _insufficient(payers: _Payers, available: Decimal, amount: Decimal) -> Charg
     )
 
 
-def _pay(
-    charge: Charge,
-    account: PersonalAccount,
-    binding: Binding | None,
-    share: Decimal,
-    position: int,
-) -> None:
+def _pay(charge: Charge, plan: list[tuple[PersonalAccount, Binding | None, Decimal]]) -> None:
+    """The ledger debits (one transaction per paying account), the charge parts and the
+    quotas spent: four statements at most, whatever the number of payers."""
     memo = f"{charge.institution.code} {charge.settlement_number}"
+    accounts = {account.pk: account for account, _b, _s in plan}
     try:
-        txn = ledger_debit(
-            account=account,
-            amount=share,
+        txns = ledger_debit_many(
+            accounts=accounts,
+            debits=[
+                (account.pk, share, f"fp-charge:{charge.pk}:{account.pk}")
+                for account, _b, share in plan
+            ],
             kind=LedgerTransaction.Kind.CHARGE,
             memo=memo,
-            idempotency_key=f"fp-charge:{charge.pk}:{account.pk}",
         )
     except AccountsError as exc:  # cannot happen under our locks; refused, never a 500
         raise ChargeRefused(exc.message, code=exc.code) from None
-    ChargePart.objects.create(
-        charge=charge,
-        account=account,
-        binding=binding,
-        amount=share,
-        position=position,
-        ledger_transaction=txn,
+    ChargePart.objects.bulk_create(
+        [
+            ChargePart(
+                charge_id=charge.pk,
+                account_id=account.pk,
+                binding_id=binding.pk if binding else None,
+                amount=share,
+                position=position,
+                ledger_transaction_id=txn.pk,
+            )
+            for position, ((account, binding, share), txn) in enumerate(
+                zip(plan, txns, strict=True)
+            )
+        ]
     )
-    if binding is not None:
-        binding.spent += share
-        binding.save(update_fields=["spent"])
+    spent = [(binding.pk, share) for _a, binding, share in plan if binding is not None]
+    if spent:
+        values = ", ".join(["(%s, %s::numeric)"] * len(spent))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE family_pool_binding AS b SET spent = b.spent + v.share "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(id, share) WHERE b.case_id = v.id",
+                [x for pair in spent for x in pair],
+            )
 
 
 # --- refunds ---------------------------------------------------------------------------------
