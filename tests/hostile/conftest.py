@@ -35,17 +35,20 @@ HOSTILE = settings(
 
 
 @pytest.fixture(autouse=True)
-def _english_and_a_private_document_store(settings, tmp_path, monkeypatch):
-    """English messages; uploads in a folder of this test's own, so that what it finds there
-    (or does not) is not another parallel test run's files. The field holds its storage object
-    from import on, so the object is replaced, not the setting."""
+def _english_and_a_private_document_store(tmp_path, monkeypatch):
+    """English pages (URLs reversed here carry /en/), the thread's language restored after;
+    uploads in a folder of this test's own, so that what it finds there (or does not) is not
+    another parallel test run's files. The field holds its storage object from import on, so
+    the object is replaced, not the setting."""
     from django.core.files.storage import FileSystemStorage
+    from django.utils import translation
 
     from cases.models import Document
 
-    settings.LANGUAGE_CODE = "en"
     private = FileSystemStorage(location=str(tmp_path / "documents"))
     monkeypatch.setattr(Document._meta.get_field("file"), "storage", private)
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
