@@ -5,13 +5,15 @@ How a charge stays correct under concurrency:
 
 1. The charge row is inserted first. Its (institution, settlement number) unique constraint
    makes an identical request arriving at the same time wait for this transaction; if this
-   one commits, the twin's insert fails and it answers with this charge. If this one is
-   refused (rolled back), the twin goes on and is judged on its own.
+   one commits, the twin's insert (ON CONFLICT DO NOTHING) inserts nothing and it answers
+   with this charge. If this one is refused (rolled back), the twin goes on and is judged on
+   its own.
 2. Every account that may pay (the patient's own, each holder's) is locked in primary-key
    order, then the patient's bindings, also in pk order. Accounts before bindings is the order
    `accounts.services.account_close` → `coverage_ended` → binding end takes them too.
 3. Only then are balances, reservations and quotas read and the split decided; the ledger
-   debits (which lock the same accounts again, already ours) cannot fail for lack of money.
+   debits (`ledger_debit_many`, on the accounts we hold) cannot fail for lack of money, and
+   the balance checks of the database stay the last word.
 """
 
 from __future__ import annotations
@@ -366,13 +368,14 @@ _INSERT_SQL = """
     RETURNING id
 """
 
-# Every account that may pay, with its holder's name, locked in primary-key order.
+# Every account that may pay, with its holder's name, locked in primary-key order (an array of
+# keys, not `a.id = own OR a.id IN (…)`: PostgreSQL reads every account for that OR).
 _LOCK_ACCOUNTS_SQL = """
     SELECT a.id, a.balance, a.status, p.name
     FROM accounts_personalaccount a JOIN accounts_insuredperson p ON p.id = a.person_id
-    WHERE a.id = %s OR a.id IN (
+    WHERE a.id = ANY(ARRAY(
         SELECT b.holder_account_id FROM family_pool_binding b
-        WHERE b.relative_id = %s AND b.state = %s)
+        WHERE b.relative_id = %s AND b.state = %s) || %s::bigint)
     ORDER BY a.id
     FOR UPDATE OF a
 """
@@ -467,7 +470,7 @@ class _Payers:
 def _lock_payers(patient: InsuredPerson, own_id: int | None) -> _Payers:
     active = Binding.State.ACTIVE
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_ACCOUNTS_SQL, [own_id, patient.pk, active])
+        cursor.execute(_LOCK_ACCOUNTS_SQL, [patient.pk, active, own_id])
         rows = cursor.fetchall()
         accounts = {pk: PersonalAccount(pk=pk, balance=bal, status=st) for pk, bal, st, _n in rows}
         names = {pk: name for pk, _b, _s, name in rows}
