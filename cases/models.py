@@ -386,8 +386,10 @@ class Deadline(models.Model):
 
 
 class DeadlineReminder(models.Model):
-    """That a reminder or escalation went out. The unique constraint, not the sweep's care,
-    is what makes each one go out exactly once when sweeps run twice or side by side."""
+    """That a reminder or escalation is due and claimed. The unique constraint, not the
+    sweep's care, is what makes each one go out exactly once when sweeps run twice or side by
+    side; the fan-out then writes its notifications and sets `notified_at` in one
+    transaction, so that each is told once too."""
 
     class Kind(models.TextChoices):
         BEFORE = "before", _("Reminder before the deadline")
@@ -400,12 +402,21 @@ class DeadlineReminder(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     sent_on = models.DateField(_("sent on"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set in the transaction that writes the reminder's notifications and history row (or
+    # decides there are none to write): NULL while the fan-out still has it to do.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deadline reminder")
         verbose_name_plural = _("deadline reminders")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["deadline", "kind"], name="reminder_once_per_kind"),
+        ]
+        indexes: ClassVar = [
+            # The fan-out's queue: only the few reminders not yet told, in claim order.
+            models.Index(
+                fields=["id"], condition=Q(notified_at__isnull=True), name="reminder_fan_out_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -502,115 +502,161 @@ def _recompute_one(deadline: Deadline, cal: WorkingCalendar, days_before: int | 
 @dataclass(frozen=True)
 class SweepResult:
     examined: int
+    # Reminders claimed for the fan-out to send (one per deadline and sweep at most).
     sent: int
 
 
 def deadlines_sweep(*, on: datetime.date | None = None, batch: int = 500) -> SweepResult:
-    """Send the reminders and escalations that have come due. Rows are claimed with SKIP
-    LOCKED so that two sweeps share the work, and each reminder is an INSERT … ON CONFLICT
-    DO NOTHING against its unique constraint, so it goes out once whatever runs twice.
+    """Claim the reminders and escalations that have come due; `reminders_fan_out` then
+    tells the staff. Each batch is one statement: lock the due rows (SKIP LOCKED, so that two
+    sweeps share the work), insert their reminder rows with ON CONFLICT DO NOTHING against
+    the unique constraint (so each is claimed once whatever runs twice) and advance their
+    next sweep day. The cost follows the rows due, not the table.
 
-    Each batch is handled in a fixed number of statements, whatever its size (claim, insert
-    the reminders, read them back, read the recipients, write the notifications and the
-    escalations, set the next sweep days): the cost follows the rows due, and a row costs
-    microseconds of Python rather than a handful of round trips."""
+    The kinds due follow from the stored schedule: a row is swept once its `next_sweep_on`
+    (the first day with a reminder pending, by region policy) has come, so the reminder
+    before the limit is due, the day's notice once the limit is reached and the escalation
+    after it. A sweep that comes late (beat was down) records the reminders it missed but has
+    only the latest sent: "due today" on the day after would be wrong, and one message is
+    enough; the others are claimed already told. A case that ended with its clock still
+    running reminds no one."""
     on = on or today()
     examined = sent = 0
-    policy_cache: dict[str, int] = {}
     while True:
         with transaction.atomic():
-            rows = _lock_due_deadlines(on, batch)
-            if rows:
-                sent += _sweep_batch(rows, on, WorkingCalendar(), policy_cache)
-            examined += len(rows)
-        if len(rows) < batch:
+            with connection.cursor() as cursor:
+                cursor.execute(_SWEEP_BATCH_SQL, {"on": on, "batch": batch})
+                row = cursor.fetchone()
+            claimed, to_send = (int(row[0]), int(row[1])) if row else (0, 0)
+            if to_send:
+                transaction.on_commit(enqueue_fan_out)
+        examined += claimed
+        sent += to_send
+        if claimed < batch:
             break
     return SweepResult(examined, sent)
 
 
-def _lock_due_deadlines(on: datetime.date, batch: int) -> list[Deadline]:
-    # Only the deadline rows are locked (`of`): the agencies are read through outer joins,
-    # which PostgreSQL cannot lock, and other sweeps must not wait on them anyway.
-    return list(
-        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=Deadline.Status.OPEN, next_sweep_on__lte=on)
-        .select_related("case__agency__region", "case__other_agency__region")
-        .order_by("next_sweep_on", "id")[:batch]
+# One batch of the sweep in one statement (the CTEs see one snapshot; the UPDATE touches
+# only rows the first one locked). Ranks: before 1, due 2, overdue 3. After it every kind
+# whose day has come exists, so the next sweep day is the limit while it is ahead, the day
+# after it on the day itself, and none once the escalation is claimed.
+_SWEEP_BATCH_SQL = f"""
+WITH due AS (
+    SELECT d.id, d.due_on, c.closed_at IS NOT NULL AS closed
+    FROM {Deadline._meta.db_table} AS d
+    JOIN {Case._meta.db_table} AS c ON c.id = d.case_id
+    WHERE d.status = 'open' AND d.next_sweep_on <= %(on)s::date
+    ORDER BY d.next_sweep_on, d.id
+    LIMIT %(batch)s
+    FOR UPDATE OF d SKIP LOCKED
+), wanted AS (
+    SELECT due.id AS deadline_id, k.kind, k.rank
+    FROM due CROSS JOIN (VALUES ('before', 1), ('due', 2), ('overdue', 3)) AS k(kind, rank)
+    WHERE NOT due.closed
+      AND (k.rank = 1
+           OR (k.rank = 2 AND due.due_on <= %(on)s::date)
+           OR (k.rank = 3 AND due.due_on < %(on)s::date))
+), claimed AS (
+    INSERT INTO {DeadlineReminder._meta.db_table}
+        (deadline_id, kind, sent_on, created_at, notified_at)
+    SELECT deadline_id, kind, %(on)s::date, now(),
+           CASE WHEN rank < max(rank) OVER (PARTITION BY deadline_id) THEN now() END
+    FROM wanted
+    ORDER BY deadline_id, rank
+    ON CONFLICT (deadline_id, kind) DO NOTHING
+    RETURNING notified_at
+), advanced AS (
+    UPDATE {Deadline._meta.db_table} AS d
+    SET next_sweep_on = CASE
+        WHEN due.closed THEN NULL
+        WHEN due.due_on > %(on)s::date THEN due.due_on
+        WHEN due.due_on = %(on)s::date THEN due.due_on + 1
+        END
+    FROM due WHERE d.id = due.id
+    RETURNING d.id
+)
+SELECT (SELECT count(*) FROM advanced), (SELECT count(*) FROM claimed WHERE notified_at IS NULL)
+"""  # noqa: S608 - table names only
+
+_KIND_RANK: dict[str, int] = {
+    DeadlineReminder.Kind.BEFORE: 1,
+    DeadlineReminder.Kind.DUE: 2,
+    DeadlineReminder.Kind.OVERDUE: 3,
+}
+
+
+@dataclass(frozen=True)
+class FanOutResult:
+    examined: int
+    sent: int
+
+
+def reminders_fan_out(*, batch: int = 500) -> FanOutResult:
+    """Tell the staff of the reminders the sweep claimed: the outbox rows to the step's
+    clerks and reviewers (or supervisors for an escalation) and the escalation's history row.
+
+    Reminders not told yet are locked with SKIP LOCKED (fan-outs side by side share them),
+    and their notifications are written and `notified_at` set in the same transaction: a
+    worker killed half-way leaves its batch untold, to be told once by the next fan-out.
+    Nobody is reminded of a clock that stopped (case closed, deadline met, paused or
+    cancelled) since the claim; of several kinds of one deadline only the latest is sent."""
+    examined = sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                DeadlineReminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(notified_at__isnull=True)
+                .select_related("deadline__case__agency", "deadline__case__other_agency")
+                .order_by("id")[:batch]
+            )
+            if rows:
+                sent += _fan_out_batch(rows)
+            examined += len(rows)
+        if len(rows) < batch:
+            break
+    return FanOutResult(examined, sent)
+
+
+def _fan_out_batch(rows: list[DeadlineReminder]) -> int:
+    latest: dict[int, DeadlineReminder] = {}
+    for reminder in rows:
+        deadline = reminder.deadline
+        if deadline.status != Deadline.Status.OPEN or deadline.case.closed_at is not None:
+            continue
+        held = latest.get(deadline.pk)
+        if held is None or _KIND_RANK[reminder.kind] > _KIND_RANK[held.kind]:
+            latest[deadline.pk] = reminder
+    _notify_deadlines(
+        [r.deadline for r in latest.values()], {pk: r.kind for pk, r in latest.items()}
     )
-
-
-def _due_kinds(
-    deadline: Deadline, on: datetime.date, cal: WorkingCalendar, days_before: int
-) -> list[str]:
-    if deadline.case.closed_at is not None:
-        # The case ended with this clock still running: nobody is to be reminded of it.
-        return []
-    kinds: list[str] = []
-    if _remind_on(cal, deadline.due_on, days_before) <= on:
-        kinds.append(DeadlineReminder.Kind.BEFORE)
-    if deadline.due_on <= on:
-        kinds.append(DeadlineReminder.Kind.DUE)
-    if deadline.due_on < on:
-        kinds.append(DeadlineReminder.Kind.OVERDUE)
-    return kinds
-
-
-def _sweep_batch(
-    rows: list[Deadline], on: datetime.date, cal: WorkingCalendar, policy_cache: dict[str, int]
-) -> int:
-    days_before = {d.pk: _reminder_days(d, policy_cache) for d in rows}
-    wanted = {d.pk: _due_kinds(d, on, cal, days_before[d.pk]) for d in rows}
-    claimed = _claim_reminders(wanted, on)
-    sent_kinds = _reminders_sent([d.pk for d in rows])
-    # A sweep that comes late (beat was down) records the reminders it missed but sends only
-    # the latest: "due today" on the day after would be wrong, and one message is enough.
-    latest = {pk: kinds[-1] for pk, kinds in claimed.items() if kinds}
-    _notify_deadlines([d for d in rows if d.pk in latest], latest)
-    next_days = {
-        d.pk: None
-        if d.case.closed_at is not None
-        else _next_sweep(d, cal, days_before[d.pk], sent=sent_kinds.get(d.pk, set()))
-        for d in rows
-    }
-    _set_next_sweep(next_days)
+    DeadlineReminder.objects.filter(pk__in=[r.pk for r in rows]).update(notified_at=timezone.now())
     return len(latest)
 
 
-def _claim_reminders(wanted: dict[int, list[str]], on: datetime.date) -> dict[int, list[str]]:
-    """Insert the reminder rows not sent yet, in one statement; the kinds this call inserted
-    come back per deadline in the order asked. A kind another sweep already holds is not."""
-    pairs = [(pk, kind) for pk, kinds in wanted.items() for kind in kinds]
-    if not pairs:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {DeadlineReminder._meta.db_table} "  # noqa: S608 - table name
-            "(deadline_id, kind, sent_on, created_at) "
-            "SELECT deadline_id, kind, %s, now() "
-            "FROM unnest(%s::bigint[], %s::varchar[]) AS wanted(deadline_id, kind) "
-            "ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING deadline_id, kind",
-            [on, [pk for pk, _kind in pairs], [kind for _pk, kind in pairs]],
-        )
-        inserted = set(cursor.fetchall())
-    return {pk: [k for k in kinds if (pk, k) in inserted] for pk, kinds in wanted.items()}
+def enqueue_fan_out() -> None:
+    """Have a worker tell the reminders a sweep just claimed. With the broker down this logs
+    and returns: beat runs the fan-out every minute anyway."""
+    if time.monotonic() < _BROKER.down_until:
+        logger.warning("broker marked down; reminders left for the scheduled fan-out")
+        return
+    try:
+        _publish_fan_out()
+    except Exception:  # kombu raises several types for a dead broker
+        _BROKER.down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
+        logger.warning("broker unavailable; reminders left for the scheduled fan-out")
 
 
-def _reminders_sent(ids: list[int]) -> dict[int, set[str]]:
-    sent: dict[int, set[str]] = {}
-    for pk, kind in DeadlineReminder.objects.filter(deadline_id__in=ids).values_list(
-        "deadline_id", "kind"
-    ):
-        sent.setdefault(pk, set()).add(kind)
-    return sent
+def _publish_fan_out() -> None:
+    from cases.tasks import fan_out_reminders
 
-
-def _set_next_sweep(next_days: dict[int, datetime.date | None]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Deadline._meta.db_table} AS d SET next_sweep_on = v.day "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::date[]) AS v(id, day) WHERE d.id = v.id",
-            [list(next_days), list(next_days.values())],
-        )
+    app = fan_out_reminders.app
+    if app.conf.task_always_eager:
+        fan_out_reminders.apply_async()
+        return
+    with app.producer_or_acquire() as producer:
+        producer.connection.ensure_connection(max_retries=0)
+        fan_out_reminders.apply_async(producer=producer, retry=False)
 
 
 # Who is told, by the kind of reminder: the step's clerks and reviewers, or its supervisors.

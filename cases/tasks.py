@@ -13,6 +13,12 @@ def sweep_deadlines() -> dict[str, int]:
     return {"examined": result.examined, "sent": result.sent}
 
 
+@shared_task(name="cases.fan_out_reminders")
+def fan_out_reminders() -> dict[str, int]:
+    result = services.reminders_fan_out()
+    return {"examined": result.examined, "sent": result.sent}
+
+
 @shared_task(name="cases.deliver_notification")
 def deliver_notification(notification_id: int) -> bool:
     return services.notification_deliver(notification_id=notification_id)

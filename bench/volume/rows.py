@@ -340,9 +340,10 @@ class CaseRows:
                     sent += [(base + number, kind, day) for kind, day in d.sent]
         reminder_base = self.base["cases.DeadlineReminder"]
         with self._copy(
-            DeadlineReminder, ("id", "deadline_id", "kind", "sent_on", "created_at")
+            DeadlineReminder, ("id", "deadline_id", "kind", "sent_on", "created_at", "notified_at")
         ) as reminders:
             for r, (deadline, kind, day) in enumerate(sent):
-                reminders.add(reminder_base + r + 1, deadline, kind, day, at(day, 10))
+                # Sent in the past: told as well, so the fan-out has nothing left of them.
+                reminders.add(reminder_base + r + 1, deadline, kind, day, at(day, 10), at(day, 10))
         self.report.counts["deadline reminders"] = reminders.rows
         return out.rows

@@ -161,6 +161,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.sweep_deadlines",
         "schedule": float(env.int("BEAT_SWEEP_SECONDS", default=300)),
     },
+    # The sweep only claims reminders; this tells the staff (also enqueued by a sweep that
+    # claimed some, the schedule covering a lost hand-off or a killed worker).
+    "fan-out-reminders": {
+        "task": "cases.fan_out_reminders",
+        "schedule": 60.0,
+    },
     "deliver-pending-notifications": {
         "task": "cases.deliver_pending_notifications",
         "schedule": 60.0,

@@ -45,8 +45,10 @@ def test_the_scheduled_tasks_run_without_a_worker(case, supervisor, applicant):
     notify(recipient=applicant, message=("s", "b"), channels=("inbox",))
 
     swept = cases.tasks.sweep_deadlines()
+    told = cases.tasks.fan_out_reminders()
     delivered = cases.tasks.deliver_pending_notifications()
 
     assert swept == {"examined": 1, "sent": 1}
+    assert told == {"examined": 1, "sent": 1}
     assert delivered == 0  # fresh rows are the after-commit hand-off's, not the sweep's
     assert Notification.objects.filter(recipient=supervisor).count() == 2

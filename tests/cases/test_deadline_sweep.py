@@ -6,10 +6,19 @@ import threading
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import override
 
 from accounts.models import RegionPolicy
 from cases.models import Deadline, DeadlineReminder, DeadlineStep, Notification
-from cases.services import deadline_close, deadline_start, deadlines_pause, deadlines_sweep
+from cases.services import (
+    SweepResult,
+    _deadline_message,
+    deadline_close,
+    deadline_start,
+    deadlines_pause,
+    deadlines_sweep,
+    reminders_fan_out,
+)
 from tests.accounts.factories import InsuredPersonFactory, staff_user
 from tests.cases.factories import CaseFactory
 
@@ -38,19 +47,26 @@ def _inbox(user) -> list[str]:
     )
 
 
+def _sweep(*, on: datetime.date, batch: int = 500) -> SweepResult:
+    """What beat and the workers do: the sweep claims, then the fan-out tells."""
+    result = deadlines_sweep(on=on, batch=batch)
+    reminders_fan_out(batch=batch)
+    return result
+
+
 def _kinds(deadline) -> set[str]:
     return set(deadline.reminders.values_list("kind", flat=True))
 
 
 def test_nothing_is_sent_before_the_reminder_day(deadline, staff):
-    result = deadlines_sweep(on=BEFORE_DAY - datetime.timedelta(days=1))
+    result = _sweep(on=BEFORE_DAY - datetime.timedelta(days=1))
 
     assert result.sent == 0
     assert not Notification.objects.exists()
 
 
 def test_clerks_and_reviewers_are_reminded_two_working_days_before(deadline, staff):
-    result = deadlines_sweep(on=BEFORE_DAY)
+    result = _sweep(on=BEFORE_DAY)
 
     assert result.sent == 1
     assert _kinds(deadline) == {DeadlineReminder.Kind.BEFORE}
@@ -66,16 +82,16 @@ def test_the_reminder_day_follows_the_region_policy(case, staff, agency):
     RegionPolicy.objects.create(region=agency.region, reminder_days_before=3)
     deadline = deadline_start(case=case, step=DeadlineStep.REVIEW, working_days=10, start=START)
 
-    result = deadlines_sweep(on=D(2026, 10, 12))
+    result = _sweep(on=D(2026, 10, 12))
 
     assert result.sent == 1
     assert _kinds(deadline) == {DeadlineReminder.Kind.BEFORE}
 
 
 def test_on_the_day_a_second_reminder_goes_out(deadline, staff):
-    deadlines_sweep(on=BEFORE_DAY)
+    _sweep(on=BEFORE_DAY)
 
-    result = deadlines_sweep(on=DUE)
+    result = _sweep(on=DUE)
 
     assert result.sent == 1
     assert _kinds(deadline) == {"before", "due"}
@@ -84,10 +100,10 @@ def test_on_the_day_a_second_reminder_goes_out(deadline, staff):
 
 
 def test_an_overdue_step_is_escalated_to_the_supervisors_of_the_agency(deadline, staff, case):
-    deadlines_sweep(on=BEFORE_DAY)
-    deadlines_sweep(on=DUE)
+    _sweep(on=BEFORE_DAY)
+    _sweep(on=DUE)
 
-    result = deadlines_sweep(on=DUE + datetime.timedelta(days=1))
+    result = _sweep(on=DUE + datetime.timedelta(days=1))
 
     assert result.sent == 1
     assert len(_inbox(staff["supervisor"])) == 1
@@ -98,7 +114,7 @@ def test_an_overdue_step_is_escalated_to_the_supervisors_of_the_agency(deadline,
 
 
 def test_a_late_first_sweep_sends_only_the_escalation(deadline, staff):
-    result = deadlines_sweep(on=D(2026, 10, 20))
+    result = _sweep(on=D(2026, 10, 20))
 
     assert _kinds(deadline) == {"before", "due", "overdue"}
     assert result.sent == 1
@@ -108,7 +124,7 @@ def test_a_late_first_sweep_sends_only_the_escalation(deadline, staff):
 
 def test_each_reminder_goes_out_once_however_often_the_sweep_runs(deadline, staff):
     for day in (BEFORE_DAY, BEFORE_DAY, DUE, DUE, D(2026, 10, 16), D(2026, 10, 16)):
-        deadlines_sweep(on=day)
+        _sweep(on=day)
 
     assert DeadlineReminder.objects.filter(deadline=deadline).count() == 3
     assert len(_inbox(staff["clerk"])) == 2
@@ -116,10 +132,10 @@ def test_each_reminder_goes_out_once_however_often_the_sweep_runs(deadline, staf
 
 
 def test_a_sweep_that_sees_a_row_again_sends_nothing_twice(deadline, staff):
-    deadlines_sweep(on=DUE)
+    _sweep(on=DUE)
     Deadline.objects.filter(pk=deadline.pk).update(next_sweep_on=BEFORE_DAY)
 
-    result = deadlines_sweep(on=DUE)
+    result = _sweep(on=DUE)
 
     assert result.examined == 1
     assert result.sent == 0
@@ -129,7 +145,7 @@ def test_a_sweep_that_sees_a_row_again_sends_nothing_twice(deadline, staff):
 def test_a_paused_deadline_sends_nothing(deadline, staff, case, clerk):
     deadlines_pause(case=case, by=clerk, on=D(2026, 9, 28))
 
-    result = deadlines_sweep(on=D(2026, 12, 1))
+    result = _sweep(on=D(2026, 12, 1))
 
     assert result.examined == 0
     assert not DeadlineReminder.objects.exists()
@@ -139,13 +155,13 @@ def test_a_paused_deadline_sends_nothing(deadline, staff, case, clerk):
 def test_a_met_deadline_sends_nothing(deadline, staff, case):
     deadline_close(case=case, step=DeadlineStep.REVIEW)
 
-    assert deadlines_sweep(on=D(2026, 12, 1)).examined == 0
+    assert _sweep(on=D(2026, 12, 1)).examined == 0
 
 
 def test_the_next_sweep_day_advances_and_ends_empty(deadline, staff):
     days = []
     for day in (BEFORE_DAY, DUE, DUE + datetime.timedelta(days=1)):
-        deadlines_sweep(on=day)
+        _sweep(on=day)
         days.append(Deadline.objects.get(pk=deadline.pk).next_sweep_on)
 
     assert days == [DUE, DUE + datetime.timedelta(days=1), None]
@@ -158,7 +174,7 @@ def test_a_transfer_reminds_only_the_agency_whose_step_it_is(person, agency, far
         case=transfer, step=DeadlineStep.TRANSFER_DESTINATION, working_days=5, start=START
     )
 
-    deadlines_sweep(on=D(2026, 10, 9))
+    _sweep(on=D(2026, 10, 9))
 
     assert len(_inbox(far_clerk)) == 1
     assert _inbox(staff["clerk"]) == []
@@ -172,7 +188,7 @@ def _not_due_deadlines(agency, count: int) -> None:
 
 def _sweep_queries(day: datetime.date) -> int:
     with CaptureQueriesContext(connection) as queries:
-        deadlines_sweep(on=day)
+        _sweep(on=day)
     return len(queries)
 
 
@@ -200,7 +216,7 @@ def test_the_sweep_cost_grows_with_due_rows_only_linearly(
         deadline_start(case=other, step=DeadlineStep.REVIEW, working_days=10, start=START)
 
     with django_assert_max_num_queries(10 * 12):
-        result = deadlines_sweep(on=BEFORE_DAY)
+        result = _sweep(on=BEFORE_DAY)
 
     assert result.sent == 10
 
@@ -221,7 +237,7 @@ def test_two_sweeps_at_once_send_each_reminder_exactly_once(regions):
     def sweep() -> None:
         try:
             barrier.wait()
-            deadlines_sweep(on=D(2026, 10, 16), batch=4)
+            _sweep(on=D(2026, 10, 16), batch=4)
         except BaseException as exc:  # surfaced in the main thread below
             errors.append(exc)
         finally:
@@ -248,8 +264,123 @@ def test_a_closed_case_whose_clock_was_left_running_reminds_no_one(deadline, sta
 
     Case.objects.filter(pk=case.pk).update(closed_at=timezone.now())
 
-    result = deadlines_sweep(on=D(2026, 10, 20))
+    result = _sweep(on=D(2026, 10, 20))
 
     assert result.sent == 0
     assert not Notification.objects.exists()
     assert Deadline.objects.get(pk=deadline.pk).next_sweep_on is None
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_the_sweep_claims_a_batch_in_one_statement_and_tells_no_one_itself(deadline, staff):
+    with CaptureQueriesContext(connection) as queries:
+        result = deadlines_sweep(on=DUE)
+
+    assert len(_statements(queries)) == 1
+    assert result.sent == 1
+    assert not Notification.objects.exists()
+    assert set(deadline.reminders.filter(notified_at=None).values_list("kind", flat=True)) == {
+        "due"
+    }
+    # The reminder the late sweep skipped is claimed already told.
+    assert deadline.reminders.get(kind="before").notified_at is not None
+
+
+def test_the_fan_out_tells_each_claimed_reminder_once(deadline, staff):
+    deadlines_sweep(on=BEFORE_DAY)
+
+    first = reminders_fan_out()
+    second = reminders_fan_out()
+
+    assert (first.examined, first.sent) == (1, 1)
+    assert (second.examined, second.sent) == (0, 0)
+    assert len(_inbox(staff["clerk"])) == 1
+    assert not DeadlineReminder.objects.filter(notified_at=None).exists()
+
+
+def test_a_fan_out_that_fails_half_way_leaves_its_reminders_to_the_next(
+    deadline, staff, case, monkeypatch
+):
+    from cases import services
+
+    deadlines_sweep(on=DUE + datetime.timedelta(days=1))
+    real = services._notify_deadlines
+
+    def write_then_die(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(services, "_notify_deadlines", write_then_die)
+    with pytest.raises(RuntimeError):
+        reminders_fan_out()
+    assert not Notification.objects.exists()
+    assert not case.events.filter(action="escalated").exists()
+    monkeypatch.setattr(services, "_notify_deadlines", real)
+
+    reminders_fan_out()
+
+    assert len(_inbox(staff["supervisor"])) == 1
+    assert case.events.filter(action="escalated").count() == 1
+
+
+def test_a_clock_stopped_between_the_claim_and_the_fan_out_reminds_no_one(deadline, staff, case):
+    deadlines_sweep(on=DUE)
+    deadline_close(case=case, step=DeadlineStep.REVIEW)
+
+    result = reminders_fan_out()
+
+    assert (result.examined, result.sent) == (1, 0)
+    assert not Notification.objects.exists()
+    assert not DeadlineReminder.objects.filter(notified_at=None).exists()
+
+
+def test_of_several_untold_kinds_of_one_deadline_the_fan_out_sends_the_latest(deadline, staff):
+    deadlines_sweep(on=BEFORE_DAY)  # the fan-out did not run that day
+    deadlines_sweep(on=DUE)
+
+    result = reminders_fan_out()
+
+    assert (result.examined, result.sent) == (2, 1)
+    with override(getattr(staff["clerk"], "language", "") or "zh-hans"):
+        due_today = _deadline_message(deadline, DeadlineReminder.Kind.DUE)[0]
+    assert _inbox(staff["clerk"]) == [due_today]
+
+
+def test_a_sweep_that_claimed_reminders_hands_the_fan_out_on_after_commit(
+    deadline, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cases import services
+
+    published: list[bool] = []
+    monkeypatch.setattr(services, "_publish_fan_out", lambda: published.append(True))
+    monkeypatch.setattr(services._BROKER, "down_until", 0.0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep(on=BEFORE_DAY - datetime.timedelta(days=1))
+    assert published == []
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep(on=BEFORE_DAY)
+
+    assert published == [True]
+
+
+def test_a_dead_broker_leaves_the_claimed_reminders_to_the_scheduled_fan_out(
+    deadline, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cases import services
+
+    def dead() -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(services, "_publish_fan_out", dead)
+    monkeypatch.setattr(services._BROKER, "down_until", 0.0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = deadlines_sweep(on=BEFORE_DAY)
+
+    assert result.sent == 1
+    assert DeadlineReminder.objects.filter(notified_at=None).count() == 1
+    assert reminders_fan_out().sent == 1

@@ -146,6 +146,12 @@ def test_two_of_each_process_fire_once_remind_once_and_share_uploads(stack: Stac
             lambda w=worker: _succeeded(w, sent_to[w.name]),
             stack,
         )
+    # The sweeps claim; the fan-out they hand on writes the notifications.
+    wait_for(
+        "every reminder told",
+        lambda: not DeadlineReminder.objects.filter(notified_at=None).exists(),
+        stack,
+    )
     wait_for(
         "every notification delivered",
         lambda: not Notification.objects.exclude(status=Notification.Status.SENT).exists(),
