@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from django.conf import settings
@@ -94,12 +95,14 @@ def _use_broker(url: str, *, eager: bool) -> None:
     celery_app.conf.broker_url = url
     celery_app.conf.task_always_eager = eager
     # Both pools are built once from the URL of the moment: drop them to build new ones.
-    if celery_app.amqp._producer_pool is not None:
-        celery_app.amqp._producer_pool.force_close_all()
-        celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools in a process-wide registry keyed by connection, so closing
+    # one there would hand the same closed pool back when the URL is restored: reset the
+    # registry too (later tests in this process publish to the original broker).
+    celery_app.amqp._producer_pool = None
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
+    kombu.pools.reset()
     services._BROKER.down_until = 0.0
 
 
