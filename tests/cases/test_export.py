@@ -65,3 +65,19 @@ def test_the_admin_finds_a_case_by_the_full_id_number_of_its_person(client, case
     assert case.reference in found.content.decode()
     assert partial.status_code == 200
     assert case.reference not in partial.content.decode()
+
+
+def test_the_menu_offers_the_queue_to_case_staff_but_not_to_a_system_administrator(
+    client, clerk, agency
+):
+    from tests.cases.conftest import staff
+
+    sysadmin = staff("sysadmin", agency, "agency-sysadmin")
+
+    client.force_login(clerk)
+    as_clerk = client.get(reverse("accounts:home")).content.decode()
+    client.force_login(sysadmin)
+    as_sysadmin = client.get(reverse("accounts:home")).content.decode()
+
+    assert reverse("cases:queue") in as_clerk
+    assert reverse("cases:queue") not in as_sysadmin
