@@ -10,7 +10,7 @@ import datetime
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -637,26 +637,13 @@ def _fan_out_batch(rows: list[DeadlineReminder]) -> int:
 def enqueue_fan_out() -> None:
     """Have a worker tell the reminders a sweep just claimed. With the broker down this logs
     and returns: beat runs the fan-out every minute anyway."""
-    if time.monotonic() < _BROKER.down_until:
-        logger.warning("broker marked down; reminders left for the scheduled fan-out")
-        return
-    try:
-        _publish_fan_out()
-    except Exception:  # kombu raises several types for a dead broker
-        _BROKER.down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
-        logger.warning("broker unavailable; reminders left for the scheduled fan-out")
+    _hand_off(_publish_fan_out, "reminders left for the scheduled fan-out")
 
 
 def _publish_fan_out() -> None:
     from cases.tasks import fan_out_reminders
 
-    app = fan_out_reminders.app
-    if app.conf.task_always_eager:
-        fan_out_reminders.apply_async()
-        return
-    with app.producer_or_acquire() as producer:
-        producer.connection.ensure_connection(max_retries=0)
-        fan_out_reminders.apply_async(producer=producer, retry=False)
+    _publish(fan_out_reminders, [()])
 
 
 # Who is told, by the kind of reminder: the step's clerks and reviewers, or its supervisors.
@@ -863,32 +850,41 @@ _BROKER = _BrokerState()
 def enqueue_delivery(ids: Sequence[int]) -> None:
     """Hand the rows to a worker. With the broker down this logs and returns: the rows stay
     pending and the beat task delivers them once Redis is back."""
-    if not ids:
-        return
-    if time.monotonic() < _BROKER.down_until:
-        logger.warning("broker marked down; %d notifications left for the sweep", len(ids))
-        return
-    try:
-        _publish_deliveries(ids)
-    except Exception:  # kombu raises several types for a dead broker
-        _BROKER.down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
-        logger.warning("broker unavailable; %d notifications left for the sweep", len(ids))
+    if ids:
+        _hand_off(lambda: _publish_deliveries(ids), f"{len(ids)} notifications left for the sweep")
 
 
 def _publish_deliveries(ids: Sequence[int]) -> None:
     from cases.tasks import deliver_notification
 
-    app = deliver_notification.app
+    _publish(deliver_notification, [(pk,) for pk in ids])
+
+
+def _hand_off(publish: Callable[[], None], left: str) -> None:
+    """Publish after a commit, skipping a broker known to be down; the scheduled sweeps do
+    the work whatever happens here."""
+    if time.monotonic() < _BROKER.down_until:
+        logger.warning("broker marked down; %s", left)
+        return
+    try:
+        publish()
+    except Exception:  # kombu raises several types for a dead broker
+        _BROKER.down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
+        logger.warning("broker unavailable; %s", left)
+
+
+def _publish(task: Any, calls: Sequence[tuple[Any, ...]]) -> None:
+    app = task.app
     if app.conf.task_always_eager:
-        for pk in ids:
-            deliver_notification.apply_async(args=(pk,))
+        for args in calls:
+            task.apply_async(args=args)
         return
     with app.producer_or_acquire() as producer:
         # One connection attempt: left to itself kombu retries for the connection timeout
         # (seconds) before publish gives up, and this runs in a request after its commit.
         producer.connection.ensure_connection(max_retries=0)
-        for pk in ids:
-            deliver_notification.apply_async(args=(pk,), producer=producer, retry=False)
+        for args in calls:
+            task.apply_async(args=args, producer=producer, retry=False)
 
 
 def notification_deliver(*, notification_id: int) -> bool:
