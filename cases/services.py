@@ -288,16 +288,9 @@ def _remind_on(cal: WorkingCalendar, due: datetime.date, days_before: int) -> da
     return day
 
 
-def _next_sweep(
-    deadline: Deadline,
-    cal: WorkingCalendar,
-    days_before: int,
-    sent: set[str] | None = None,
-) -> datetime.date | None:
-    """The first day on which the sweep has something to send for this deadline. `sent`:
-    the kinds already sent, when the caller has read them (the sweep does, for a batch)."""
-    if sent is None:
-        sent = set(deadline.reminders.values_list("kind", flat=True)) if deadline.pk else set()
+def _next_sweep(deadline: Deadline, cal: WorkingCalendar, days_before: int) -> datetime.date | None:
+    """The first day on which the sweep has something to send for this deadline."""
+    sent = set(deadline.reminders.values_list("kind", flat=True)) if deadline.pk else set()
     plan = [
         (DeadlineReminder.Kind.BEFORE, _remind_on(cal, deadline.due_on, days_before)),
         (DeadlineReminder.Kind.DUE, deadline.due_on),
@@ -316,15 +309,12 @@ def _step_agencies(case: Case, step: str) -> list[Agency]:
     return [a for a in (case.agency, case.other_agency) if a is not None]
 
 
-def _reminder_days(deadline: Deadline, cache: dict[str, int] | None = None) -> int:
+def _reminder_days(deadline: Deadline) -> int:
     """How many working days before the limit the first reminder goes, by region policy."""
     from accounts.policy import policy_for
 
     region = _step_agencies(deadline.case, deadline.step)[0].region
-    cache = {} if cache is None else cache
-    if region.code not in cache:
-        cache[region.code] = policy_for(region).reminder_days_before
-    return cache[region.code]
+    return policy_for(region).reminder_days_before
 
 
 def deadline_start(
