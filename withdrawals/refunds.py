@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
-from django_fsm import can_proceed, has_transition_perm
 
 from accounts.errors import AccountsError
 from accounts.models import FundSource, LedgerTransaction, PersonalAccount
@@ -24,6 +23,7 @@ from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals.models import EmergencyRefund
 from withdrawals.notices import message, tell_applicant
 from withdrawals.selectors import account_policy, agency_for
+from withdrawals.services import check_step
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -143,25 +143,13 @@ def emergency_refund_submit(
     return refund
 
 
-def _check_step(refund: EmergencyRefund, transition: str, by: User | None) -> None:
-    method = getattr(refund, transition)
-    if not can_proceed(method):
-        raise CaseError(
-            _("This step is not possible while the case is “%(state)s”.")
-            % {"state": refund.get_state_display()},
-            code="wrong_state",
-        )
-    if by is not None and not has_transition_perm(method, by):
-        raise CaseError(_("You may not take this step on this case."), code="forbidden")
-
-
 @transaction.atomic
 def emergency_refund_approve(
     *, refund: EmergencyRefund, by: User, amount: Decimal | str | None = None, reason: str = ""
 ) -> EmergencyRefund:
     """The clerk checks the receipts and approves the claim, or a smaller amount."""
     refund = case_services.lock(refund)
-    _check_step(refund, "approve", by)
+    check_step(refund, "approve", by)
     value = refund.amount if amount in (None, "") else _amount(amount)  # type: ignore[arg-type]
     if value > refund.amount:
         raise CaseError(
@@ -196,7 +184,7 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
     refund = case_services.lock(refund)
     if refund.state == State.CREDITED:
         return refund
-    _check_step(refund, "credit", by)
+    check_step(refund, "credit", by)
     assert refund.approved_amount is not None  # noqa: S101 - set by approve
     try:
         txn = ledger_credit(
@@ -234,7 +222,7 @@ def emergency_refund_refuse(
     cleaned = [r.strip() for r in reasons if r and r.strip()]
     if not cleaned:
         raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
-    _check_step(refund, "refuse", by)
+    check_step(refund, "refuse", by)
     refund.reviewed_by = by
     case_services.case_transition(
         obj=refund, transition="refuse", by=by, reason="\n".join(cleaned), reasons=cleaned

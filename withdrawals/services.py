@@ -38,7 +38,7 @@ from withdrawals.eligibility import (
     review_reasons,
     submission_reasons,
 )
-from withdrawals.models import Withdrawal
+from withdrawals.models import EmergencyRefund, Withdrawal
 from withdrawals.notices import message, tell_applicant
 from withdrawals.selectors import (
     account_policy,
@@ -141,13 +141,14 @@ def withdrawal_submit(
 # --- review ------------------------------------------------------------------------------
 
 
-def _check_step(withdrawal: Withdrawal, transition: str, by: User | None) -> None:
-    """Refuse before any money moves if the step is not open to this user now."""
-    method = getattr(withdrawal, transition)
+def check_step(obj: Withdrawal | EmergencyRefund, transition: str, by: User | None) -> None:
+    """Refuse before any money moves if the step is not open to this user now (also used by
+    `withdrawals.refunds`)."""
+    method = getattr(obj, transition)
     if not can_proceed(method):
         raise CaseError(
             _("This step is not possible while the case is “%(state)s”.")
-            % {"state": withdrawal.get_state_display()},
+            % {"state": obj.get_state_display()},
             code="wrong_state",
         )
     if by is not None and not has_transition_perm(method, by):
@@ -158,7 +159,7 @@ def _check_step(withdrawal: Withdrawal, transition: str, by: User | None) -> Non
 def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """初审 by a clerk: every rule holds on what is now on the case."""
     withdrawal = case_services.lock(withdrawal)
-    _check_step(withdrawal, "first_review", by)
+    check_step(withdrawal, "first_review", by)
     reasons = review_reasons(withdrawal, case_services.today())
     if reasons:
         raise CaseError(
@@ -174,7 +175,7 @@ def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "
 def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """复审 by a reviewer who did not do the first review."""
     withdrawal = case_services.lock(withdrawal)
-    _check_step(withdrawal, "approve", by)
+    check_step(withdrawal, "approve", by)
     case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
     computation = withdrawal_computation(withdrawal)
     reasons = amount_reasons(computation)
@@ -214,7 +215,7 @@ def withdrawal_refuse(*, withdrawal: Withdrawal, by: User, reasons: list[str]) -
     withdrawal = case_services.lock(withdrawal)
     reasons = _clean_reasons(reasons)
     transition = "refuse_on_review" if withdrawal.state == State.FIRST_REVIEWED else "refuse"
-    _check_step(withdrawal, transition, by)
+    check_step(withdrawal, transition, by)
     if transition == "refuse_on_review":
         case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
     case_services.case_transition(
@@ -243,7 +244,7 @@ def withdrawal_request_documents(
     kinds = [k for k in dict.fromkeys(kinds) if k in DocumentKind.values]
     if not kinds:
         raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
-    _check_step(withdrawal, "request_documents", by)
+    check_step(withdrawal, "request_documents", by)
     labels = [document_label(k) for k in kinds]
     reason = "; ".join(labels) + (f"\n{note.strip()}" if note.strip() else "")
     case_services.case_transition(
@@ -268,7 +269,7 @@ def withdrawal_request_documents(
 def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdrawal:
     """The requested documents are on the case: back to review, the clock runs again."""
     withdrawal = case_services.lock(withdrawal)
-    _check_step(withdrawal, "documents_supplied", by)
+    check_step(withdrawal, "documents_supplied", by)
     asked_at = (
         withdrawal.case.events.filter(action="request_documents")
         .order_by("-at", "-id")
@@ -300,7 +301,7 @@ def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdr
 def withdrawal_cancel(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """The applicant withdraws the application before the first review is done."""
     withdrawal = case_services.lock(withdrawal)
-    _check_step(withdrawal, "cancel", by)
+    check_step(withdrawal, "cancel", by)
     case_services.case_transition(obj=withdrawal, transition="cancel", by=by, reason=reason)
     case_services.deadline_close(case=withdrawal.case, met=False)
     tell_applicant(
@@ -429,7 +430,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
         if withdrawal.state == State.PAID:
             return withdrawal_close_account(withdrawal=withdrawal, by=by)
         return withdrawal
-    _check_step(withdrawal, "pay", by)
+    check_step(withdrawal, "pay", by)
     PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
     computation = withdrawal_computation(withdrawal)
     reasons = [
@@ -475,7 +476,7 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
     withdrawal = case_services.lock(withdrawal)
     if withdrawal.state == State.CLOSED:
         return withdrawal
-    _check_step(withdrawal, "close_account", by)
+    check_step(withdrawal, "close_account", by)
     try:
         account_close(account=withdrawal.account, by=by, reason=withdrawal.case.reference)
     except AccountsError as exc:
