@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -763,7 +764,7 @@ def notify(
     """Write the outbox rows now, in the caller's transaction; deliver after commit.
 
     `message` is (subject, body) already in words, or a callable taking no argument that
-    returns them, called with the recipient's language active (Chinese unless chosen)."""
+    returns them, called with the portal's language active."""
     created = Notification.objects.bulk_create(
         notification_rows(
             recipient=recipient, message=message, case=case, channels=channels, mobile=mobile
@@ -784,8 +785,8 @@ def notification_rows(
     mobile: str = "",
 ) -> list[Notification]:
     """The outbox rows `notify` writes, not saved: for a caller that writes many at once."""
-    language = getattr(recipient, "language", "") or "zh-hans"
-    with override(language):
+    # Users keep no language of their own: messages are written in the portal's (Chinese).
+    with override(settings.LANGUAGE_CODE):
         subject, body = message() if callable(message) else message
     rows = []
     for channel in channels:
@@ -901,7 +902,6 @@ def notification_deliver(*, notification_id: int) -> bool:
 
 
 def _send(row: Notification) -> None:
-    from django.conf import settings
     from django.core.mail import send_mail
 
     from cases.sms import get_sms_sender
