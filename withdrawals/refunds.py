@@ -23,7 +23,7 @@ from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals.models import EmergencyRefund
 from withdrawals.notices import message, tell_applicant
 from withdrawals.selectors import account_policy, agency_for
-from withdrawals.services import check_step
+from withdrawals.services import check_step, clean_reasons
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -219,9 +219,7 @@ def emergency_refund_refuse(
     *, refund: EmergencyRefund, by: User, reasons: list[str]
 ) -> EmergencyRefund:
     refund = case_services.lock(refund)
-    cleaned = [r.strip() for r in reasons if r and r.strip()]
-    if not cleaned:
-        raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
+    cleaned = clean_reasons(reasons)
     check_step(refund, "refuse", by)
     refund.reviewed_by = by
     case_services.case_transition(

@@ -201,7 +201,7 @@ def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") ->
     return withdrawal
 
 
-def _clean_reasons(reasons: list[str]) -> list[str]:
+def clean_reasons(reasons: list[str]) -> list[str]:
     cleaned = [r.strip() for r in reasons if r and r.strip()]
     if not cleaned:
         raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
@@ -213,7 +213,7 @@ def withdrawal_refuse(*, withdrawal: Withdrawal, by: User, reasons: list[str]) -
     """不予受理 / refusal with every reason at once (一次性告知): by the clerk at first
     review, or by the reviewer at second review."""
     withdrawal = case_services.lock(withdrawal)
-    reasons = _clean_reasons(reasons)
+    reasons = clean_reasons(reasons)
     transition = "refuse_on_review" if withdrawal.state == State.FIRST_REVIEWED else "refuse"
     check_step(withdrawal, transition, by)
     if transition == "refuse_on_review":
