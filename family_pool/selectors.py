@@ -11,7 +11,7 @@ from django.http import Http404
 from accounts.models import InsuredPerson, PersonalAccount, User
 from cases.selectors import is_staff_member
 from family_pool.models import Binding, Charge, ChargePart, FlaggedCharge
-from family_pool.rules import bindings_of, holder_account, region_prefix
+from family_pool.rules import holder_account, region_prefix
 from family_pool.services import reservations
 
 
@@ -135,7 +135,3 @@ def binding_parts(binding: Binding) -> QuerySet[ChargePart]:
     return binding.charge_parts.select_related("charge__institution").order_by(
         "-charge__created_at"
     )
-
-
-def person_bindings(person: InsuredPerson) -> QuerySet[Binding]:
-    return _bindings().filter(bindings_of(person)).order_by("-case__created_at")
