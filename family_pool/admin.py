@@ -80,6 +80,23 @@ def _with_reason(
     )
 
 
+def _each_with_reason(
+    request: HttpRequest,
+    rows: QuerySet[Any],
+    action: str,
+    title: str,
+    step: Callable[[Any, User, str], object],
+    done: str,
+) -> HttpResponse | None:
+    """Ask for the reason (the form is the response), then run the service on each row."""
+    reason = _with_reason(request, rows, action, title)
+    if not isinstance(reason, str):
+        return reason
+    by = _user(request)
+    _each(request, rows, lambda row: step(row, by, reason), done)
+    return None
+
+
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -124,31 +141,25 @@ class BindingAdmin(_ReadOnly):
 
     @admin.action(description=_lazy("Reject the selected bindings"), permissions=["process"])
     def reject(self, request: HttpRequest, rows: QuerySet[Binding]) -> HttpResponse | None:
-        reason = _with_reason(request, rows, "reject", _("Reject bindings"))
-        if not isinstance(reason, str):
-            return reason
-        by = _user(request)
-        _each(
+        return _each_with_reason(
             request,
             rows,
-            lambda b: services.binding_reject(binding=b, by=by, reason=reason),
+            "reject",
+            _("Reject bindings"),
+            lambda b, by, reason: services.binding_reject(binding=b, by=by, reason=reason),
             _("%(count)d binding(s) rejected."),
         )
-        return None
 
     @admin.action(description=_lazy("End the selected bindings"), permissions=["process"])
     def end(self, request: HttpRequest, rows: QuerySet[Binding]) -> HttpResponse | None:
-        reason = _with_reason(request, rows, "end", _("End bindings"))
-        if not isinstance(reason, str):
-            return reason
-        by = _user(request)
-        _each(
+        return _each_with_reason(
             request,
             rows,
-            lambda b: services.binding_end(binding=b, by=by, reason=reason),
+            "end",
+            _("End bindings"),
+            lambda b, by, reason: services.binding_end(binding=b, by=by, reason=reason),
             _("%(count)d binding(s) ended."),
         )
-        return None
 
 
 @admin.register(Institution)
