@@ -6,6 +6,7 @@ Every view is permission check, form, one service call, message, redirect; a ref
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
@@ -62,6 +63,16 @@ def _refused(request: HttpRequest, exc: CaseError) -> None:
 def _form_refused(form: BindForm | WindowBindForm, exc: CaseError) -> None:
     for reason in exc.reasons:
         form.add_error(None, reason)
+
+
+def _attempt(request: HttpRequest, call: Callable[[], object], done: str) -> None:
+    """Run one service call: its refusal becomes messages, its success the `done` message."""
+    try:
+        call()
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, done)
 
 
 # --- applicant ------------------------------------------------------------------------------
@@ -140,12 +151,13 @@ def quota(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The quota must be an amount in yuan with at most two decimals."))
         return redirect("family_pool:detail", case_id=binding.pk)
-    try:
-        services.binding_set_quota(binding=binding, quota=form.cleaned_data["quota"], by=user)
-    except CaseError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("The quota was saved."))
+    _attempt(
+        request,
+        lambda: services.binding_set_quota(
+            binding=binding, quota=form.cleaned_data["quota"], by=user
+        ),
+        _("The quota was saved."),
+    )
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
@@ -156,12 +168,11 @@ def end(request: HttpRequest, case_id: int) -> HttpResponse:
     binding = selectors.binding_for(user, case_id)
     form = OptionalReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.binding_end(binding=binding, by=user, reason=reason)
-    except CaseError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("The binding has ended."))
+    _attempt(
+        request,
+        lambda: services.binding_end(binding=binding, by=user, reason=reason),
+        _("The binding has ended."),
+    )
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
@@ -215,12 +226,11 @@ def statement(request: HttpRequest) -> HttpResponse:
 def approve(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _staff(request)
     binding = selectors.binding_for(user, case_id)
-    try:
-        services.binding_approve(binding=binding, by=user)
-    except CaseError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("The binding was approved."))
+    _attempt(
+        request,
+        lambda: services.binding_approve(binding=binding, by=user),
+        _("The binding was approved."),
+    )
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
@@ -233,12 +243,13 @@ def reject(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why the binding is rejected."))
         return redirect("family_pool:detail", case_id=binding.pk)
-    try:
-        services.binding_reject(binding=binding, by=user, reason=form.cleaned_data["reason"])
-    except CaseError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("The binding was rejected."))
+    _attempt(
+        request,
+        lambda: services.binding_reject(
+            binding=binding, by=user, reason=form.cleaned_data["reason"]
+        ),
+        _("The binding was rejected."),
+    )
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
@@ -332,10 +343,9 @@ def flag_review(request: HttpRequest, flag_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write what was found or done."))
         return redirect("family_pool:flags")
-    try:
-        charging.flag_review(flag=flag, by=user, note=form.cleaned_data["note"])
-    except CaseError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("The flag was marked as reviewed."))
+    _attempt(
+        request,
+        lambda: charging.flag_review(flag=flag, by=user, note=form.cleaned_data["note"]),
+        _("The flag was marked as reviewed."),
+    )
     return redirect("family_pool:flags")
