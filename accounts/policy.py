@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -82,10 +83,10 @@ def _is_set(value: Any) -> bool:
 
 def policy_for(region: Region | None) -> ResolvedPolicy:
     """Each setting from the nearest region up the tree that sets it, else national."""
-    ordered = _policies_up_the_tree(region)
+    rows = _policies_up_the_tree(region)
     values: dict[str, Any] = {}
-    for name in POLICY_FIELDS:
-        value = next((getattr(p, name) for p in ordered if _is_set(getattr(p, name))), None)
+    for position, name in enumerate(POLICY_FIELDS):
+        value = next((row[position] for row in rows if _is_set(row[position])), None)
         if value is None:
             value = getattr(NATIONAL_DEFAULTS, name)
         elif isinstance(value, list):
@@ -94,8 +95,9 @@ def policy_for(region: Region | None) -> ResolvedPolicy:
     return ResolvedPolicy(**values)
 
 
-# The policy rows of the region and each of its ancestors, nearest first, then the national
-# row: one query however deep the region (every page and every charge asks for a policy).
+# The policy settings of the region and each of its ancestors, nearest first, then the
+# national row: one prepared statement however deep the region (every page and every charge
+# asks for a policy).
 _CHAIN_SQL = """
     WITH RECURSIVE chain(code, parent_id, depth) AS (
         SELECT code, parent_id, 0 FROM accounts_region WHERE code = %s
@@ -103,15 +105,31 @@ _CHAIN_SQL = """
         SELECT r.code, r.parent_id, chain.depth + 1
         FROM accounts_region r JOIN chain ON r.code = chain.parent_id
     )
-    SELECT p.* FROM accounts_regionpolicy p LEFT JOIN chain ON chain.code = p.region_id
+    SELECT {columns} FROM accounts_regionpolicy p LEFT JOIN chain ON chain.code = p.region_id
     WHERE chain.code IS NOT NULL OR p.region_id IS NULL
     ORDER BY chain.depth ASC NULLS LAST, p.id
 """
+_NATIONAL_SQL = """
+    SELECT {columns} FROM accounts_regionpolicy p WHERE p.region_id IS NULL ORDER BY p.id LIMIT 1
+"""
 
 
-def _policies_up_the_tree(region: Region | None) -> list[Any]:
+@cache
+def _statements() -> tuple[str, str]:
     from accounts.models import RegionPolicy
 
-    if region is None:
-        return list(RegionPolicy.objects.filter(region__isnull=True)[:1])
-    return list(RegionPolicy.objects.raw(_CHAIN_SQL, [region.code]))
+    columns = ", ".join(f"p.{RegionPolicy._meta.get_field(n).column}" for n in POLICY_FIELDS)
+    return _CHAIN_SQL.format(columns=columns), _NATIONAL_SQL.format(columns=columns)
+
+
+def _policies_up_the_tree(region: Region | None) -> list[tuple[Any, ...]]:
+    """The rows' settings in POLICY_FIELDS order."""
+    from accounts.db import prepared_cursor
+
+    chain, national = _statements()
+    with prepared_cursor() as cursor:
+        if region is None:
+            cursor.execute(national)
+        else:
+            cursor.execute(chain, [region.code])
+        return list(cursor.fetchall())

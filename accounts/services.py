@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from accounts.db import prepared_cursor
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import (
@@ -168,7 +169,7 @@ def ledger_debit_many(
     kind: str,
     memo: str = "",
 ) -> list[LedgerTransaction]:
-    """Several one-leg debits, each its own ledger transaction, in three statements
+    """Several one-leg debits, each its own ledger transaction, in one prepared statement
     (transactions, entries, balances) however many there are: for a hot path such as a charge.
 
     The caller must already hold, in this database transaction, the row locks of every account
@@ -180,39 +181,66 @@ def ledger_debit_many(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_debit_many runs inside the caller's transaction")
     memo = memo[:200]
-    txns = [LedgerTransaction(kind=kind, memo=memo, idempotency_key=key) for _a, _v, key in debits]
-    entries = []
-    for (account_id, amount, _key), txn in zip(debits, txns, strict=True):
+    amounts = [clean_amount(amount) for _a, amount, _k in debits]
+    balances_after = []
+    for (account_id, _v, _k), amount in zip(debits, amounts, strict=True):
         account = accounts[account_id]
-        leg = Leg(account_id, LedgerEntry.Direction.DEBIT, clean_amount(amount))
-        _apply(account, leg)
-        entries.append(
-            LedgerEntry(
-                transaction=txn,
-                account_id=account_id,
-                direction=leg.direction,
-                amount=leg.amount,
-                balance_after=account.balance,
-            )
-        )
-    if not txns:
-        return txns
-    LedgerTransaction.objects.bulk_create(txns)
-    for entry, txn in zip(entries, txns, strict=True):
-        entry.transaction_id = txn.pk
-    LedgerEntry.objects.bulk_create(entries)
+        _apply(account, Leg(account_id, LedgerEntry.Direction.DEBIT, amount))
+        balances_after.append(account.balance)
+    if not debits:
+        return []
+    created_at = timezone.now()
     changed = sorted({account_id for account_id, _v, _k in debits})
-    values = ", ".join(["(%s, %s::numeric)"] * len(changed))
-    params: list[object] = []
-    for account_id in changed:
-        params += [account_id, accounts[account_id].balance]
-    with transaction.get_connection().cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
-            f"UPDATE {PersonalAccount._meta.db_table} AS a SET balance = v.balance "  # noqa: S608
-            f"FROM (VALUES {values}) AS v(id, balance) WHERE a.id = v.id",
-            params,
+            _DEBIT_MANY_SQL,
+            [
+                [account_id for account_id, _v, _k in debits],
+                amounts,
+                balances_after,
+                [key for _a, _v, key in debits],
+                kind,
+                memo,
+                created_at,
+                LedgerEntry.Direction.DEBIT,
+                created_at,
+                changed,
+                [accounts[account_id].balance for account_id in changed],
+            ],
         )
-    return txns
+        ids = {key: pk for pk, key in cursor.fetchall()}
+    return [
+        LedgerTransaction(
+            pk=ids[key], kind=kind, memo=memo, idempotency_key=key, created_at=created_at
+        )
+        for _a, _v, key in debits
+    ]
+
+
+# The statement of ledger_debit_many: one transaction and one entry per debit, in the order
+# given (entry ids follow it, as the running balance of an account debited twice does), and
+# each account's final balance.
+_DEBIT_MANY_SQL = """
+    WITH debit AS (
+        SELECT * FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::text[])
+            WITH ORDINALITY AS debit(account_id, amount, balance_after, idempotency_key, n)
+    ), txn AS (
+        INSERT INTO accounts_ledgertransaction (kind, memo, idempotency_key, created_at,
+            created_by_id)
+        SELECT %s, %s, idempotency_key, %s, NULL FROM debit ORDER BY n
+        RETURNING id, idempotency_key
+    ), entry AS (
+        INSERT INTO accounts_ledgerentry (transaction_id, account_id, direction, amount,
+            fund_source, balance_after, created_at)
+        SELECT txn.id, debit.account_id, %s, debit.amount, NULL, debit.balance_after, %s
+        FROM debit JOIN txn USING (idempotency_key) ORDER BY debit.n
+    ), balance AS (
+        UPDATE accounts_personalaccount AS a SET balance = final.balance
+        FROM unnest(%s::bigint[], %s::numeric[]) AS final(id, balance)
+        WHERE a.id = final.id
+    )
+    SELECT id, idempotency_key FROM txn
+"""
 
 
 def _apply(account: PersonalAccount, leg: Leg) -> None:

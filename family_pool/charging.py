@@ -23,11 +23,12 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.crypto import blind_index
+from accounts.db import prepared_cursor
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import (
@@ -36,6 +37,7 @@ from accounts.models import (
     InsuredPerson,
     LedgerTransaction,
     PersonalAccount,
+    Region,
     Scheme,
     User,
 )
@@ -45,7 +47,6 @@ from cases.errors import CaseError
 from family_pool.models import (
     Binding,
     Charge,
-    ChargePart,
     FlaggedCharge,
     Institution,
     InsuranceCard,
@@ -116,14 +117,42 @@ def institution_issue_key(*, institution: Institution, key: str | None = None) -
     return key
 
 
+# The institution with its region, by its key's hash: every API call asks, so a prepared
+# statement and no ORM query building.
+_KEY_SQL = """
+    SELECT i.id, i.code, i.name, i.kind, i.region_id, i.active, i.api_key_prefix,
+        i.api_key_issued_at, r.code, r.name, r.level, r.parent_id
+    FROM family_pool_institution i JOIN accounts_region r ON r.code = i.region_id
+    WHERE i.api_key_hash = %s AND i.active
+"""
+# In the models' field order, as `Model.from_db` takes them.
+_KEY_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "region_id",
+    "active",
+    "api_key_prefix",
+    "api_key_issued_at",
+)
+
+
 def institution_for_key(key: str) -> Institution | None:
     if not key or len(key) > 200:
         return None
-    return (
-        Institution.objects.select_related("region")
-        .filter(api_key_hash=hash_key(key), active=True)
-        .first()
+    with prepared_cursor() as cursor:
+        cursor.execute(_KEY_SQL, [hash_key(key)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_KEY_FIELDS)
+    # The fields not read (the key's hash) are deferred: read on access like any other.
+    institution = Institution.from_db(DEFAULT_DB_ALIAS, _KEY_FIELDS, row[:split])
+    institution.region = Region.from_db(
+        DEFAULT_DB_ALIAS, ("code", "name", "level", "parent_id"), row[split:]
     )
+    return institution
 
 
 @transaction.atomic
@@ -225,7 +254,7 @@ def _facts(institution: Institution, card_number: str, settlement: str) -> _Fact
         settlement,
         card_number.strip().upper(),
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_FACTS_SQL, params)
         row = cursor.fetchone()
     return None if row is None else _Facts(*row)
@@ -380,20 +409,23 @@ _LOCK_ACCOUNTS_SQL = """
     FOR UPDATE OF a
 """
 
-# Then the patient's active bindings on those accounts, in pk order (quota and spent read
-# under the lock).
+# Then, in one statement: the patient's active bindings on those accounts, locked in pk order
+# (quota and spent read under the lock), and what the active quotas on each of the accounts
+# reserve (family_pool.services.reservations). The sums are read unlocked, in the snapshot
+# this statement takes after the account locks were granted: quotas and spending only change
+# under those locks. A row with `kind` 'b' is a binding, 'r' a sum (account, reserved).
 _LOCK_BINDINGS_SQL = """
-    SELECT case_id, holder_account_id, relation, quota, spent, priority
-    FROM family_pool_binding
-    WHERE relative_id = %s AND state = %s AND holder_account_id = ANY(%s::bigint[])
-    ORDER BY case_id
-    FOR UPDATE
-"""
-
-# What the active quotas on each account reserve (family_pool.services.reservations), read
-# after the account locks: quotas and spending only change under them.
-_RESERVED_SQL = """
-    SELECT holder_account_id, COALESCE(SUM(quota), 0) - COALESCE(SUM(spent), 0)
+    WITH locked AS (
+        SELECT case_id, holder_account_id, relation, quota, spent, priority
+        FROM family_pool_binding
+        WHERE relative_id = %s AND state = %s AND holder_account_id = ANY(%s::bigint[])
+        ORDER BY case_id
+        FOR UPDATE
+    )
+    SELECT 'b', case_id, holder_account_id, relation, quota, spent, priority FROM locked
+    UNION ALL
+    SELECT 'r', NULL, holder_account_id, NULL,
+        COALESCE(SUM(quota), 0) - COALESCE(SUM(spent), 0), NULL, NULL
     FROM family_pool_binding
     WHERE holder_account_id = ANY(%s::bigint[]) AND state = %s AND quota IS NOT NULL
     GROUP BY holder_account_id
@@ -412,7 +444,7 @@ def _charge(
     request: dict[str, object],
 ) -> ChargeResult:
     created_at = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _INSERT_SQL,
             [
@@ -469,26 +501,29 @@ class _Payers:
 
 def _lock_payers(patient: InsuredPerson, own_id: int | None) -> _Payers:
     active = Binding.State.ACTIVE
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_LOCK_ACCOUNTS_SQL, [patient.pk, active, own_id])
         rows = cursor.fetchall()
         accounts = {pk: PersonalAccount(pk=pk, balance=bal, status=st) for pk, bal, st, _n in rows}
         names = {pk: name for pk, _b, _s, name in rows}
         ids = list(accounts)
-        cursor.execute(_LOCK_BINDINGS_SQL, [patient.pk, active, ids])
-        bindings = [
-            Binding(
-                pk=pk,
-                holder_account_id=account_id,
-                relation=relation,
-                quota=quota,
-                spent=spent,
-                priority=priority,
+        cursor.execute(_LOCK_BINDINGS_SQL, [patient.pk, active, ids, ids, active])
+        bindings: list[Binding] = []
+        reserved: dict[int, Decimal] = {}
+        for kind, pk, account_id, relation, quota, spent, priority in cursor.fetchall():
+            if kind == "r":
+                reserved[account_id] = quota
+                continue
+            bindings.append(
+                Binding(
+                    pk=pk,
+                    holder_account_id=account_id,
+                    relation=relation,
+                    quota=quota,
+                    spent=spent,
+                    priority=priority,
+                )
             )
-            for pk, account_id, relation, quota, spent, priority in cursor.fetchall()
-        ]
-        cursor.execute(_RESERVED_SQL, [ids, active])
-        reserved = dict(cursor.fetchall())
     bindings.sort(key=lambda b: (b.priority, b.pk))
     own = accounts.get(own_id) if own_id is not None else None
     if own is not None and own.status != PersonalAccount.Status.NORMAL:
@@ -550,7 +585,7 @@ def _insufficient(payers: _Payers, available: Decimal, amount: Decimal) -> Charg
 
 def _pay(charge: Charge, plan: list[tuple[PersonalAccount, Binding | None, Decimal]]) -> None:
     """The ledger debits (one transaction per paying account), the charge parts and the
-    quotas spent: four statements at most, whatever the number of payers."""
+    quotas spent: two statements, whatever the number of payers."""
     memo = f"{charge.institution.code} {charge.settlement_number}"
     accounts = {account.pk: account for account, _b, _s in plan}
     try:
@@ -565,30 +600,33 @@ def _pay(charge: Charge, plan: list[tuple[PersonalAccount, Binding | None, Decim
         )
     except AccountsError as exc:  # cannot happen under our locks; refused, never a 500
         raise ChargeRefused(exc.message, code=exc.code) from None
-    ChargePart.objects.bulk_create(
-        [
-            ChargePart(
-                charge_id=charge.pk,
-                account_id=account.pk,
-                binding_id=binding.pk if binding else None,
-                amount=share,
-                position=position,
-                ledger_transaction_id=txn.pk,
-            )
-            for position, ((account, binding, share), txn) in enumerate(
-                zip(plan, txns, strict=True)
-            )
-        ]
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _PARTS_SQL,
+            [
+                [account.pk for account, _b, _s in plan],
+                [binding.pk if binding else None for _a, binding, _s in plan],
+                [share for _a, _b, share in plan],
+                [txn.pk for txn in txns],
+                charge.pk,
+            ],
+        )
+
+
+# The charge parts in the plan's order and the quotas they spend, in one statement.
+_PARTS_SQL = """
+    WITH part AS (
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::bigint[])
+            WITH ORDINALITY AS part(account_id, binding_id, amount, transaction_id, n)
+    ), spend AS (
+        UPDATE family_pool_binding AS b SET spent = b.spent + part.amount
+        FROM part WHERE b.case_id = part.binding_id
     )
-    spent = [(binding.pk, share) for _a, binding, share in plan if binding is not None]
-    if spent:
-        values = ", ".join(["(%s, %s::numeric)"] * len(spent))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE family_pool_binding AS b SET spent = b.spent + v.share "  # noqa: S608
-                f"FROM (VALUES {values}) AS v(id, share) WHERE b.case_id = v.id",
-                [x for pair in spent for x in pair],
-            )
+    INSERT INTO family_pool_chargepart (charge_id, account_id, binding_id, amount, position,
+        ledger_transaction_id, refund_transaction_id)
+    SELECT %s, account_id, binding_id, amount, n - 1, transaction_id, NULL
+    FROM part ORDER BY n
+"""
 
 
 # --- refunds ---------------------------------------------------------------------------------

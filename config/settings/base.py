@@ -84,6 +84,12 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Statements run through `accounts.db.prepared_cursor()` (the charging path) are prepared on
+# their first run on a connection; Django's own cursors never prepare. Off (None) behind a
+# pooler in transaction mode that does not track prepared statements (PgBouncer before 1.21).
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

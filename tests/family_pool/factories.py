@@ -8,7 +8,7 @@ import factory
 
 from accounts.models import Enrollment, InsuredPerson, Scheme, User
 from family_pool.charging import card_issue, institution_issue_key
-from family_pool.models import Institution, InsuranceCard
+from family_pool.models import Binding, Institution, InsuranceCard
 from tests.accounts.factories import (
     AgencyFactory,
     EnrollmentFactory,
@@ -80,6 +80,22 @@ class InstitutionFactory(factory.django.DjangoModelFactory[Institution]):
 def institution_with_key(**kwargs) -> tuple[Institution, str]:
     inst = InstitutionFactory(**kwargs)
     return inst, institution_issue_key(institution=inst)
+
+
+def bind(owner: InsuredPerson, relative: InsuredPerson, relation: str, quota: str | None = None):
+    """An active binding of the owner's account for the relative (optionally with a quota)."""
+    from family_pool.services import binding_request, binding_set_quota
+
+    binding = binding_request(
+        by=applicant(owner),
+        other_id_number=relative.id_number,
+        other_name=relative.name,
+        relation=relation,
+        as_holder=True,
+    )
+    if quota is not None:
+        binding_set_quota(binding=binding, quota=quota, by=applicant(owner))
+    return Binding.objects.get(pk=binding.pk)
 
 
 def card(who: InsuredPerson) -> InsuranceCard:

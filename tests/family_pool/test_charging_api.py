@@ -13,11 +13,12 @@ from accounts.selectors import ledger_differences
 from accounts.services import account_close, ledger_debit
 from cases.errors import CaseError
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, Relation
-from family_pool.services import binding_request, binding_set_quota, bindings_set_order
+from family_pool.services import binding_set_quota, bindings_set_order
 from tests.family_pool.factories import (
     CHARGES_URL,
     account_of,
     applicant,
+    bind,
     card,
     holder,
     institution_with_key,
@@ -35,16 +36,7 @@ def hospital(places):
 
 
 def _bind(owner, relative, relation=Relation.PARENT, quota=None):
-    binding = binding_request(
-        by=applicant(owner),
-        other_id_number=relative.id_number,
-        other_name=relative.name,
-        relation=relation,
-        as_holder=True,
-    )
-    if quota is not None:
-        binding_set_quota(binding=binding, quota=quota, by=applicant(owner))
-    return Binding.objects.get(pk=binding.pk)
+    return bind(owner, relative, relation, quota)
 
 
 def _balance(person) -> Decimal:
