@@ -229,11 +229,14 @@ class Charge(models.Model):
         CHARGED = "charged", _("Charged")
         REFUNDED = "refunded", _("Refunded")
 
+    # No index of its own on institution, patient (charge) or charge (part): the unique
+    # constraints and charge_patient_idx begin with them, and every charge writes each index.
     institution = models.ForeignKey(
         Institution,
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
         related_name="charges",
+        db_index=False,
     )
     settlement_number = models.CharField(_("settlement number"), max_length=64)
     patient = models.ForeignKey(
@@ -241,6 +244,7 @@ class Charge(models.Model):
         verbose_name=_("patient"),
         on_delete=models.PROTECT,
         related_name="family_pool_charges",
+        db_index=False,
     )
     card = models.ForeignKey(
         InsuranceCard, verbose_name=_("card"), on_delete=models.PROTECT, related_name="charges"
@@ -285,7 +289,11 @@ class ChargePart(models.Model):
     binding. Each part is one ledger transaction."""
 
     charge = models.ForeignKey(
-        Charge, verbose_name=_("charge"), on_delete=models.PROTECT, related_name="parts"
+        Charge,
+        verbose_name=_("charge"),
+        on_delete=models.PROTECT,
+        related_name="parts",
+        db_index=False,  # charge_part_one_per_account begins with it
     )
     account = models.ForeignKey(
         "accounts.PersonalAccount",
