@@ -1,4 +1,5 @@
-"""A cursor for hot paths whose statements PostgreSQL parses and plans once per connection.
+"""For hot paths: a cursor whose statements PostgreSQL parses and plans once per connection,
+and a pipeline that sends several statements in one round trip.
 
 Django's cursors bind parameters on the client (the values are written into the SQL text), so
 PostgreSQL parses and plans every statement anew: for the handful of index lookups of a charge
@@ -9,7 +10,13 @@ prepare). The statements go through Django's cursor wrapper, so query logging, t
 query counts and the error translation see them like any other.
 
 Write statements for it with `%s` placeholders and cast arrays (`%s::bigint[]`): the values
-travel as typed parameters, not as text in the statement."""
+travel as typed parameters, not as text in the statement.
+
+Inside `pipeline()`, psycopg sends what is executed without waiting for the answer (the
+BEGIN of a transaction included); a fetch waits only for the statements sent so far. The
+server still runs the statements one after the other, in order, each with its own snapshot:
+what holds for the same statements one by one holds here. An error surfaces at the next
+fetch, or when the block ends, and the statements after it in the block are not run."""
 
 from __future__ import annotations
 
@@ -43,3 +50,12 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[CursorWrapper]:
     wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
     with wrapper(raw, connection) as cursor:
         yield cursor
+
+
+@contextmanager
+def pipeline(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    connection = connections[using]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield

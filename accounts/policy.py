@@ -83,7 +83,16 @@ def _is_set(value: Any) -> bool:
 
 def policy_for(region: Region | None) -> ResolvedPolicy:
     """Each setting from the nearest region up the tree that sets it, else national."""
-    rows = _policies_up_the_tree(region)
+    from accounts.db import prepared_cursor
+
+    with prepared_cursor() as cursor:
+        cursor.execute(*policy_statement(region))
+        return policy_from_rows(cursor.fetchall())
+
+
+def policy_from_rows(rows: list[tuple[Any, ...]]) -> ResolvedPolicy:
+    """The policy from the rows of `policy_statement`: settings in POLICY_FIELDS order,
+    nearest region first."""
     values: dict[str, Any] = {}
     for position, name in enumerate(POLICY_FIELDS):
         value = next((row[position] for row in rows if _is_set(row[position])), None)
@@ -122,14 +131,8 @@ def _statements() -> tuple[str, str]:
     return _CHAIN_SQL.format(columns=columns), _NATIONAL_SQL.format(columns=columns)
 
 
-def _policies_up_the_tree(region: Region | None) -> list[tuple[Any, ...]]:
-    """The rows' settings in POLICY_FIELDS order."""
-    from accounts.db import prepared_cursor
-
+def policy_statement(region: Region | None) -> tuple[str, list[str]]:
+    """The statement (for `accounts.db.prepared_cursor`) and parameters reading the policy
+    rows of the region and its ancestors, for `policy_from_rows`."""
     chain, national = _statements()
-    with prepared_cursor() as cursor:
-        if region is None:
-            cursor.execute(national)
-        else:
-            cursor.execute(chain, [region.code])
-        return list(cursor.fetchall())
+    return (national, []) if region is None else (chain, [region.code])

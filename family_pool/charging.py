@@ -22,13 +22,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.crypto import blind_index
-from accounts.db import prepared_cursor
+from accounts.db import pipeline, prepared_cursor
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import (
@@ -41,7 +42,12 @@ from accounts.models import (
     Scheme,
     User,
 )
-from accounts.policy import FamilyPoolCategory, policy_for
+from accounts.policy import (
+    FamilyPoolCategory,
+    ResolvedPolicy,
+    policy_from_rows,
+    policy_statement,
+)
 from accounts.services import clean_amount, ledger_credit, ledger_debit_many
 from cases.errors import CaseError
 from family_pool.models import (
@@ -191,14 +197,14 @@ def charge_create(
     if not settlement_number:
         raise ChargeRefused(_("The settlement number is missing."), code="settlement_missing")
     request = {"id_number": normalize_id_number(id_number), "amount": value, "category": category}
-    facts = _facts(institution, card_number, settlement_number)
+    facts, policy = _facts_and_policy(institution, card_number, settlement_number)
     if facts is None or facts.done or not facts.card_active:
         # Rare: a retry, an unknown or inactive card: the same checks, one by one.
         done = Charge.objects.filter(institution=institution, settlement_number=settlement_number)
         if (first := done.select_related("patient").first()) is not None:
             return _replay(first, request)
         patient, card = _patient_and_card(institution, request, card_number, settlement_number)
-        _check_category(institution, category)
+        _check_category(institution, category, policy)
         own = _own_account_id(patient.pk)
         return _charge(
             institution, patient, card.pk, own, value, category, settlement_number, request
@@ -207,7 +213,7 @@ def charge_create(
         # 冒名就医 (or a typo): looked at closely there, flagged and refused.
         _patient_and_card(institution, request, card_number, settlement_number)
     patient = InsuredPerson(pk=facts.person_id, name=facts.person_name)
-    _check_category(institution, category)
+    _check_category(institution, category, policy)
     return _charge(
         institution,
         patient,
@@ -246,7 +252,10 @@ _FACTS_SQL = """
 """
 
 
-def _facts(institution: Institution, card_number: str, settlement: str) -> _Facts | None:
+def _facts_and_policy(
+    institution: Institution, card_number: str, settlement: str
+) -> tuple[_Facts | None, ResolvedPolicy]:
+    """The facts of the card and the policy of the institution's region, in one round trip."""
     params: list[str | int] = [
         Enrollment.Status.ACTIVE,
         Scheme.EMPLOYEE,
@@ -254,10 +263,13 @@ def _facts(institution: Institution, card_number: str, settlement: str) -> _Fact
         settlement,
         card_number.strip().upper(),
     ]
-    with prepared_cursor() as cursor:
-        cursor.execute(_FACTS_SQL, params)
-        row = cursor.fetchone()
-    return None if row is None else _Facts(*row)
+    with prepared_cursor() as facts, prepared_cursor() as policy:
+        with pipeline():
+            facts.execute(_FACTS_SQL, params)
+            policy.execute(*policy_statement(institution.region))
+        row = facts.fetchone()
+        resolved = policy_from_rows(policy.fetchall())
+    return (None if row is None else _Facts(*row)), resolved
 
 
 def _own_account_id(person_id: int) -> int | None:
@@ -365,11 +377,11 @@ def _notify_flag(flag: FlaggedCharge) -> None:
         notify(recipient=user, message=(subject, body), channels=("inbox",))
 
 
-def _check_category(institution: Institution, category: str) -> None:
+def _check_category(institution: Institution, category: str, policy: ResolvedPolicy) -> None:
     reasons = []
     if category not in FamilyPoolCategory.values:
         reasons.append(_("Unknown payment category."))
-    elif category not in policy_for(institution.region).family_pool_categories:
+    elif category not in policy.family_pool_categories:
         reasons.append(
             _("The family pool does not pay for “%(category)s” in %(region)s.")
             % {"category": FamilyPoolCategory(category).label, "region": institution.region.name}
@@ -397,28 +409,32 @@ _INSERT_SQL = """
     RETURNING id
 """
 
-# Every account that may pay, with its holder's name, locked in primary-key order (an array of
-# keys, not `a.id = own OR a.id IN (…)`: PostgreSQL reads every account for that OR).
-_LOCK_ACCOUNTS_SQL = """
+# Every account that may pay: the holders' accounts of the patient's active bindings, and the
+# patient's own (an array of keys, not `a.id = own OR a.id IN (…)`: PostgreSQL reads every
+# account for that OR). Parameters: patient, active state, own account.
+_PAYER_ACCOUNTS = """ARRAY(
+        SELECT b.holder_account_id FROM family_pool_binding b
+        WHERE b.relative_id = %s AND b.state = %s) || %s::bigint"""
+
+# Those accounts with their holders' names, locked in primary-key order.
+_LOCK_ACCOUNTS_SQL = f"""
     SELECT a.id, a.balance, a.status, p.name
     FROM accounts_personalaccount a JOIN accounts_insuredperson p ON p.id = a.person_id
-    WHERE a.id = ANY(ARRAY(
-        SELECT b.holder_account_id FROM family_pool_binding b
-        WHERE b.relative_id = %s AND b.state = %s) || %s::bigint)
+    WHERE a.id = ANY({_PAYER_ACCOUNTS})
     ORDER BY a.id
     FOR UPDATE OF a
-"""
+"""  # noqa: S608 - constant text
 
-# Then, in one statement: the patient's active bindings on those accounts, locked in pk order
-# (quota and spent read under the lock), and what the active quotas on each of the accounts
-# reserve (family_pool.services.reservations). The sums are read unlocked, in the snapshot
-# this statement takes after the account locks were granted: quotas and spending only change
-# under those locks. A row with `kind` 'b' is a binding, 'r' a sum (account, reserved).
-_LOCK_BINDINGS_SQL = """
+# Then, in one statement: the patient's active bindings, locked in pk order (quota and spent
+# read under the lock), and what the active quotas on each of the accounts reserve
+# (family_pool.services.reservations). The sums are read unlocked, in the snapshot this
+# statement takes after the account locks were granted: quotas and spending only change under
+# those locks. A row with `kind` 'b' is a binding, 'r' a sum (account, reserved).
+_LOCK_BINDINGS_SQL = f"""
     WITH locked AS (
         SELECT case_id, holder_account_id, relation, quota, spent, priority
         FROM family_pool_binding
-        WHERE relative_id = %s AND state = %s AND holder_account_id = ANY(%s::bigint[])
+        WHERE relative_id = %s AND state = %s
         ORDER BY case_id
         FOR UPDATE
     )
@@ -427,9 +443,9 @@ _LOCK_BINDINGS_SQL = """
     SELECT 'r', NULL, holder_account_id, NULL,
         COALESCE(SUM(quota), 0) - COALESCE(SUM(spent), 0), NULL, NULL
     FROM family_pool_binding
-    WHERE holder_account_id = ANY(%s::bigint[]) AND state = %s AND quota IS NOT NULL
+    WHERE holder_account_id = ANY({_PAYER_ACCOUNTS}) AND state = %s AND quota IS NOT NULL
     GROUP BY holder_account_id
-"""
+"""  # noqa: S608 - constant text
 
 
 @transaction.atomic
@@ -444,23 +460,36 @@ def _charge(
     request: dict[str, object],
 ) -> ChargeResult:
     created_at = timezone.now()
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _INSERT_SQL,
-            [
-                institution.pk,
-                settlement_number,
-                patient.pk,
-                card_id,
-                category,
-                amount,
-                Charge.Status.CHARGED,
-                created_at,
-            ],
-        )
-        inserted = cursor.fetchone()
+    active = Binding.State.ACTIVE
+    # The charge row, then the locks: sent together, run by the server in this order.
+    with (
+        prepared_cursor() as insert,
+        prepared_cursor() as accounts,
+        prepared_cursor() as bindings,
+    ):
+        with pipeline():
+            insert.execute(
+                _INSERT_SQL,
+                [
+                    institution.pk,
+                    settlement_number,
+                    patient.pk,
+                    card_id,
+                    category,
+                    amount,
+                    Charge.Status.CHARGED,
+                    created_at,
+                ],
+            )
+            accounts.execute(_LOCK_ACCOUNTS_SQL, [patient.pk, active, own_id])
+            bindings.execute(
+                _LOCK_BINDINGS_SQL, [patient.pk, active, patient.pk, active, own_id, active]
+            )
+        inserted = insert.fetchone()
+        payers = _payers(own_id, accounts.fetchall(), bindings.fetchall())
     if inserted is None:
-        # The twin request committed first (we waited for it on the unique index).
+        # The twin request committed first (we waited for it on the unique index; the locks
+        # taken after that are released with this transaction).
         first = Charge.objects.select_related("patient").get(
             institution=institution, settlement_number=settlement_number
         )
@@ -476,7 +505,7 @@ def _charge(
         status=Charge.Status.CHARGED,
         created_at=created_at,
     )
-    payers = _lock_payers(patient, own_id)
+    payers.refuse_a_blocked_own_account()
     plan = _split(payers, amount)
     _pay(charge, plan)
     payments = [
@@ -498,40 +527,44 @@ class _Payers:
     names: dict[int, str]
     reserved: dict[int, Decimal]
 
-
-def _lock_payers(patient: InsuredPerson, own_id: int | None) -> _Payers:
-    active = Binding.State.ACTIVE
-    with prepared_cursor() as cursor:
-        cursor.execute(_LOCK_ACCOUNTS_SQL, [patient.pk, active, own_id])
-        rows = cursor.fetchall()
-        accounts = {pk: PersonalAccount(pk=pk, balance=bal, status=st) for pk, bal, st, _n in rows}
-        names = {pk: name for pk, _b, _s, name in rows}
-        ids = list(accounts)
-        cursor.execute(_LOCK_BINDINGS_SQL, [patient.pk, active, ids, ids, active])
-        bindings: list[Binding] = []
-        reserved: dict[int, Decimal] = {}
-        for kind, pk, account_id, relation, quota, spent, priority in cursor.fetchall():
-            if kind == "r":
-                reserved[account_id] = quota
-                continue
-            bindings.append(
-                Binding(
-                    pk=pk,
-                    holder_account_id=account_id,
-                    relation=relation,
-                    quota=quota,
-                    spent=spent,
-                    priority=priority,
-                )
+    def refuse_a_blocked_own_account(self) -> None:
+        own = self.own
+        if own is not None and own.status != PersonalAccount.Status.NORMAL:
+            raise ChargeRefused(
+                _("The patient's personal account is %(status)s; it refuses every charge.")
+                % {"status": own.get_status_display()},
+                code=f"account_{own.status}",
             )
+
+
+def _payers(own_id: int | None, account_rows: list[Any], binding_rows: list[Any]) -> _Payers:
+    """The payers from the rows of the two lock statements. A binding (or a sum) on an
+    account the first did not lock, one that became active between the two, is left out."""
+    accounts = {
+        pk: PersonalAccount(pk=pk, balance=balance, status=status)
+        for pk, balance, status, _name in account_rows
+    }
+    names = {pk: name for pk, _b, _s, name in account_rows}
+    bindings: list[Binding] = []
+    reserved: dict[int, Decimal] = {}
+    for kind, pk, account_id, relation, quota, spent, priority in binding_rows:
+        if account_id not in accounts:
+            continue
+        if kind == "r":
+            reserved[account_id] = quota
+            continue
+        bindings.append(
+            Binding(
+                pk=pk,
+                holder_account_id=account_id,
+                relation=relation,
+                quota=quota,
+                spent=spent,
+                priority=priority,
+            )
+        )
     bindings.sort(key=lambda b: (b.priority, b.pk))
     own = accounts.get(own_id) if own_id is not None else None
-    if own is not None and own.status != PersonalAccount.Status.NORMAL:
-        raise ChargeRefused(
-            _("The patient's personal account is %(status)s; it refuses every charge.")
-            % {"status": own.get_status_display()},
-            code=f"account_{own.status}",
-        )
     return _Payers(own=own, bindings=bindings, accounts=accounts, names=names, reserved=reserved)
 
 
@@ -585,46 +618,52 @@ def _insufficient(payers: _Payers, available: Decimal, amount: Decimal) -> Charg
 
 def _pay(charge: Charge, plan: list[tuple[PersonalAccount, Binding | None, Decimal]]) -> None:
     """The ledger debits (one transaction per paying account), the charge parts and the
-    quotas spent: two statements, whatever the number of payers."""
+    quotas spent: two statements sent together, whatever the number of payers."""
     memo = f"{charge.institution.code} {charge.settlement_number}"
     accounts = {account.pk: account for account, _b, _s in plan}
-    try:
-        txns = ledger_debit_many(
-            accounts=accounts,
-            debits=[
-                (account.pk, share, f"fp-charge:{charge.pk}:{account.pk}")
-                for account, _b, share in plan
-            ],
-            kind=LedgerTransaction.Kind.CHARGE,
-            memo=memo,
-        )
-    except AccountsError as exc:  # cannot happen under our locks; refused, never a 500
-        raise ChargeRefused(exc.message, code=exc.code) from None
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _PARTS_SQL,
-            [
-                [account.pk for account, _b, _s in plan],
-                [binding.pk if binding else None for _a, binding, _s in plan],
-                [share for _a, _b, share in plan],
-                [txn.pk for txn in txns],
-                charge.pk,
-            ],
-        )
+    keys = [f"fp-charge:{charge.pk}:{account.pk}" for account, _b, _s in plan]
+    with pipeline():
+        try:
+            ledger_debit_many(
+                accounts=accounts,
+                debits=[
+                    (account.pk, share, key)
+                    for (account, _b, share), key in zip(plan, keys, strict=True)
+                ],
+                kind=LedgerTransaction.Kind.CHARGE,
+                memo=memo,
+            )
+        except AccountsError as exc:  # cannot happen under our locks; refused, never a 500
+            raise ChargeRefused(exc.message, code=exc.code) from None
+        with prepared_cursor() as cursor:
+            cursor.execute(
+                _PARTS_SQL,
+                [
+                    [account.pk for account, _b, _s in plan],
+                    [binding.pk if binding else None for _a, binding, _s in plan],
+                    [share for _a, _b, share in plan],
+                    keys,
+                    charge.pk,
+                ],
+            )
 
 
-# The charge parts in the plan's order and the quotas they spend, in one statement.
+# The charge parts in the plan's order, each with the ledger transaction of its debit (found
+# by its key: no transaction, no part, as the column is NOT NULL), and the quotas they spend.
 _PARTS_SQL = """
     WITH part AS (
-        SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::bigint[])
-            WITH ORDINALITY AS part(account_id, binding_id, amount, transaction_id, n)
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::text[])
+            WITH ORDINALITY AS part(account_id, binding_id, amount, idempotency_key, n)
     ), spend AS (
         UPDATE family_pool_binding AS b SET spent = b.spent + part.amount
         FROM part WHERE b.case_id = part.binding_id
     )
     INSERT INTO family_pool_chargepart (charge_id, account_id, binding_id, amount, position,
         ledger_transaction_id, refund_transaction_id)
-    SELECT %s, account_id, binding_id, amount, n - 1, transaction_id, NULL
+    SELECT %s, account_id, binding_id, amount, n - 1,
+        (SELECT t.id FROM accounts_ledgertransaction t
+            WHERE t.idempotency_key = part.idempotency_key),
+        NULL
     FROM part ORDER BY n
 """
 
