@@ -109,7 +109,7 @@ def policy_from_rows(rows: list[tuple[Any, ...]]) -> ResolvedPolicy:
 # asks for a policy).
 _CHAIN_SQL = """
     WITH RECURSIVE chain(code, parent_id, depth) AS (
-        SELECT code, parent_id, 0 FROM accounts_region WHERE code = %s
+        SELECT code, parent_id, 0 FROM accounts_region WHERE code = {anchor}
         UNION ALL
         SELECT r.code, r.parent_id, chain.depth + 1
         FROM accounts_region r JOIN chain ON r.code = chain.parent_id
@@ -124,11 +124,14 @@ _NATIONAL_SQL = """
 
 
 @cache
-def _statements() -> tuple[str, str]:
+def _statements(anchor: str = "%s") -> tuple[str, str]:
     from accounts.models import RegionPolicy
 
     columns = ", ".join(f"p.{RegionPolicy._meta.get_field(n).column}" for n in POLICY_FIELDS)
-    return _CHAIN_SQL.format(columns=columns), _NATIONAL_SQL.format(columns=columns)
+    return (
+        _CHAIN_SQL.format(columns=columns, anchor=anchor),
+        _NATIONAL_SQL.format(columns=columns),
+    )
 
 
 def policy_statement(region: Region | None) -> tuple[str, list[str]]:
@@ -136,3 +139,10 @@ def policy_statement(region: Region | None) -> tuple[str, list[str]]:
     rows of the region and its ancestors, for `policy_from_rows`."""
     chain, national = _statements()
     return (national, []) if region is None else (chain, [region.code])
+
+
+def policy_statement_where(region_code_sql: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """The same for the region whose code a query finds (`SELECT region_id FROM … WHERE …`),
+    so that the policy can be read in the same round trip as the row naming the region."""
+    chain, _national = _statements(f"({region_code_sql})")
+    return chain, params

@@ -251,7 +251,8 @@ def _free_port() -> int:
 
 
 class Gunicorn:
-    """The portal under gunicorn with bench.settings: sync workers, two per CPU."""
+    """The portal under gunicorn with bench.settings: sync workers, as many as gunicorn's
+    documentation advises (two per CPU, plus one)."""
 
     def __init__(self, workers: int) -> None:
         self.port = _free_port()
@@ -358,7 +359,7 @@ def charging(options: Options) -> list[Row]:
     tps: list[float] = []
     view_loads: list[Load] = []
     api_loads: list[Load] = []
-    server = Gunicorn(workers=2 * (os.cpu_count() or 1))
+    server = Gunicorn(workers=2 * (os.cpu_count() or 1) + 1)
     try:
         tpcb: tuple[str, str, bytes, dict[str, str]] = (
             "POST",

@@ -15,7 +15,10 @@ BENCH_VIEWS = env.bool("BENCH_VIEWS", default=True)
 ROOT_URLCONF = "bench.urls"
 if env.str("BENCH_PGBENCH_URL", default=""):
     DATABASES["pgbench"] = env.db_url("BENCH_PGBENCH_URL")
+    # The same connection settings as the portal's: kept for a minute, checked at the start of
+    # each request (one `SELECT 1` round trip, which every portal request pays too).
     DATABASES["pgbench"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["pgbench"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
     DATABASES["pgbench"]["ATOMIC_REQUESTS"] = False
 
 # Static files are served from the source folders: the manifest of `collectstatic` (which

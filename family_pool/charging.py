@@ -47,6 +47,7 @@ from accounts.policy import (
     ResolvedPolicy,
     policy_from_rows,
     policy_statement,
+    policy_statement_where,
 )
 from accounts.services import clean_amount, ledger_credit, ledger_debit_many
 from cases.errors import CaseError
@@ -123,16 +124,10 @@ def institution_issue_key(*, institution: Institution, key: str | None = None) -
     return key
 
 
-# The institution with its region, by its key's hash: every API call asks, so a prepared
-# statement and no ORM query building.
-_KEY_SQL = """
-    SELECT i.id, i.code, i.name, i.kind, i.region_id, i.active, i.api_key_prefix,
-        i.api_key_issued_at, r.code, r.name, r.level, r.parent_id
-    FROM family_pool_institution i JOIN accounts_region r ON r.code = i.region_id
-    WHERE i.api_key_hash = %s AND i.active
-"""
-# In the models' field order, as `Model.from_db` takes them.
-_KEY_FIELDS = (
+# The institution with its region, in the models' field order (as `Model.from_db` takes them).
+_INSTITUTION_COLUMNS = """i.id, i.code, i.name, i.kind, i.region_id, i.active, i.api_key_prefix,
+        i.api_key_issued_at, r.code, r.name, r.level, r.parent_id"""
+_INSTITUTION_FIELDS = (
     "id",
     "code",
     "name",
@@ -142,6 +137,25 @@ _KEY_FIELDS = (
     "api_key_prefix",
     "api_key_issued_at",
 )
+_REGION_FIELDS = ("code", "name", "level", "parent_id")
+_INSTITUTION_WIDTH = len(_INSTITUTION_FIELDS) + len(_REGION_FIELDS)
+
+# By its key's hash: every API call asks, so a prepared statement and no ORM query building.
+_KEY_SQL = f"""
+    SELECT {_INSTITUTION_COLUMNS}
+    FROM family_pool_institution i JOIN accounts_region r ON r.code = i.region_id
+    WHERE i.api_key_hash = %s AND i.active
+"""  # noqa: S608 - constant text
+
+
+def _institution(row: tuple[Any, ...]) -> Institution:
+    split = len(_INSTITUTION_FIELDS)
+    # The fields not read (the key's hash) are deferred: read on access like any other.
+    institution = Institution.from_db(DEFAULT_DB_ALIAS, _INSTITUTION_FIELDS, row[:split])
+    institution.region = Region.from_db(
+        DEFAULT_DB_ALIAS, _REGION_FIELDS, row[split:_INSTITUTION_WIDTH]
+    )
+    return institution
 
 
 def institution_for_key(key: str) -> Institution | None:
@@ -150,15 +164,7 @@ def institution_for_key(key: str) -> Institution | None:
     with prepared_cursor() as cursor:
         cursor.execute(_KEY_SQL, [hash_key(key)])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    split = len(_KEY_FIELDS)
-    # The fields not read (the key's hash) are deferred: read on access like any other.
-    institution = Institution.from_db(DEFAULT_DB_ALIAS, _KEY_FIELDS, row[:split])
-    institution.region = Region.from_db(
-        DEFAULT_DB_ALIAS, ("code", "name", "level", "parent_id"), row[split:]
-    )
-    return institution
+    return None if row is None else _institution(row)
 
 
 @transaction.atomic
@@ -189,15 +195,28 @@ def charge_create(
     amount: Decimal | str,
     category: str,
     settlement_number: str,
+    lookup: ChargeLookup | None = None,
 ) -> ChargeResult:
     """Pay a patient's cost: their own employee account first, then their bindings in the
-    order they chose. All or nothing; a repeated settlement number charges nothing more."""
+    order they chose. All or nothing; a repeated settlement number charges nothing more.
+    `lookup` is what `charge_lookup` read for this institution, card and settlement number
+    (used only if it was read for exactly those)."""
     value = _clean_amount(amount)
     settlement_number = settlement_number.strip()
     if not settlement_number:
         raise ChargeRefused(_("The settlement number is missing."), code="settlement_missing")
     request = {"id_number": normalize_id_number(id_number), "amount": value, "category": category}
-    facts, policy = _facts_and_policy(institution, card_number, settlement_number)
+    if (
+        lookup is not None
+        and lookup.institution.pk == institution.pk
+        and lookup.card_number == card_number.strip().upper()
+        and lookup.settlement_number == settlement_number
+    ):
+        facts, policy = lookup.facts, lookup.policy
+    else:
+        facts, policy = _facts_and_policy(
+            institution, card_number.strip().upper(), settlement_number
+        )
     if facts is None or facts.done or not facts.card_active:
         # Rare: a retry, an unknown or inactive card: the same checks, one by one.
         done = Charge.objects.filter(institution=institution, settlement_number=settlement_number)
@@ -237,39 +256,97 @@ class _Facts:
     done: bool
 
 
-# The card with its owner, the owner's employee account and whether the settlement number is
-# taken, in one statement (the honest charge needs nothing else before its transaction).
+# The institution with its region, and the card with its owner, the owner's employee account
+# and whether the settlement number is taken (NULLs when no card has the number), in one
+# statement: the honest charge needs nothing else before its transaction. Parameters: active,
+# employee, settlement number, card number, then the institution's id or its key's hash.
 _FACTS_SQL = """
-    SELECT c.id, c.active, p.id, p.name, p.id_number_index,
-        (SELECT a.id FROM accounts_personalaccount a
-            JOIN accounts_enrollment e ON e.id = a.enrollment_id
-            WHERE a.person_id = p.id AND e.status = %s AND e.scheme = %s
-            ORDER BY a.id LIMIT 1),
-        EXISTS (SELECT 1 FROM family_pool_charge ch
-            WHERE ch.institution_id = %s AND ch.settlement_number = %s)
-    FROM family_pool_insurancecard c JOIN accounts_insuredperson p ON p.id = c.person_id
-    WHERE c.number = %s
+    SELECT {institution}, card.*
+    FROM family_pool_institution i JOIN accounts_region r ON r.code = i.region_id
+    LEFT JOIN LATERAL (
+        SELECT c.id AS card_id, c.active AS card_active, p.id AS person_id,
+            p.name AS person_name, p.id_number_index,
+            (SELECT a.id FROM accounts_personalaccount a
+                JOIN accounts_enrollment e ON e.id = a.enrollment_id
+                WHERE a.person_id = p.id AND e.status = %s AND e.scheme = %s
+                ORDER BY a.id LIMIT 1) AS own_account_id,
+            EXISTS (SELECT 1 FROM family_pool_charge ch
+                WHERE ch.institution_id = i.id AND ch.settlement_number = %s) AS done
+        FROM family_pool_insurancecard c JOIN accounts_insuredperson p ON p.id = c.person_id
+        WHERE c.number = %s
+    ) AS card ON true
+    WHERE {which}
 """
+_FACTS_BY_ID_SQL = _FACTS_SQL.format(institution=_INSTITUTION_COLUMNS, which="i.id = %s")
+_FACTS_BY_KEY_SQL = _FACTS_SQL.format(
+    institution=_INSTITUTION_COLUMNS, which="i.api_key_hash = %s AND i.active"
+)
+# The region whose policy applies to a key's charges.
+_REGION_OF_KEY = "SELECT region_id FROM family_pool_institution WHERE api_key_hash = %s AND active"
+
+
+def _facts_params(card_number: str, settlement: str, institution: int | str) -> list[str | int]:
+    return [Enrollment.Status.ACTIVE, Scheme.EMPLOYEE, settlement, card_number, institution]
+
+
+def _facts_of(row: tuple[Any, ...]) -> _Facts | None:
+    card = row[_INSTITUTION_WIDTH:]
+    return None if card[0] is None else _Facts(*card)
 
 
 def _facts_and_policy(
     institution: Institution, card_number: str, settlement: str
 ) -> tuple[_Facts | None, ResolvedPolicy]:
     """The facts of the card and the policy of the institution's region, in one round trip."""
-    params: list[str | int] = [
-        Enrollment.Status.ACTIVE,
-        Scheme.EMPLOYEE,
-        institution.pk,
-        settlement,
-        card_number.strip().upper(),
-    ]
+    params = _facts_params(card_number, settlement, institution.pk)
     with prepared_cursor() as facts, prepared_cursor() as policy:
         with pipeline():
-            facts.execute(_FACTS_SQL, params)
+            facts.execute(_FACTS_BY_ID_SQL, params)
             policy.execute(*policy_statement(institution.region))
         row = facts.fetchone()
         resolved = policy_from_rows(policy.fetchall())
-    return (None if row is None else _Facts(*row)), resolved
+    if row is None:  # the institution was deleted meanwhile
+        raise Institution.DoesNotExist
+    return _facts_of(row), resolved
+
+
+@dataclass(frozen=True)
+class ChargeLookup:
+    """What a charge request needs before its transaction, read together with the key of the
+    institution that sends it (`charge_lookup`), for `charge_create`."""
+
+    institution: Institution
+    card_number: str
+    settlement_number: str
+    facts: _Facts | None
+    policy: ResolvedPolicy
+
+
+def charge_lookup(key: str, card_number: str, settlement_number: str) -> ChargeLookup | None:
+    """The institution of the key (None for no active institution), with the facts of the
+    card and the policy of the institution's region, in one round trip: the API's
+    authentication of a charge request and the reads before its transaction at once."""
+    if not key or len(key) > 200:
+        return None
+    card_number, settlement_number = card_number.strip().upper(), settlement_number.strip()
+    key_hash = hash_key(key)
+    with prepared_cursor() as facts, prepared_cursor() as policy:
+        with pipeline():
+            facts.execute(
+                _FACTS_BY_KEY_SQL, _facts_params(card_number, settlement_number, key_hash)
+            )
+            policy.execute(*policy_statement_where(_REGION_OF_KEY, [key_hash]))
+        row = facts.fetchone()
+        rows = policy.fetchall()
+    if row is None:
+        return None
+    return ChargeLookup(
+        institution=_institution(row),
+        card_number=card_number,
+        settlement_number=settlement_number,
+        facts=_facts_of(row),
+        policy=policy_from_rows(rows),
+    )
 
 
 def _own_account_id(person_id: int) -> int | None:

@@ -12,6 +12,7 @@ from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount, Reg
 from accounts.selectors import ledger_differences
 from accounts.services import account_close, ledger_debit
 from cases.errors import CaseError
+from family_pool.charging import charge_create
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, Relation
 from family_pool.services import binding_set_quota, bindings_set_order
 from tests.family_pool.factories import (
@@ -430,6 +431,65 @@ def test_a_wrong_missing_replaced_or_deactivated_key_is_401(client, hospital):
     Institution.objects.filter(pk=institution.pk).update(active=False)
     assert post_charge(client, new_key, owner, number, "1.00").status_code == 401
     assert not Charge.objects.exists()
+
+
+def test_a_wrong_key_is_401_before_the_body_is_judged(client, hospital):
+    owner = holder()
+    number = card(owner).number
+
+    bad_body = post_charge(client, "wrong", owner, number, "not money")
+    unreadable = client.post(
+        CHARGES_URL,
+        data=b"{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer wrong",
+    )
+
+    assert (bad_body.status_code, unreadable.status_code) == (401, 401)
+
+
+def test_a_lookup_read_for_another_card_or_settlement_is_not_used(hospital):
+    from family_pool.charging import charge_lookup
+
+    institution, key = hospital
+    first, second = holder(balance="100.00"), holder(balance="100.00")
+    first_card, second_card = card(first).number, card(second).number
+    lookup = charge_lookup(key, first_card, "S-1")
+    assert lookup is not None
+    assert lookup.facts is not None
+    assert lookup.facts.person_id == first.pk
+
+    other_card = charge_create(
+        institution=institution,
+        id_number=second.id_number,
+        card_number=second_card,
+        amount="10.00",
+        category="hospital_self_pay",
+        settlement_number="S-1",
+        lookup=lookup,
+    )
+    another_settlement = charge_create(
+        institution=institution,
+        id_number=first.id_number,
+        card_number=first_card,
+        amount="10.00",
+        category="hospital_self_pay",
+        settlement_number="S-2",
+        lookup=lookup,
+    )
+
+    assert other_card.charge.patient.pk == second.pk
+    assert another_settlement.charge.settlement_number == "S-2"
+    assert (_balance(first), _balance(second)) == (Decimal("90.00"), Decimal("90.00"))
+
+
+def test_a_lookup_with_a_wrong_key_finds_nothing(hospital):
+    from family_pool.charging import charge_lookup
+
+    owner = holder()
+
+    assert charge_lookup("wrong", card(owner).number, "S-1") is None
+    assert charge_lookup("", card(owner).number, "S-1") is None
 
 
 def test_the_key_is_stored_only_as_a_hash(hospital):
