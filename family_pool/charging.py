@@ -233,6 +233,8 @@ def charge_create(
         _patient_and_card(institution, request, card_number, settlement_number)
     patient = InsuredPerson(pk=facts.person_id, name=facts.person_name)
     _check_category(institution, category, policy)
+    if not facts.bound:
+        _refuse_what_the_own_account_cannot_pay(facts, value)
     return _charge(
         institution,
         patient,
@@ -252,27 +254,44 @@ class _Facts:
     person_id: int
     person_name: str
     id_number_index: str
-    own_account_id: int | None
     done: bool
+    # The patient's own employee account as committed, read without a lock, and whether any
+    # active binding may pay for the patient.
+    own_account_id: int | None
+    own_balance: Decimal | None
+    own_status: str | None
+    own_reserved: Decimal
+    bound: bool
 
 
-# The institution with its region, and the card with its owner, the owner's employee account
-# and whether the settlement number is taken (NULLs when no card has the number), in one
-# statement: the honest charge needs nothing else before its transaction. Parameters: active,
-# employee, settlement number, card number, then the institution's id or its key's hash.
+# The institution with its region, and the card with its owner, whether the settlement number
+# is taken, the owner's employee account with what its quotas reserve, and whether a binding
+# pays for the owner (NULLs when no card has the number), in one statement: the honest charge
+# needs nothing else before its transaction. Parameters: active (binding state) twice,
+# settlement number, active (enrollment), employee, card number, then the institution's id or
+# its key's hash.
 _FACTS_SQL = """
     SELECT {institution}, card.*
     FROM family_pool_institution i JOIN accounts_region r ON r.code = i.region_id
     LEFT JOIN LATERAL (
         SELECT c.id AS card_id, c.active AS card_active, p.id AS person_id,
             p.name AS person_name, p.id_number_index,
-            (SELECT a.id FROM accounts_personalaccount a
-                JOIN accounts_enrollment e ON e.id = a.enrollment_id
-                WHERE a.person_id = p.id AND e.status = %s AND e.scheme = %s
-                ORDER BY a.id LIMIT 1) AS own_account_id,
             EXISTS (SELECT 1 FROM family_pool_charge ch
-                WHERE ch.institution_id = i.id AND ch.settlement_number = %s) AS done
+                WHERE ch.institution_id = i.id AND ch.settlement_number = %s) AS done,
+            own.id AS own_account_id, own.balance AS own_balance, own.status AS own_status,
+            (SELECT COALESCE(SUM(b.quota), 0) - COALESCE(SUM(b.spent), 0)
+                FROM family_pool_binding b
+                WHERE b.holder_account_id = own.id AND b.state = %s AND b.quota IS NOT NULL
+            ) AS own_reserved,
+            EXISTS (SELECT 1 FROM family_pool_binding b
+                WHERE b.relative_id = p.id AND b.state = %s) AS bound
         FROM family_pool_insurancecard c JOIN accounts_insuredperson p ON p.id = c.person_id
+        LEFT JOIN LATERAL (
+            SELECT a.id, a.balance, a.status FROM accounts_personalaccount a
+            JOIN accounts_enrollment e ON e.id = a.enrollment_id
+            WHERE a.person_id = p.id AND e.status = %s AND e.scheme = %s
+            ORDER BY a.id LIMIT 1
+        ) AS own ON true
         WHERE c.number = %s
     ) AS card ON true
     WHERE {which}
@@ -286,7 +305,16 @@ _REGION_OF_KEY = "SELECT region_id FROM family_pool_institution WHERE api_key_ha
 
 
 def _facts_params(card_number: str, settlement: str, institution: int | str) -> list[str | int]:
-    return [Enrollment.Status.ACTIVE, Scheme.EMPLOYEE, settlement, card_number, institution]
+    active = Binding.State.ACTIVE
+    return [
+        settlement,
+        active,
+        active,
+        Enrollment.Status.ACTIVE,
+        Scheme.EMPLOYEE,
+        card_number,
+        institution,
+    ]
 
 
 def _facts_of(row: tuple[Any, ...]) -> _Facts | None:
@@ -347,6 +375,28 @@ def charge_lookup(key: str, card_number: str, settlement_number: str) -> ChargeL
         facts=_facts_of(row),
         policy=policy_from_rows(rows),
     )
+
+
+def _refuse_what_the_own_account_cannot_pay(facts: _Facts, amount: Decimal) -> None:
+    """A charge that only the patient's own account may pay, and that it cannot pay as last
+    committed, is refused before any transaction or lock, with the answer the locked path would
+    give: as if it had come before every charge or refund still in flight. One that it can pay
+    is decided again under the locks (`_charge`), which alone may debit."""
+    if facts.own_account_id is None or facts.own_balance is None or facts.own_status is None:
+        payers = _Payers(own=None, bindings=[], accounts={}, names={}, reserved={})
+    else:
+        own = PersonalAccount(
+            pk=facts.own_account_id, balance=facts.own_balance, status=facts.own_status
+        )
+        payers = _Payers(
+            own=own,
+            bindings=[],
+            accounts={own.pk: own},
+            names={},
+            reserved={own.pk: facts.own_reserved},
+        )
+    payers.refuse_a_blocked_own_account()
+    _split(payers, amount)
 
 
 def _own_account_id(person_id: int) -> int | None:

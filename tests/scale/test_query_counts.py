@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import RegionPolicy
 from accounts.policy import policy_for
-from family_pool.models import Relation
+from family_pool.models import Charge, Relation
 from tests.family_pool.factories import (
     bind,
     card,
@@ -82,3 +82,18 @@ def test_a_charge_shared_by_three_accounts_takes_as_many_statements_as_one(clien
     assert response.status_code == 201, response.json()
     assert [p["amount"] for p in response.json()["payments"]] == ["10.00", "30.00", "10.00"]
     assert len(queries.captured_queries) == 9
+
+
+def test_a_charge_the_own_account_cannot_pay_is_refused_without_a_transaction(client, places):
+    _institution, key = institution_with_key(code="H-Q", region_id="441900")
+    patient = holder(balance="10.00")
+    number = card(patient).number
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post_charge(client, key, patient, number, "10.01")
+
+    # The key with the card facts, and the policy: no transaction, no charge row, no lock.
+    assert response.status_code == 422
+    assert response.json()["code"] == "insufficient_balance"
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "WITH"]
+    assert not Charge.objects.exists()
