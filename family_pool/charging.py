@@ -526,16 +526,6 @@ def _check_category(institution: Institution, category: str, policy: ResolvedPol
         raise ChargeRefused(reasons[0], code="category_not_allowed", reasons=reasons)
 
 
-# The charge row; a twin with the same settlement number waits on the unique index for this
-# transaction and then inserts nothing (it answers with this charge) or goes on (we rolled back).
-_INSERT_SQL = """
-    INSERT INTO family_pool_charge (institution_id, settlement_number, patient_id, card_id,
-        category, amount, status, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (institution_id, settlement_number) DO NOTHING
-    RETURNING id
-"""
-
 # Every account that may pay: the holders' accounts of the patient's active bindings, and the
 # patient's own (an array of keys, not `a.id = own OR a.id IN (…)`: PostgreSQL reads every
 # account for that OR). Parameters: patient, active state, own account.
@@ -543,13 +533,28 @@ _PAYER_ACCOUNTS = """ARRAY(
         SELECT b.holder_account_id FROM family_pool_binding b
         WHERE b.relative_id = %s AND b.state = %s) || %s::bigint"""
 
-# Those accounts with their holders' names, locked in primary-key order.
-_LOCK_ACCOUNTS_SQL = f"""
-    SELECT a.id, a.balance, a.status, p.name
-    FROM accounts_personalaccount a JOIN accounts_insuredperson p ON p.id = a.person_id
-    WHERE a.id = ANY({_PAYER_ACCOUNTS})
-    ORDER BY a.id
-    FOR UPDATE OF a
+# The charge row, then those accounts with their holders' names, locked in primary-key order;
+# a row per account (one with NULLs when none may pay), none when the charge row was not
+# inserted. The lock subquery depends on the inserted row, so it runs after the insert: a
+# twin with the same settlement number waits on the unique index for this transaction, then
+# inserts nothing and locks nothing (it answers with this charge), or goes on if we rolled
+# back.
+_CHARGE_AND_LOCK_ACCOUNTS_SQL = f"""
+    WITH charge AS (
+        INSERT INTO family_pool_charge (institution_id, settlement_number, patient_id, card_id,
+            category, amount, status, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (institution_id, settlement_number) DO NOTHING
+        RETURNING id
+    )
+    SELECT charge.id, payer.id, payer.balance, payer.status, payer.name
+    FROM charge LEFT JOIN LATERAL (
+        SELECT a.id, a.balance, a.status, p.name
+        FROM accounts_personalaccount a JOIN accounts_insuredperson p ON p.id = a.person_id
+        WHERE a.id = ANY({_PAYER_ACCOUNTS}) AND charge.id IS NOT NULL
+        ORDER BY a.id
+        FOR UPDATE OF a
+    ) AS payer ON true
 """  # noqa: S608 - constant text
 
 # Then, in one statement: the patient's active bindings, locked in pk order (quota and spent
@@ -588,15 +593,12 @@ def _charge(
 ) -> ChargeResult:
     created_at = timezone.now()
     active = Binding.State.ACTIVE
-    # The charge row, then the locks: sent together, run by the server in this order.
-    with (
-        prepared_cursor() as insert,
-        prepared_cursor() as accounts,
-        prepared_cursor() as bindings,
-    ):
+    # The charge row with the account locks, then the binding locks: sent together, run by
+    # the server in this order.
+    with prepared_cursor() as accounts, prepared_cursor() as bindings:
         with pipeline():
-            insert.execute(
-                _INSERT_SQL,
+            accounts.execute(
+                _CHARGE_AND_LOCK_ACCOUNTS_SQL,
                 [
                     institution.pk,
                     settlement_number,
@@ -606,21 +608,26 @@ def _charge(
                     amount,
                     Charge.Status.CHARGED,
                     created_at,
+                    patient.pk,
+                    active,
+                    own_id,
                 ],
             )
-            accounts.execute(_LOCK_ACCOUNTS_SQL, [patient.pk, active, own_id])
             bindings.execute(
                 _LOCK_BINDINGS_SQL, [patient.pk, active, patient.pk, active, own_id, active]
             )
-        inserted = insert.fetchone()
-        payers = _payers(own_id, accounts.fetchall(), bindings.fetchall())
-    if inserted is None:
-        # The twin request committed first (we waited for it on the unique index; the locks
-        # taken after that are released with this transaction).
+        rows = accounts.fetchall()
+        payers = _payers(
+            own_id, [row[1:] for row in rows if row[1] is not None], bindings.fetchall()
+        )
+    if not rows:
+        # The twin request committed first (we waited for it on the unique index). The binding
+        # locks taken after that are released with this transaction.
         first = Charge.objects.select_related("patient").get(
             institution=institution, settlement_number=settlement_number
         )
         return _replay(first, request)
+    inserted = rows[0]
     charge = Charge(
         pk=inserted[0],
         institution=institution,
