@@ -25,15 +25,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from psycopg import Cursor
 
 
 class _LoggedCursor(CursorDebugWrapper):
     """Logs each statement with its values written in, as Django logs its own (a
     server-binding cursor keeps no text of its last statement for Django to read)."""
 
-    def execute(self, sql: str, params: Any = None) -> Any:
+    def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(self.db.ops.compose_sql(sql, params)):
             return CursorWrapper.execute(self, sql, params)
 
@@ -46,7 +46,7 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[CursorWrapper]:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
+        raw = Cursor(connection.connection)  # binds on the server, unlike Django's own
     wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
     with wrapper(raw, connection) as cursor:
         yield cursor

@@ -123,11 +123,18 @@ _NATIONAL_SQL = """
 """
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{name} is not a column of {model.__name__}")
+    return str(field.column)
+
+
 @cache
 def _statements(anchor: str = "%s") -> tuple[str, str]:
     from accounts.models import RegionPolicy
 
-    columns = ", ".join(f"p.{RegionPolicy._meta.get_field(n).column}" for n in POLICY_FIELDS)
+    columns = ", ".join(f"p.{_column(RegionPolicy, name)}" for name in POLICY_FIELDS)
     return (
         _CHAIN_SQL.format(columns=columns, anchor=anchor),
         _NATIONAL_SQL.format(columns=columns),
