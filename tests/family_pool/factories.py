@@ -8,7 +8,7 @@ import factory
 
 from accounts.models import Enrollment, InsuredPerson, Scheme, User
 from family_pool.charging import card_issue, institution_issue_key
-from family_pool.models import Binding, Institution, InsuranceCard
+from family_pool.models import Binding, Institution, InsuranceCard, Relation
 from tests.accounts.factories import (
     AgencyFactory,
     EnrollmentFactory,
@@ -82,7 +82,12 @@ def institution_with_key(**kwargs) -> tuple[Institution, str]:
     return inst, institution_issue_key(institution=inst)
 
 
-def bind(owner: InsuredPerson, relative: InsuredPerson, relation: str, quota: str | None = None):
+def bind(
+    owner: InsuredPerson,
+    relative: InsuredPerson,
+    relation: str = Relation.PARENT,
+    quota: str | None = None,
+) -> Binding:
     """An active binding of the owner's account for the relative (optionally with a quota)."""
     from family_pool.services import binding_request, binding_set_quota
 

@@ -36,10 +36,6 @@ def hospital(places):
     return institution_with_key(code="H-DG-1", region_id="441900")
 
 
-def _bind(owner, relative, relation=Relation.PARENT, quota=None):
-    return bind(owner, relative, relation, quota)
-
-
 def _balance(person) -> Decimal:
     return account_of(person).balance
 
@@ -56,8 +52,8 @@ def test_the_own_account_pays_first_then_the_bindings_in_the_patients_order(clie
     patient = holder(balance="50.00", birth=datetime.date(2000, 1, 1))
     father = holder(balance="1000.00", birth=datetime.date(1970, 1, 1))
     mother = holder(balance="1000.00", birth=datetime.date(1972, 1, 1))
-    by_father = _bind(father, patient, Relation.CHILD)
-    by_mother = _bind(mother, patient, Relation.CHILD, quota="100.00")
+    by_father = bind(father, patient, Relation.CHILD)
+    by_mother = bind(mother, patient, Relation.CHILD, quota="100.00")
     bindings_set_order(by=applicant(patient), order=[by_mother.pk, by_father.pk])
     number = card(patient).number
 
@@ -81,7 +77,7 @@ def test_the_answer_masks_the_names(client, hospital):
     _institution, key = hospital
     patient = insured()
     owner = holder()
-    _bind(owner, patient)
+    bind(owner, patient)
 
     response = post_charge(client, key, patient, card(patient).number, "10.00")
 
@@ -97,7 +93,7 @@ def test_the_answer_masks_the_names(client, hospital):
 def test_the_holder_cannot_spend_the_reserved_quota(client, hospital):
     _institution, key = hospital
     owner = holder(balance="1000.00")
-    _bind(owner, insured(), quota="300.00")
+    bind(owner, insured(), quota="300.00")
     number = card(owner).number
 
     refused = post_charge(client, key, owner, number, "700.01")
@@ -112,7 +108,7 @@ def test_the_holder_cannot_spend_the_reserved_quota(client, hospital):
 def test_a_relative_spends_up_to_the_quota_and_no_more(client, hospital):
     _institution, key = hospital
     owner, relative = holder(balance="1000.00"), insured()
-    binding = _bind(owner, relative, quota="300.00")
+    binding = bind(owner, relative, quota="300.00")
     number = card(relative).number
 
     assert post_charge(client, key, relative, number, "250.00").status_code == 201
@@ -127,9 +123,9 @@ def test_a_relative_spends_up_to_the_quota_and_no_more(client, hospital):
 def test_without_a_quota_a_relative_shares_what_other_quotas_leave(client, hospital):
     _institution, key = hospital
     owner = holder(balance="1000.00")
-    _bind(owner, insured(), quota="300.00")
+    bind(owner, insured(), quota="300.00")
     sharer = insured(birth=datetime.date(1956, 1, 1))
-    _bind(owner, sharer)
+    bind(owner, sharer)
     number = card(sharer).number
 
     refused = post_charge(client, key, sharer, number, "700.01")
@@ -141,7 +137,7 @@ def test_without_a_quota_a_relative_shares_what_other_quotas_leave(client, hospi
 
 def test_the_quota_must_fit_the_available_balance_when_set(places):
     owner = holder(balance="100.00")
-    binding = _bind(owner, insured())
+    binding = bind(owner, insured())
 
     with pytest.raises(CaseError):
         binding_set_quota(binding=binding, quota="100.01", by=applicant(owner))
@@ -150,7 +146,7 @@ def test_the_quota_must_fit_the_available_balance_when_set(places):
 def test_the_quota_cannot_go_below_what_was_spent(client, hospital):
     _institution, key = hospital
     owner, relative = holder(), insured()
-    binding = _bind(owner, relative, quota="100.00")
+    binding = bind(owner, relative, quota="100.00")
     post_charge(client, key, relative, card(relative).number, "60.00")
 
     with pytest.raises(CaseError) as caught:
@@ -305,7 +301,7 @@ def test_a_refund_credits_back_every_account_and_the_quota(client, hospital):
     _institution, key = hospital
     patient = holder(balance="30.00", birth=datetime.date(2000, 1, 1))
     parent = holder(balance="500.00", birth=datetime.date(1970, 1, 1))
-    binding = _bind(parent, patient, Relation.CHILD, quota="100.00")
+    binding = bind(parent, patient, Relation.CHILD, quota="100.00")
     post_charge(client, key, patient, card(patient).number, "80.00", settlement_number="F-1")
 
     response = post_refund(client, key, "F-1", "RF-1")
@@ -356,7 +352,7 @@ def test_a_charge_is_looked_up_by_its_settlement_number(client, hospital):
 def test_a_closed_account_refuses_any_further_charge_or_binding(client, hospital):
     _institution, key = hospital
     owner, relative = holder(balance="100.00"), insured()
-    _bind(owner, relative)
+    bind(owner, relative)
     account = account_of(owner)
     ledger_debit(account=account, amount=Decimal("100.00"), kind=LedgerTransaction.Kind.CHARGE)
     account_close(account=account, by=None)
@@ -364,7 +360,7 @@ def test_a_closed_account_refuses_any_further_charge_or_binding(client, hospital
     own = post_charge(client, key, owner, card(owner).number, "1.00")
     family = post_charge(client, key, relative, card(relative).number, "1.00")
     with pytest.raises(CaseError):
-        _bind(owner, insured(birth=datetime.date(1957, 1, 1)))
+        bind(owner, insured(birth=datetime.date(1957, 1, 1)))
 
     assert own.status_code == family.status_code == 422
     assert own.json()["code"] == "account_closed"
@@ -374,7 +370,7 @@ def test_a_closed_account_refuses_any_further_charge_or_binding(client, hospital
 def test_a_frozen_account_refuses_charges(client, hospital):
     _institution, key = hospital
     owner, relative = holder(), insured()
-    _bind(owner, relative)
+    bind(owner, relative)
     PersonalAccount.objects.filter(person=owner).update(status=PersonalAccount.Status.FROZEN)
 
     own = post_charge(client, key, owner, card(owner).number, "1.00")

@@ -20,10 +20,9 @@ from django.test import Client
 from accounts.models import LedgerEntry, LedgerTransaction
 from accounts.selectors import ledger_differences
 from family_pool.models import Binding, Charge, ChargePart, Relation
-from family_pool.services import binding_request, binding_set_quota
 from tests.family_pool.factories import (
     account_of,
-    applicant,
+    bind,
     card,
     holder,
     institution_with_key,
@@ -57,19 +56,6 @@ def _race(jobs: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def _bind(owner, relative, relation, quota=None):
-    binding = binding_request(
-        by=applicant(owner),
-        other_id_number=relative.id_number,
-        other_name=relative.name,
-        relation=relation,
-        as_holder=True,
-    )
-    if quota:
-        binding_set_quota(binding=binding, quota=quota, by=applicant(owner))
-    return binding
-
-
 def test_fifty_concurrent_charges_never_overdraw_and_each_is_in_the_ledger_once():
     regions()
     _institution, key = institution_with_key(code="H-RACE", region_id="441900")
@@ -78,9 +64,9 @@ def test_fifty_concurrent_charges_never_overdraw_and_each_is_in_the_ledger_once(
     sharer = insured(birth=datetime.date(1952, 1, 1))
     # A child with a small account of their own: own account first, then the parent's.
     child = holder(balance="40.00", birth=datetime.date(2005, 1, 1))
-    quota_binding = _bind(owner, with_quota, Relation.PARENT, quota="200.00")
-    _bind(owner, sharer, Relation.PARENT)
-    _bind(owner, child, Relation.CHILD)
+    quota_binding = bind(owner, with_quota, Relation.PARENT, quota="200.00")
+    bind(owner, sharer, Relation.PARENT)
+    bind(owner, child, Relation.CHILD)
     patients = [owner, with_quota, sharer, child]
     cards = {p.pk: card(p).number for p in patients}
 

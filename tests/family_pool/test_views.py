@@ -12,10 +12,11 @@ from django.urls import reverse
 from accounts.models import Agency, RegionPolicy
 from family_pool.charging import charge_create
 from family_pool.models import Binding, FlaggedCharge, Relation
-from family_pool.services import binding_request, binding_set_quota
+from family_pool.services import binding_request
 from tests.accounts.factories import staff_user
 from tests.family_pool.factories import (
     applicant,
+    bind,
     card,
     holder,
     institution_with_key,
@@ -24,19 +25,6 @@ from tests.family_pool.factories import (
 from tests.family_pool.test_binding_workflow import PNG
 
 pytestmark = pytest.mark.django_db
-
-
-def _bind(owner, relative, relation=Relation.PARENT, quota=None):
-    binding = binding_request(
-        by=applicant(owner),
-        other_id_number=relative.id_number,
-        other_name=relative.name,
-        relation=relation,
-        as_holder=True,
-    )
-    if quota:
-        binding_set_quota(binding=binding, quota=quota, by=applicant(owner))
-    return Binding.objects.get(pk=binding.pk)
 
 
 def _dongguan():
@@ -67,8 +55,8 @@ def test_my_bindings_show_both_directions(client, places):
     me = holder(birth=datetime.date(1980, 1, 1))
     mother = holder(birth=datetime.date(1955, 1, 1))
     child = insured(birth=datetime.date(2010, 1, 1))
-    _bind(me, child, Relation.CHILD, quota="100.00")
-    _bind(mother, me, Relation.CHILD)
+    bind(me, child, Relation.CHILD, quota="100.00")
+    bind(mother, me, Relation.CHILD)
     client.force_login(applicant(me))
 
     page = client.get(reverse("family_pool:index"))
@@ -134,7 +122,7 @@ def test_a_cousin_is_not_even_offered(client, places):
 
 def test_the_holder_sets_a_quota_and_a_refusal_is_a_message(client, places):
     me = holder(balance="500.00")
-    binding = _bind(me, insured())
+    binding = bind(me, insured())
     client.force_login(applicant(me))
     url = reverse("family_pool:quota", args=[binding.pk])
 
@@ -148,7 +136,7 @@ def test_the_holder_sets_a_quota_and_a_refusal_is_a_message(client, places):
 
 def test_the_relative_ends_a_binding_from_its_page(client, places):
     relative = insured()
-    binding = _bind(holder(), relative)
+    binding = bind(holder(), relative)
     client.force_login(applicant(relative))
 
     client.post(reverse("family_pool:end", args=[binding.pk]), {"reason": ""})
@@ -176,8 +164,8 @@ def test_the_holder_confirms_a_request_from_its_page(client, places):
 
 def test_the_relative_sets_the_payment_order(client, places):
     me = insured()
-    first = _bind(holder(), me)
-    second = _bind(holder(birth=datetime.date(1981, 1, 1)), me)
+    first = bind(holder(), me)
+    second = bind(holder(birth=datetime.date(1981, 1, 1)), me)
     client.force_login(applicant(me))
 
     client.post(reverse("family_pool:order"), {f"b{first.pk}": "2", f"b{second.pk}": "1"})
@@ -188,7 +176,7 @@ def test_the_relative_sets_the_payment_order(client, places):
 def test_the_statement_shows_what_was_paid_for_me_and_by_me(client, places):
     institution, _key = institution_with_key(code="H-ST", region_id="441900")
     me, child = holder(), insured(birth=datetime.date(2010, 1, 1))
-    _bind(me, child, Relation.CHILD)
+    bind(me, child, Relation.CHILD)
     charge_create(
         institution=institution,
         id_number=child.id_number,
@@ -209,7 +197,7 @@ def test_the_statement_shows_what_was_paid_for_me_and_by_me(client, places):
 
 
 def test_a_stranger_gets_404_on_someone_elses_binding(client, places):
-    binding = _bind(holder(), insured())
+    binding = bind(holder(), insured())
     client.force_login(applicant(insured()))
 
     for name in ("detail",):
@@ -231,7 +219,7 @@ def test_staff_pages_are_404_for_applicants(client, places):
 
 def test_the_review_queue_lists_the_agencys_pending_bindings_and_a_clerk_approves(client, places):
     RegionPolicy.objects.create(region=places["dongguan"], family_pool_online_review=True)
-    pending = _bind(holder(), insured())
+    pending = bind(holder(), insured())
     clerk = staff_user("clerk", _dongguan())
     client.force_login(clerk)
 
@@ -246,7 +234,7 @@ def test_the_review_queue_lists_the_agencys_pending_bindings_and_a_clerk_approve
 
 def test_a_clerk_rejects_with_a_reason_from_the_binding_page(client, places):
     RegionPolicy.objects.create(region=places["dongguan"], family_pool_online_review=True)
-    pending = _bind(holder(), insured())
+    pending = bind(holder(), insured())
     client.force_login(staff_user("clerk", _dongguan()))
     url = reverse("family_pool:reject", args=[pending.pk])
 
@@ -259,7 +247,7 @@ def test_a_clerk_rejects_with_a_reason_from_the_binding_page(client, places):
 
 def test_a_reviewer_cannot_approve_and_another_agency_cannot_see_it(client, places):
     RegionPolicy.objects.create(region=places["dongguan"], family_pool_online_review=True)
-    pending = _bind(holder(), insured())
+    pending = bind(holder(), insured())
 
     client.force_login(staff_user("reviewer", _dongguan()))
     refused = client.post(reverse("family_pool:approve", args=[pending.pk]), follow=True)
@@ -298,8 +286,8 @@ def test_a_persons_page_shows_both_directions_with_quotas_and_payments(client, p
     me = holder(birth=datetime.date(1980, 1, 1))
     child = insured(birth=datetime.date(2010, 1, 1))
     spouse = holder(birth=datetime.date(1981, 1, 1))
-    _bind(me, child, Relation.CHILD, quota="300.00")
-    _bind(spouse, me, Relation.SPOUSE)
+    bind(me, child, Relation.CHILD, quota="300.00")
+    bind(spouse, me, Relation.SPOUSE)
     charge_create(
         institution=institution,
         id_number=child.id_number,
@@ -373,14 +361,14 @@ def test_the_person_page_query_count_does_not_grow_with_bindings(client, places)
     from django.test.utils import CaptureQueriesContext
 
     me = holder(balance="5000.00", birth=datetime.date(1980, 1, 1))
-    _bind(me, insured(birth=datetime.date(1950, 1, 1)), Relation.PARENT, quota="10.00")
+    bind(me, insured(birth=datetime.date(1950, 1, 1)), Relation.PARENT, quota="10.00")
     client.force_login(staff_user("clerk", _dongguan()))
     url = reverse("family_pool:person", args=[me.pk])
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for year in range(1951, 1954):
-        _bind(me, insured(birth=datetime.date(year, 1, 1)), Relation.PARENT, quota="10.00")
-        _bind(holder(birth=datetime.date(year + 50, 1, 1)), me, Relation.PARENT)
+        bind(me, insured(birth=datetime.date(year, 1, 1)), Relation.PARENT, quota="10.00")
+        bind(holder(birth=datetime.date(year + 50, 1, 1)), me, Relation.PARENT)
 
     with CaptureQueriesContext(connection) as many:
         client.get(url)
