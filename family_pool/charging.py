@@ -14,6 +14,13 @@ How a charge stays correct under concurrency:
 3. Only then are balances, reservations and quotas read and the split decided; the ledger
    debits (`ledger_debit_many`, on the accounts we hold) cannot fail for lack of money, and
    the balance checks of the database stay the last word.
+
+Before all that, a charge that only the patient's own account may pay, and that it cannot pay
+as last committed, is refused without a transaction: ordered before whatever is in flight.
+Nothing is ever debited on what was read without the locks.
+
+The statements are prepared and sent in pipelines (`accounts.db`): the server runs them in
+the order above, each with its own snapshot, in five round trips for an honest charge.
 """
 
 from __future__ import annotations
