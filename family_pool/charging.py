@@ -329,20 +329,30 @@ def _facts_of(row: tuple[Any, ...]) -> _Facts | None:
     return None if card[0] is None else _Facts(*card)
 
 
+def _read_facts(
+    facts_sql: str, params: list[str | int], policy: tuple[str, list[Any]]
+) -> tuple[tuple[Any, ...] | None, ResolvedPolicy]:
+    """The row of a facts statement and the policy its institution's region has, sent
+    together: one round trip."""
+    with prepared_cursor() as facts, prepared_cursor() as chain:
+        with pipeline():
+            facts.execute(facts_sql, params)
+            chain.execute(*policy)
+        return facts.fetchone(), policy_from_rows(chain.fetchall())
+
+
 def _facts_and_policy(
     institution: Institution, card_number: str, settlement: str
 ) -> tuple[_Facts | None, ResolvedPolicy]:
     """The facts of the card and the policy of the institution's region, in one round trip."""
-    params = _facts_params(card_number, settlement, institution.pk)
-    with prepared_cursor() as facts, prepared_cursor() as policy:
-        with pipeline():
-            facts.execute(_FACTS_BY_ID_SQL, params)
-            policy.execute(*policy_statement(institution.region))
-        row = facts.fetchone()
-        resolved = policy_from_rows(policy.fetchall())
+    row, policy = _read_facts(
+        _FACTS_BY_ID_SQL,
+        _facts_params(card_number, settlement, institution.pk),
+        policy_statement(institution.region),
+    )
     if row is None:  # the institution was deleted meanwhile
         raise Institution.DoesNotExist
-    return _facts_of(row), resolved
+    return _facts_of(row), policy
 
 
 @dataclass(frozen=True)
@@ -365,14 +375,11 @@ def charge_lookup(key: str, card_number: str, settlement_number: str) -> ChargeL
         return None
     card_number, settlement_number = card_number.strip().upper(), settlement_number.strip()
     key_hash = hash_key(key)
-    with prepared_cursor() as facts, prepared_cursor() as policy:
-        with pipeline():
-            facts.execute(
-                _FACTS_BY_KEY_SQL, _facts_params(card_number, settlement_number, key_hash)
-            )
-            policy.execute(*policy_statement_where(_REGION_OF_KEY, [key_hash]))
-        row = facts.fetchone()
-        rows = policy.fetchall()
+    row, policy = _read_facts(
+        _FACTS_BY_KEY_SQL,
+        _facts_params(card_number, settlement_number, key_hash),
+        policy_statement_where(_REGION_OF_KEY, [key_hash]),
+    )
     if row is None:
         return None
     return ChargeLookup(
@@ -380,7 +387,7 @@ def charge_lookup(key: str, card_number: str, settlement_number: str) -> ChargeL
         card_number=card_number,
         settlement_number=settlement_number,
         facts=_facts_of(row),
-        policy=policy_from_rows(rows),
+        policy=policy,
     )
 
 
@@ -389,19 +396,20 @@ def _refuse_what_the_own_account_cannot_pay(facts: _Facts, amount: Decimal) -> N
     committed, is refused before any transaction or lock, with the answer the locked path would
     give: as if it had come before every charge or refund still in flight. One that it can pay
     is decided again under the locks (`_charge`), which alone may debit."""
-    if facts.own_account_id is None or facts.own_balance is None or facts.own_status is None:
-        payers = _Payers(own=None, bindings=[], accounts={}, names={}, reserved={})
-    else:
+    own = None
+    if facts.own_account_id and facts.own_balance is not None and facts.own_status:
+        # (all three, or none: the account's row or no row)
         own = PersonalAccount(
             pk=facts.own_account_id, balance=facts.own_balance, status=facts.own_status
         )
-        payers = _Payers(
-            own=own,
-            bindings=[],
-            accounts={own.pk: own},
-            names={},
-            reserved={own.pk: facts.own_reserved},
-        )
+    accounts = {own.pk: own} if own else {}
+    payers = _Payers(
+        own=own,
+        bindings=[],
+        accounts=accounts,
+        names={},
+        reserved={pk: facts.own_reserved for pk in accounts},
+    )
     payers.refuse_a_blocked_own_account()
     _split(payers, amount)
 
