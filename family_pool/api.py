@@ -72,7 +72,7 @@ def _charge_names(request: HttpRequest) -> tuple[str, str] | None:
     card, settlement = body.get("card_number"), body.get("settlement_number")
     if not (isinstance(card, str) and isinstance(settlement, str)):
         return None
-    if not (1 <= len(card) <= 30 and 1 <= len(settlement) <= 64):
+    if not (1 <= len(card) <= CARD_MAX and 1 <= len(settlement) <= SETTLEMENT_MAX):
         return None
     if not (_PRINTABLE.match(card) and _PRINTABLE.match(settlement)):
         return None
@@ -97,6 +97,8 @@ AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
 # fail as a 500): such a value is refused in the error shape like any other invalid field.
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 _PRINTABLE = re.compile(PRINTABLE)
+CARD_MAX = 30
+SETTLEMENT_MAX = 64  # settlement and refund numbers
 
 
 class ChargeIn(Schema):
@@ -110,7 +112,7 @@ class ChargeIn(Schema):
     card_number: str = Field(
         ...,
         min_length=1,
-        max_length=30,
+        max_length=CARD_MAX,
         pattern=PRINTABLE,
         description="The medical insurance card shown",
     )
@@ -121,7 +123,7 @@ class ChargeIn(Schema):
     settlement_number: str = Field(
         ...,
         min_length=1,
-        max_length=64,
+        max_length=SETTLEMENT_MAX,
         pattern=PRINTABLE,
         description="The institution's own number; a retry "
         "with the same number returns the first answer and charges nothing more",
@@ -129,7 +131,7 @@ class ChargeIn(Schema):
 
 
 class RefundIn(Schema):
-    refund_number: str = Field(..., min_length=1, max_length=64, pattern=PRINTABLE)
+    refund_number: str = Field(..., min_length=1, max_length=SETTLEMENT_MAX, pattern=PRINTABLE)
 
 
 class PaymentOut(Schema):
@@ -237,7 +239,7 @@ _ERRORS: dict[int, Any] = {
     409: ErrorOut,
     422: ErrorOut,
 }
-SettlementPath = Annotated[str, Path(..., max_length=64, pattern=PRINTABLE)]
+SettlementPath = Annotated[str, Path(..., max_length=SETTLEMENT_MAX, pattern=PRINTABLE)]
 
 
 @api.post("/charges", response={200: ChargeOut, 201: ChargeOut, **_ERRORS}, summary="Charge")
