@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,7 +28,7 @@ from accounts.models import (
     RegionPolicy,
     User,
 )
-from accounts.security import check_separation_of_duties
+from accounts.security import check_group_permissions, check_separation_of_duties
 
 
 class IdNumberSearchMixin:
@@ -183,6 +186,34 @@ class PortalUserChangeForm(UserChangeForm[User]):
         except ValidationError as exc:
             self.add_error("groups" if "groups" in self.fields else None, exc)
         return data
+
+
+class PortalGroupForm(forms.ModelForm[Group]):
+    """Refuses permissions that break the separation of duties as a form error (the
+    m2m_changed check in accounts.security would otherwise stop the save with an error page)."""
+
+    class Meta:
+        model = Group
+        fields = ("name", "permissions")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        permissions = data.get("permissions")
+        if permissions is not None:
+            group = Group(pk=self.instance.pk, name=data.get("name", self.instance.name))
+            try:
+                check_group_permissions(group, permissions.select_related("content_type"))
+            except ValidationError as exc:
+                self.add_error("permissions", exc)
+        return data
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class PortalGroupAdmin(BaseGroupAdmin):
+    form = PortalGroupForm
 
 
 @admin.register(User)

@@ -461,12 +461,26 @@ def on_group_permissions_changed(
         return
     from django.contrib.auth.models import Permission
 
-    added = list(Permission.objects.filter(pk__in=pk_set).select_related("content_type"))
+    check_group_permissions(
+        instance, Permission.objects.filter(pk__in=pk_set).select_related("content_type")
+    )
+
+
+def check_group_permissions(group: Group, permissions: Iterable[Permission]) -> None:
+    """Raise ValidationError if the group gaining these permissions would give a deciding
+    permission to an administrator role, or to a member who holds one."""
+    added = list(permissions)
     if not set(CASE_DECISION_PERMISSIONS) & _names(added):
         return
-    if instance.name in EXCLUSIVE_ROLES:
-        raise ValidationError(duty_conflicts(roles=[instance.name], permissions=_names(added)))
-    for user in instance.user_set.all():
+    if group.name in EXCLUSIVE_ROLES:
+        raise ValidationError(duty_conflicts(roles=[group.name], permissions=_names(added)))
+    if group.pk is None:
+        return
+    from accounts.models import User
+
+    # Only a member holding an administrator role can conflict (two filters: two joins).
+    members = User.objects.filter(groups=group).filter(groups__name__in=EXCLUSIVE_ROLES)
+    for user in members.distinct():
         _check_user(user, add_perms=added)
 
 

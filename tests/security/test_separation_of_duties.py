@@ -160,3 +160,33 @@ def test_the_admin_user_form_saves_an_allowed_change(admin_client, agency):
 
     assert response.status_code == 302
     assert _roles(user) == [Role.CLERK, Role.REVIEWER]
+
+
+def test_the_admin_group_form_refuses_a_deciding_permission_with_a_message(admin_client):
+    auditor = Group.objects.get(name=Role.AUDITOR)
+    before = set(auditor.permissions.values_list("pk", flat=True))
+
+    response = admin_client.post(
+        reverse("admin:auth_group_change", args=[auditor.pk]),
+        {"name": auditor.name, "permissions": [*before, _perm("cases.process_case").pk]},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["permissions"]
+    assert set(auditor.permissions.values_list("pk", flat=True)) == before
+
+
+def test_the_admin_group_form_refuses_a_member_who_holds_an_administrator_role(
+    admin_client, agency
+):
+    team = Group.objects.create(name="team")
+    staff_user(Role.SECADMIN, agency).groups.add(team)
+
+    response = admin_client.post(
+        reverse("admin:auth_group_change", args=[team.pk]),
+        {"name": "team", "permissions": [_perm("cases.review_case").pk]},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["permissions"]
+    assert not team.permissions.exists()
