@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,20 +38,25 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not selectors.is_staff_member(user):
         raise Http404
-    form = QueueFilterForm(request.GET or None, colleagues=selectors.colleagues_of(user))
-    filters = form.filters()
-    rows = selectors.work_queue_rows(
-        user,
-        kind=filters.get("kind", ""),
-        state=filters.get("state", ""),
-        assignee=filters.get("assignee", ""),
-        due_before=filters.get("due_before"),
-        overdue_only=filters.get("overdue", False),
-    )
+    form, filters = _queue_filters(request, user)
+    rows = selectors.work_queue_rows(user, **filters)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     for case in page.object_list:
         case.state_label = state_label(case.kind, case.state)
     return render(request, "cases/queue.html", {"form": form, "page": page})
+
+
+def _queue_filters(request: HttpRequest, user: User) -> tuple[QueueFilterForm, dict[str, Any]]:
+    """The work queue's filter form and the selector arguments it gives (page and export)."""
+    form = QueueFilterForm(request.GET or None, colleagues=selectors.colleagues_of(user))
+    filters = form.filters()
+    return form, {
+        "kind": filters.get("kind", ""),
+        "state": filters.get("state", ""),
+        "assignee": filters.get("assignee", ""),
+        "due_before": filters.get("due_before"),
+        "overdue_only": filters.get("overdue", False),
+    }
 
 
 # An export is a list for follow-up work, not a data dump.
@@ -66,16 +71,14 @@ def export(request: HttpRequest) -> HttpResponse:
         raise Http404
     if not user.has_perm("accounts.export_personal_data"):
         raise PermissionDenied
-    filters = QueueFilterForm(request.GET or None).filters()
-    rows = selectors.work_queue(user, kind=filters.get("kind", ""), state=filters.get("state", ""))[
-        :EXPORT_LIMIT
-    ]
+    _form, filters = _queue_filters(request, user)
+    rows = selectors.work_queue(user, **filters)[:EXPORT_LIMIT]
     audit_record(
         action="export",
         user=user,
         request=request,
         object_repr="work queue",
-        detail={"kind": filters.get("kind", ""), "state": filters.get("state", "")},
+        detail=filters,
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cases.csv"'

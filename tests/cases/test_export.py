@@ -81,3 +81,19 @@ def test_the_menu_offers_the_queue_to_case_staff_but_not_to_a_system_administrat
 
     assert reverse("cases:queue") in as_clerk
     assert reverse("cases:queue") not in as_sysadmin
+
+
+def test_the_export_keeps_every_filter_of_the_queue(client, case, supervisor, colleague):
+    from cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(assignee=colleague)
+    client.force_login(supervisor)
+
+    theirs = client.get(reverse("cases:export"), {"assignee": str(colleague.pk)})
+    unassigned = client.get(reverse("cases:export"), {"assignee": "unassigned"})
+
+    assert case.reference in theirs.content.decode("utf-8-sig")
+    assert case.reference not in unassigned.content.decode("utf-8-sig")
+    logged = AuditEvent.objects.filter(action="export").order_by("pk").last()
+    assert logged is not None
+    assert '"assignee": "unassigned"' in logged.detail
