@@ -11,7 +11,7 @@ class WithdrawalsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.models import CaseKind
-        from cases.registry import register_kind
+        from cases.registry import register_action_labels, register_kind
 
         register_kind(
             CaseKind.WITHDRAWAL,
@@ -22,4 +22,19 @@ class WithdrawalsConfig(AppConfig):
             CaseKind.EMERGENCY_REFUND,
             detail_url_name="withdrawals:refund_detail",
             model_label="withdrawals.EmergencyRefund",
+        )
+        register_action_labels(
+            {
+                "request_documents": _("Documents requested"),
+                "documents_supplied": _("Documents supplied"),
+                "first_review": _("First review done"),
+                "approve": _("Approved"),
+                "refuse_on_review": _("Refused on review"),
+                "refuse": _("Refused"),
+                "pay": _("Paid out"),
+                "close_account": _("Personal account closed"),
+                "cancel": _("Cancelled"),
+                "credit": _("Credited back"),
+                "assessed": _("Assessment changed"),
+            }
         )
