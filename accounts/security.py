@@ -269,15 +269,20 @@ def otp_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> bool
     """Confirm an enrolment with the first code from the app; the session is verified."""
     from django_otp import login as otp_login
 
+    from audit.models import AuditAction
     from audit.services import audit_record
 
     if not device.verify_token(token):
-        audit_record(action="otp_failed", user=device.user, request=request, detail="enrolment")
+        audit_record(
+            action=AuditAction.OTP_FAILED, user=device.user, request=request, detail="enrolment"
+        )
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
-    audit_record(action="otp_enrolled", user=device.user, request=request, object_repr=str(device))
+    audit_record(
+        action=AuditAction.OTP_ENROLLED, user=device.user, request=request, object_repr=str(device)
+    )
     return True
 
 
@@ -288,16 +293,19 @@ def otp_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     from django_otp import login as otp_login
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from audit.models import AuditAction
     from audit.services import audit_record
 
     with transaction.atomic():
         devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
         device = next((d for d in devices if d.verify_token(token)), None)
     if device is None:
-        audit_record(action="otp_failed", user=user, request=request)
+        audit_record(action=AuditAction.OTP_FAILED, user=user, request=request)
         return False
     otp_login(request, device)
-    audit_record(action="otp_verified", user=user, request=request, object_repr=str(device))
+    audit_record(
+        action=AuditAction.OTP_VERIFIED, user=user, request=request, object_repr=str(device)
+    )
     return True
 
 
@@ -321,16 +329,20 @@ class AuditedModelAdmin(ModelAdmin[Any]):
 
 def _audit_admin(request: HttpRequest, entries: Any) -> Any:
     from django.contrib.admin.models import ADDITION, CHANGE
+    from django.contrib.contenttypes.models import ContentType
 
+    from audit.models import AuditAction
     from audit.services import audit_record
 
-    actions = {ADDITION: "admin_add", CHANGE: "admin_change"}
+    actions = {ADDITION: AuditAction.ADMIN_ADD, CHANGE: AuditAction.ADMIN_CHANGE}
     for entry in entries if isinstance(entries, list) else [entries]:
+        # From the content-type cache: a bulk delete logs one entry per row.
+        content_type = ContentType.objects.get_for_id(entry.content_type_id)
         audit_record(
-            action=actions.get(entry.action_flag, "admin_delete"),
+            action=actions.get(entry.action_flag, AuditAction.ADMIN_DELETE),
             user=request.user,
             request=request,
-            object_repr=f"{entry.content_type}: {entry.object_repr}",
+            object_repr=f"{content_type}: {entry.object_repr}",
             detail=entry.get_change_message(),
         )
     return entries
