@@ -13,7 +13,10 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts.roles import sync_roles_after_migrate
+        from accounts.security import connect_signals
 
         # Every app sends post_migrate after creating its permissions; syncing on each
         # one means the roles are complete after the last, whatever the app order.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
+        # Separation of duties: checks on every change of roles and permissions.
+        connect_signals()

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from accounts.admin import ReadOnlyAdmin
 from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "username", "ip_address", "object_repr")
     list_filter = ("action",)
     date_hierarchy = "at"
@@ -29,12 +27,3 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     )
     readonly_fields = fields
     list_select_related = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -10,10 +10,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Security audit")
 
     def ready(self) -> None:
-        from accounts.security import connect_signals
         from audit.receivers import connect_receivers
 
-        # The audit app carries the security wiring: separation-of-duties checks on role
-        # changes and the receivers that turn sign-ins and lockouts into audit rows.
-        connect_signals()
+        # The receivers that turn sign-ins and lockouts into audit rows.
         connect_receivers()
