@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from axes.backends import AxesStandaloneBackend
-from django.contrib.auth.backends import ModelBackend
+from axes.backends import AxesBackend, AxesStandaloneBackend
 from django.http import HttpRequest
 
 from accounts.idnumbers import normalize_id_number
@@ -30,7 +29,7 @@ def find_user(identifier: str) -> User | None:
     return User.objects.filter(username=value).first()
 
 
-class IdentifierBackend(AxesStandaloneBackend, ModelBackend):
+class IdentifierBackend(AxesBackend):
     def authenticate(
         self,
         request: HttpRequest | None,
