@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -46,7 +46,6 @@ class Scenario:
     online: bool = False
     payout: str = ""
     received: str | None = None  # an amount that differs from the table
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 SCENARIOS = (
@@ -169,7 +168,7 @@ def _play(scenario: Scenario, agencies: dict[str, Agency]) -> Transfer | None:
         _fit_the_rules(person, origin, destination, day)
     transfer = _file(scenario, person, origin, destination, day)
     for step, days_ago in scenario.steps:
-        _STEPS[step](transfer, agencies, scenario, today() - datetime.timedelta(days=days_ago))
+        _STEPS[step](transfer, scenario, today() - datetime.timedelta(days=days_ago))
     return transfer
 
 
@@ -229,7 +228,7 @@ def _staff(agency: Agency, role: str) -> User:
     return User.objects.get(agency=agency, groups__name=role, username__endswith=f"_{role}")
 
 
-Step = Callable[[Transfer, dict[str, Agency], Scenario, datetime.date], object]
+Step = Callable[[Transfer, Scenario, datetime.date], object]
 
 
 def _origin(t: Transfer, role: str = "clerk") -> User:
@@ -241,23 +240,23 @@ def _destination(t: Transfer, role: str = "clerk") -> User:
     return _staff(t.case.other_agency, role)
 
 
-def _credit(t: Transfer, a: dict[str, Agency], s: Scenario, on: datetime.date) -> object:
+def _credit(t: Transfer, s: Scenario, on: datetime.date) -> object:
     t.refresh_from_db()
     amount = Decimal(s.received) if s.received else t.amount_in_transit
     return services.transfer_credit(case=t.case, by=_destination(t), received_amount=amount, on=on)
 
 
 _STEPS: dict[str, Step] = {
-    "accept": lambda t, a, s, on: services.transfer_accept(case=t.case, by=_origin(t), on=on),
-    "refuse": lambda t, a, s, on: services.transfer_refuse(case=t.case, by=_origin(t), on=on),
-    "cancel": lambda t, a, s, on: services.transfer_cancel(case=t.case, by=_origin(t), on=on),
-    "request_documents": lambda t, a, s, on: services.transfer_request_documents(
+    "accept": lambda t, s, on: services.transfer_accept(case=t.case, by=_origin(t), on=on),
+    "refuse": lambda t, s, on: services.transfer_refuse(case=t.case, by=_origin(t), on=on),
+    "cancel": lambda t, s, on: services.transfer_cancel(case=t.case, by=_origin(t), on=on),
+    "request_documents": lambda t, s, on: services.transfer_request_documents(
         case=t.case, by=_origin(t), note="请补交原参保地参保凭证", on=on
     ),
-    "transfer_out": lambda t, a, s, on: services.transfer_out(case=t.case, by=_origin(t), on=on),
-    "in": lambda t, a, s, on: services.transfer_in(case=t.case, by=_destination(t), on=on),
+    "transfer_out": lambda t, s, on: services.transfer_out(case=t.case, by=_origin(t), on=on),
+    "in": lambda t, s, on: services.transfer_in(case=t.case, by=_destination(t), on=on),
     "credit": _credit,
-    "return": lambda t, a, s, on: services.transfer_reconcile_return(
+    "return": lambda t, s, on: services.transfer_reconcile_return(
         case=t.case, by=_destination(t, "supervisor"), note="到账金额与信息表不符,退回转出地", on=on
     ),
 }
