@@ -59,3 +59,8 @@ def staff_overview(*, user: User) -> dict[str, Any]:
         if name in Role.values
     ]
     return {"agency": user.agency, "roles": roles}
+
+
+def person_login(person: InsuredPerson) -> User | None:
+    """The applicant login of an insured person, if they have one."""
+    return User.objects.filter(person=person).first()

@@ -20,6 +20,7 @@ from PIL import Image
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Agency, Enrollment, InsuredPerson, PersonalAccount, RegionPolicy, User
+from accounts.selectors import person_login
 from accounts.services import enrollment_end
 from cases.models import CaseEvent
 from cases.services import today
@@ -202,7 +203,7 @@ def _file(
     destination: Agency,
     day: datetime.date,
 ) -> Transfer:
-    applicant = User.objects.filter(person=person).first() if scenario.online else None
+    applicant = person_login(person) if scenario.online else None
     by = applicant or _staff(origin, "clerk")
     photos = (
         {"id_card_front": _photo("front.png"), "id_card_back": _photo("back.png")}

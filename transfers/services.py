@@ -30,6 +30,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import policy_for
+from accounts.selectors import person_login
 from accounts.services import account_close, enrollment_end, ledger_credit, ledger_debit
 from accounts.signals import CoverageEnd, coverage_ended
 from cases import services as cases
@@ -205,10 +206,6 @@ def transfer_apply(
         if upload is not None:
             cases.document_add(case=case, kind=kind, upload=upload, by=by)
     return cast(Transfer, transfer)
-
-
-def person_login(person: InsuredPerson) -> User | None:
-    return User.objects.filter(person=person).first()
 
 
 # --- check: accept or refuse -------------------------------------------------------------

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransition
 from accounts.idnumbers import mask_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.policy import WithdrawalGround
+from accounts.selectors import person_login
 from cases.errors import CaseError
 from cases.models import Channel, DocumentKind
 from cases.selectors import case_for, case_page_context, is_staff_member
@@ -251,7 +252,7 @@ def _window_submit(form: WindowForm, account: PersonalAccount, user: User) -> Wi
     data = form.cleaned_data
     death = data["ground"] == WithdrawalGround.DEATH
     # The insured person's own login follows the case too; an heir at the window has none.
-    login = None if death else User.objects.filter(person=account.person).first()
+    login = None if death else person_login(account.person)
     application = eligibility.Application(
         ground=data["ground"],
         payee_name=data["payee_name"],
