@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import DocumentKind
+from cases.steps import Given
 
 
 class DocumentForm(forms.Form):
@@ -58,3 +59,27 @@ class QueueFilterForm(forms.Form):
         """The filters that are valid; a bad date drops that filter, not all of them."""
         self.is_valid()
         return dict(getattr(self, "cleaned_data", {}))
+
+
+class StepForm(forms.Form):
+    """What any step of a case page may carry; its declaration (`cases.steps.Step`) says which
+    of these the page shows, its service says what it requires."""
+
+    note = forms.CharField(label=_("Note or reason"), required=False, max_length=4000)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Documents needed"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, kinds: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["kinds"]).choices = list(kinds)
+
+    def given(self) -> Given:
+        return Given(
+            note=self.cleaned_data["note"],
+            amount=self.cleaned_data["amount"],
+            kinds=tuple(self.cleaned_data["kinds"]),
+        )

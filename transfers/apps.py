@@ -10,23 +10,23 @@ class TransfersConfig(AppConfig):
     verbose_name = _("Transfers")
 
     def ready(self) -> None:
+        # Local: the app registry must be ready before models and rules load.
+        import transfers.permissions  # noqa: F401  (registers the steps' rules)
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
+        from cases.steps import declared
+        from transfers.models import Transfer
 
         register_kind(
             CaseKind.TRANSFER, detail_url_name="transfers:detail", model_label="transfers.Transfer"
         )
         register_action_labels(
+            {name: step.history_label for name, step in declared(Transfer).items()}
+        )
+        register_action_labels(
             {
-                "accept": _("Accepted"),
-                "refuse": _("Refused"),
-                "cancel": _("Cancelled"),
-                "request_documents": _("Documents requested"),
-                "documents_received": _("Documents received"),
-                "transfer_out": _("Transferred out"),
-                "transfer_in": _("Transferred in"),
+                # Written by earlier versions of the workflow; their history stays readable.
                 "report_mismatch": _("Mismatch reported"),
-                "complete": _("Completed"),
                 "return_balance": _("Balance returned"),
                 "origin_account_left_open": _("Origin account left open"),
                 "info_table_viewed": _("Information table viewed"),

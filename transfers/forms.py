@@ -85,14 +85,3 @@ class IntakeForm(TransferForm):
         if person is None:
             raise ValidationError(_("No insured person on record has this ID number."))
         return person
-
-
-class ActionForm(forms.Form):
-    note = forms.CharField(label=_("Note or reason"), required=False, max_length=2000)
-    amount = forms.DecimalField(
-        label=_("Amount received (yuan)"),
-        required=False,
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-    )

@@ -9,6 +9,7 @@ the deadlines and the notifications are the services' business."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from accounts.crypto import EncryptedCharField, EncryptedJSONField
 from accounts.models import MONEY, Scheme
+from cases.steps import declare, internal, may
 
 
 class TransferType(models.TextChoices):
@@ -216,28 +218,50 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         return TYPE_SCHEMES[self.transfer_type][1]
 
     # --- transitions: only this row changes ------------------------------------------
+    # Each is declared once: its rule (transfers.permissions), its label and what it needs.
 
-    @transition(field=state, source=State.APPLIED, target=State.ACCEPTED)
-    def accept(self, *, on: Any) -> None:
+    @transition(
+        field=state,
+        source=State.APPLIED,
+        target=State.ACCEPTED,
+        permission=may("transfers.accept"),
+        custom=declare(_("Check and accept"), done=_("The application was accepted."),
+                       history=_("Accepted")),
+    )
+    def accept(self, *, on: datetime.date) -> None:
         self.accepted_on = on
 
-    @transition(field=state, source=State.APPLIED, target=State.REFUSED)
-    def refuse(self, *, codes: list[str], note: str, on: Any) -> None:
+    @transition(
+        field=state,
+        source=State.APPLIED,
+        target=State.REFUSED,
+        permission=may("transfers.refuse"),
+        custom=declare(
+            _("Refuse (not accepted)"),
+            done=_("The application was refused; the applicant is told every reason."),
+            history=_("Refused"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("Further reason (besides those the check found)"),
+        ),
+    )
+    def refuse(self, *, codes: list[str], note: str, on: datetime.date) -> None:
         self.refusal_codes = codes
         self.refusal_note = note
         self.closed_on = on
 
     @transition(
         field=state,
-        source=[State.APPLIED, State.DOCUMENTS_REQUESTED],
-        target=State.CANCELLED,
-        conditions=[_not_accepted_yet],
-    )
-    def cancel(self, *, on: Any) -> None:
-        self.closed_on = on
-
-    @transition(
-        field=state, source=[State.APPLIED, State.ACCEPTED], target=State.DOCUMENTS_REQUESTED
+        source=[State.APPLIED, State.ACCEPTED],
+        target=State.DOCUMENTS_REQUESTED,
+        permission=may("transfers.request_documents"),
+        custom=declare(
+            _("Ask for documents (补件)"),
+            done=_("The applicant was asked for documents; the clock is paused."),
+            history=_("Documents requested"),
+            needs_note=True,
+            note_label=_("Which documents are missing"),
+        ),
     )
     def request_documents(self, *, note: str) -> None:
         self.paused_from = self.state
@@ -247,39 +271,136 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.DOCUMENTS_REQUESTED,
         target=RETURN_VALUE(State.APPLIED, State.ACCEPTED),
+        permission=may("transfers.documents_received"),
+        custom=declare(
+            _("Documents received, resume"),
+            done=_("The clock runs again."),
+            history=_("Documents received"),
+        ),
     )
     def documents_received(self) -> str:
         back = self.paused_from or self.State.APPLIED
         self.paused_from = ""
         return back
 
-    @transition(field=state, source=State.ACCEPTED, target=State.TRANSFERRED_OUT)
-    def transfer_out(self, *, mode: str, in_transit: Decimal, on: Any) -> None:
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.TRANSFERRED_OUT,
+        permission=may("transfers.transfer_out"),
+        custom=declare(
+            _("Transfer out"),
+            done=_("Transferred out: the information table is sealed and sent."),
+            history=_("Transferred out"),
+            moves_money=True,
+        ),
+    )
+    def transfer_out(self, *, mode: str, in_transit: Decimal, on: datetime.date) -> None:
         self.money_mode = mode
         self.amount_in_transit = in_transit
         self.transferred_out_on = on
 
-    @transition(field=state, source=State.TRANSFERRED_OUT, target=State.TRANSFERRED_IN)
-    def transfer_in(self, *, on: Any) -> None:
+    @transition(
+        field=state,
+        source=State.TRANSFERRED_OUT,
+        target=State.TRANSFERRED_IN,
+        permission=may("transfers.transfer_in"),
+        custom=declare(
+            _("Transfer in"),
+            done=_("Transferred in: the information table was verified and imported."),
+            history=_("Transferred in"),
+        ),
+    )
+    def transfer_in(self, *, on: datetime.date) -> None:
         self.transferred_in_on = on
 
-    @transition(field=state, source=State.TRANSFERRED_IN, target=State.RECONCILIATION)
-    def report_mismatch(self) -> None:
-        pass
+    @transition(
+        field=state,
+        source=State.TRANSFERRED_IN,
+        target=RETURN_VALUE(State.COMPLETED, State.RECONCILIATION),
+        permission=may("transfers.credit"),
+        custom=declare(
+            _("Credit the account"),
+            done=_("The received amount was recorded."),
+            history=_("Account credited"),
+            needs_amount=True,
+            moves_money=True,
+            amount_label=_("Amount received (yuan)"),
+        ),
+    )
+    def credit(self, *, received: Decimal, matches: bool, on: datetime.date) -> str:
+        if not matches:
+            return self.State.RECONCILIATION
+        self._completed(credited=received, on=on)
+        return self.State.COMPLETED
 
     @transition(
-        field=state, source=[State.TRANSFERRED_IN, State.RECONCILIATION], target=State.COMPLETED
+        field=state,
+        source=State.RECONCILIATION,
+        target=State.COMPLETED,
+        permission=may("transfers.reconcile"),
+        custom=declare(
+            _("Credit the received amount"),
+            done=_("The received amount was credited."),
+            history=_("Received amount credited"),
+            needs_note=True,
+            moves_money=True,
+            note_label=_("Why this resolution"),
+        ),
     )
-    def complete(self, *, credited: Decimal | None, on: Any) -> None:
+    def reconcile_credit(self, *, credited: Decimal, on: datetime.date) -> None:
+        self._completed(credited=credited, on=on)
+
+    @transition(
+        field=state,
+        source=State.RECONCILIATION,
+        target=State.RETURNED,
+        permission=may("transfers.reconcile"),
+        custom=declare(
+            _("Return the balance to the origin"),
+            done=_("The balance was returned to the origin."),
+            history=_("Balance returned"),
+            needs_note=True,
+            moves_money=True,
+            destructive=True,
+            note_label=_("Why this resolution"),
+        ),
+    )
+    def reconcile_return(self, *, on: datetime.date) -> None:
+        self.amount_in_transit = Decimal("0.00")
+        self.closed_on = on
+
+    @transition(
+        field=state,
+        source=[State.APPLIED, State.DOCUMENTS_REQUESTED],
+        target=State.CANCELLED,
+        conditions=[_not_accepted_yet],
+        permission=may("transfers.cancel"),
+        custom=declare(
+            _("Cancel the application"),
+            done=_("The application was cancelled."),
+            history=_("Cancelled"),
+            destructive=True,
+        ),
+    )
+    def cancel(self, *, on: datetime.date) -> None:
+        self.closed_on = on
+
+    @transition(
+        field=state,
+        source=State.TRANSFERRED_IN,
+        target=State.COMPLETED,
+        custom=internal(_("Completed")),
+    )
+    def complete(self, *, on: datetime.date) -> None:
+        """No money travelled (paid to the bank, portable, nothing to move): done at import."""
+        self._completed(credited=None, on=on)
+
+    def _completed(self, *, credited: Decimal | None, on: datetime.date) -> None:
         if credited is not None:
             self.amount_in_transit -= credited
             self.credited_on = on
         self.completed_on = on
-        self.closed_on = on
-
-    @transition(field=state, source=State.RECONCILIATION, target=State.RETURNED)
-    def return_balance(self, *, on: Any) -> None:
-        self.amount_in_transit = Decimal("0.00")
         self.closed_on = on
 
 

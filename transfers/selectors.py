@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, cast
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import (
     Enrollment,
@@ -163,77 +162,6 @@ def side_of(user: User, transfer: Transfer) -> str | None:
     if user.agency_id == transfer.case.other_agency_id:
         return DESTINATION
     return None
-
-
-ACTION_LABELS = {
-    "accept": _lazy("Check and accept"),
-    "refuse": _lazy("Refuse (not accepted)"),
-    "request_documents": _lazy("Ask for documents (补件)"),
-    "documents_received": _lazy("Documents received, resume"),
-    "transfer_out": _lazy("Transfer out"),
-    "transfer_in": _lazy("Transfer in"),
-    "credit": _lazy("Credit the account"),
-    "reconcile_credit": _lazy("Credit the received amount"),
-    "reconcile_return": _lazy("Return the balance to the origin"),
-    "cancel": _lazy("Cancel the application"),
-}
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    needs_note: bool = False
-    needs_amount: bool = False
-    danger: bool = False
-
-    @property
-    def label(self) -> str:
-        return str(ACTION_LABELS[self.name])
-
-
-S = Transfer.State
-_PROCESS, _SIGN_OFF = "cases.process_case", "cases.sign_off_case"
-
-# (state, side, permission, action) for every step staff take on the case page.
-_STAFF_ACTIONS: list[tuple[str, str, str, Action]] = [
-    (S.APPLIED, ORIGIN, _PROCESS, Action("accept")),
-    (S.APPLIED, ORIGIN, _PROCESS, Action("refuse", needs_note=True, danger=True)),
-    (S.APPLIED, ORIGIN, _PROCESS, Action("request_documents", needs_note=True)),
-    (S.ACCEPTED, ORIGIN, _PROCESS, Action("request_documents", needs_note=True)),
-    (S.DOCUMENTS_REQUESTED, ORIGIN, _PROCESS, Action("documents_received")),
-    (S.ACCEPTED, ORIGIN, _PROCESS, Action("transfer_out")),
-    (S.TRANSFERRED_OUT, DESTINATION, _PROCESS, Action("transfer_in")),
-    (S.TRANSFERRED_IN, DESTINATION, _PROCESS, Action("credit", needs_amount=True)),
-    (S.RECONCILIATION, DESTINATION, _SIGN_OFF, Action("reconcile_credit", needs_note=True)),
-    (
-        S.RECONCILIATION,
-        DESTINATION,
-        _SIGN_OFF,
-        Action("reconcile_return", needs_note=True, danger=True),
-    ),
-]
-
-
-def available_actions(user: User, transfer: Transfer) -> list[Action]:
-    """Exactly the steps this user may take now: the state, their end of the transfer and
-    their permissions. Acceptance is offered only when the check passes; otherwise the
-    clerk refuses with every reason the check found."""
-    side = side_of(user, transfer)
-    if side is None:
-        return []
-    actions = []
-    for state, action_side, permission, action in _STAFF_ACTIONS:
-        if state == transfer.state and action_side == side and user.has_perm(permission):
-            actions.append(action)
-    if any(a.name == "accept" for a in actions) and not transfer_check(transfer).passed:
-        actions = [a for a in actions if a.name != "accept"]
-    before_acceptance = transfer.accepted_on is None and transfer.state in (
-        S.APPLIED,
-        S.DOCUMENTS_REQUESTED,
-    )
-    if before_acceptance and user.has_perm("cases.process_case"):
-        actions.append(Action("cancel", danger=True))
-    return actions
 
 
 # --- the applicant's progress (办理进度) ---------------------------------------------------

@@ -1,8 +1,10 @@
 """Every state change of a transfer (DOMAIN.md §2, 医保办发〔2021〕43号).
 
-Each service locks the transfer row, checks who is acting and from which end, moves money
-through the ledger services, runs the FSM transition through `case_transition` (history
-row included) and writes deadlines and notifications in the same transaction.
+Each service locks the transfer row, asks the step's declared rule whether this user may take
+it now (`cases.steps.require`: the state, the end of the transfer, the role), moves money
+through the ledger services, runs the transition through `cases.steps.case_step` (history row
+included) and writes deadlines and notifications in the same transaction. The performers at
+the end are what the case page's buttons run.
 
 Money invariant: from the transfer-out to the credit, origin balance + destination balance
 + `amount_in_transit` never changes (plus the payout in the bank branch)."""
@@ -16,6 +18,7 @@ from functools import partial
 from typing import Any, cast
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import AccountsError
@@ -34,6 +37,7 @@ from accounts.selectors import person_login
 from accounts.services import account_close, enrollment_end, ledger_credit, ledger_debit
 from accounts.signals import CoverageEnd, coverage_ended
 from cases import services as cases
+from cases import steps
 from cases.errors import CaseError
 from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
 from transfers import notices
@@ -49,7 +53,7 @@ from transfers.models import (
     TransferType,
 )
 from transfers.seal import SealError, seal, verify
-from transfers.selectors import DESTINATION, ORIGIN, balance_split, side_of, transfer_check
+from transfers.selectors import balance_split, reason_message, transfer_check
 
 S = Transfer.State
 
@@ -61,32 +65,6 @@ def _day(on: datetime.date | None) -> datetime.date:
 def _locked(case: Case) -> Transfer:
     """The transfer row of the case, locked until the transaction ends."""
     return cast(Transfer, Transfer.objects.select_for_update().get(pk=case.pk))
-
-
-def _require_side(transfer: Transfer, by: User | None, side: str) -> None:
-    if by is None:
-        return
-    if side_of(by, transfer) != side:
-        message = (
-            _("Only staff of the origin agency may take this step.")
-            if side == ORIGIN
-            else _("Only staff of the destination agency may take this step.")
-        )
-        raise CaseError(message, code="wrong_agency")
-    # Every staff step of a transfer is a clerk's (a supervisor's includes it): a reviewer,
-    # an auditor or a system administrator of the right agency still may not take one.
-    if not by.has_perm("cases.process_case"):
-        raise CaseError(_("You may not take this step on this case."), code="forbidden")
-
-
-def _require_state(transfer: Transfer, *states: str) -> None:
-    """Checked before any money moves, so that a refused step has touched nothing."""
-    if transfer.state not in states:
-        raise CaseError(
-            _("This step is not possible while the case is “%(state)s”.")
-            % {"state": transfer.get_state_display()},
-            code="wrong_state",
-        )
 
 
 def _ledger(call: Callable[[], LedgerTransaction]) -> LedgerTransaction:
@@ -215,23 +193,21 @@ def transfer_apply(
 def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = None) -> Transfer:
     """受理: the check passes, the rows it looked at are fixed, the clocks start."""
     transfer = _locked(case)
-    _require_side(transfer, by, ORIGIN)
-    _require_state(transfer, S.APPLIED)
     found = transfer_check(transfer)
-    if not found.passed:
-        from transfers.selectors import reason_message
-
+    # Whoever may refuse now is told why acceptance is closed, with every reason.
+    if not found.passed and steps.allowed(transfer, transfer.refuse, by):
         reasons = [reason_message(code, transfer) for code in found.codes]
         raise CaseError(
             _("The application cannot be accepted; refuse it with these reasons."),
             code="check_failed",
             reasons=reasons,
         )
+    steps.require(transfer, transfer.accept, by)
     transfer.origin_enrollment = found.origin_enrollment
     transfer.destination_enrollment = found.destination_enrollment
     transfer.origin_account = found.origin_account
     day = _day(on)
-    cases.case_transition(obj=transfer, transition="accept", by=by, on=day)
+    steps.case_step(transfer, transfer.accept, by=by)(on=day)
     _start_origin_clocks(transfer, day, by)
     notices.accepted(transfer)
     return transfer
@@ -259,8 +235,7 @@ def transfer_refuse(
 ) -> Transfer:
     """不予受理 with every reason at once: all the check finds, plus the clerk's own."""
     transfer = _locked(case)
-    _require_side(transfer, by, ORIGIN)
-    _require_state(transfer, S.APPLIED)
+    steps.require(transfer, transfer.refuse, by)
     codes = list(transfer_check(transfer).codes)
     note = note.strip()
     if note:
@@ -270,8 +245,8 @@ def transfer_refuse(
             _("The check finds nothing against acceptance; write the reason for refusing."),
             code="no_reason",
         )
-    cases.case_transition(
-        obj=transfer, transition="refuse", by=by, reason=note, codes=codes, note=note, on=_day(on)
+    steps.case_step(transfer, transfer.refuse, by=by, reason=note)(
+        codes=codes, note=note, on=_day(on)
     )
     cases.deadline_close(case=transfer.case, met=False)
     notices.refused(transfer)
@@ -282,18 +257,12 @@ def transfer_refuse(
 def transfer_cancel(*, case: Case, by: User, on: datetime.date | None = None) -> Transfer:
     """Withdrawn by the applicant (or a clerk for them) before acceptance."""
     transfer = _locked(case)
-    if by.person_id is not None and by.person_id != transfer.case.person_id:
-        raise CaseError(_("You can only cancel your own application."), code="forbidden")
-    if by.person_id is None and (
-        side_of(by, transfer) is None or not by.has_perm("cases.process_case")
-    ):
-        raise CaseError(_("You may not cancel this application."), code="forbidden")
     if transfer.accepted_on is not None:
         raise CaseError(
             _("The application has been accepted and can no longer be cancelled."),
             code="accepted",
         )
-    cases.case_transition(obj=transfer, transition="cancel", by=by, on=_day(on))
+    steps.case_step(transfer, transfer.cancel, by=by)(on=_day(on))
     cases.deadline_close(case=transfer.case, met=False)
     notices.cancelled(transfer)
     return transfer
@@ -307,13 +276,11 @@ def transfer_request_documents(
     *, case: Case, by: User | None, note: str, on: datetime.date | None = None
 ) -> Transfer:
     transfer = _locked(case)
-    _require_side(transfer, by, ORIGIN)
+    steps.require(transfer, transfer.request_documents, by)
     note = note.strip()
     if not note:
         raise CaseError(_("Say which documents are missing."), code="empty_note")
-    cases.case_transition(
-        obj=transfer, transition="request_documents", by=by, reason=note, note=note
-    )
+    steps.case_step(transfer, transfer.request_documents, by=by, reason=note)(note=note)
     cases.deadlines_pause(case=transfer.case, by=by, on=_day(on))
     notices.documents_requested(transfer)
     return transfer
@@ -326,14 +293,7 @@ def transfer_documents_received(
     """The documents came (uploaded by the applicant or brought to the window): the clock
     runs again from today with the working days it had left."""
     transfer = _locked(case)
-    if by.person_id is not None:
-        if by.person_id != transfer.case.person_id:
-            raise CaseError(_("You can only add documents to your own case."), code="forbidden")
-    else:
-        _require_side(transfer, by, ORIGIN)
-    if not by.has_perm("cases.process_case") and by.person_id is None:
-        raise CaseError(_("You may not take this step on this case."), code="forbidden")
-    cases.case_transition(obj=transfer, transition="documents_received", by=by)
+    steps.case_step(transfer, transfer.documents_received, by=by)()
     policy = policy_for(transfer.origin_region)
     cases.deadlines_resume(
         case=transfer.case,
@@ -452,16 +412,15 @@ def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None
     """转出: issue and seal the 信息表, send the balance (or pay it to the bank), and start
     the destination's clock from the table's receipt."""
     transfer = _locked(case)
-    _require_side(transfer, by, ORIGIN)
-    _require_state(transfer, S.ACCEPTED)
+    steps.require(transfer, transfer.transfer_out, by)
     day = _day(on)
     # Locked before its balance is read: a charge cannot slip between table and debit.
     account = cases.lock(transfer.origin_account) if transfer.origin_account else None
     mode = _money_mode(transfer, account)
     _issue_table(transfer, account, mode, day, by)
     in_transit = _send_balance(transfer, account, mode, day, by)
-    cases.case_transition(
-        obj=transfer, transition="transfer_out", by=by, mode=mode, in_transit=in_transit, on=day
+    steps.case_step(transfer, transfer.transfer_out, by=by)(
+        mode=mode, in_transit=in_transit, on=day
     )
     cases.deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
     policy = policy_for(transfer.destination_region)
@@ -538,15 +497,15 @@ def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None)
     """转入: verify the seal, import the table, recognise the months. With no money to
     credit (bank payout, portable balance, nothing to move) the transfer completes here."""
     transfer = _locked(case)
-    _require_side(transfer, by, DESTINATION)
-    _require_state(transfer, S.TRANSFERRED_OUT)
+    steps.require(transfer, transfer.transfer_in, by)
     table = _verified_table(transfer)
     enrollment = _recognise_months(transfer, table)
     transfer.destination_account = _destination_account(transfer, enrollment)
     day = _day(on)
-    cases.case_transition(obj=transfer, transition="transfer_in", by=by, on=day)
+    steps.case_step(transfer, transfer.transfer_in, by=by)(on=day)
     if transfer.money_mode != MoneyMode.MOVE:
-        _complete(transfer, by=by, day=day, credited=None)
+        steps.case_step(transfer, transfer.complete, by=by)(on=day)
+        _after_completion(transfer, by=by, day=day)
     return transfer
 
 
@@ -609,10 +568,10 @@ def transfer_credit(
     """个账入账: the money received must equal the 信息表 balance; then the account is
     credited and the transfer completes. A different amount goes to reconciliation."""
     transfer = _locked(case)
-    _require_side(transfer, by, DESTINATION)
-    _require_state(transfer, S.TRANSFERRED_IN)
+    steps.require(transfer, transfer.credit, by)
     received = _clean_received(received_amount)
     table = _verified_table(transfer)
+    day = _day(on)
     if received != table.balance or received != transfer.amount_in_transit:
         CreditMismatch.objects.create(
             transfer=transfer,
@@ -624,30 +583,27 @@ def transfer_credit(
             "received": received,
             "expected": table.balance,
         }
-        cases.case_transition(obj=transfer, transition="report_mismatch", by=by, reason=reason)
+        steps.case_step(transfer, transfer.credit, by=by, reason=reason)(
+            received=received, matches=False, on=day
+        )
         notices.mismatch(transfer)
         return transfer
     _credit_parts(transfer, table.individual_part, table.employer_part, by)
-    _complete(transfer, by=by, day=_day(on), credited=received)
+    steps.case_step(transfer, transfer.credit, by=by)(received=received, matches=True, on=day)
+    _after_completion(transfer, by=by, day=day)
     return transfer
 
 
 # --- reconciliation (destination supervisor) ---------------------------------------------
 
 
-def _open_mismatch(transfer: Transfer, by: User | None, note: str) -> CreditMismatch:
-    _require_side(transfer, by, DESTINATION)
-    if by is not None and not by.has_perm("cases.sign_off_case"):
-        raise CaseError(_("Only a supervisor may resolve a reconciliation."), code="forbidden")
-    _require_state(transfer, S.RECONCILIATION)
+def _open_mismatch(transfer: Transfer, note: str) -> CreditMismatch:
     if not note.strip():
         raise CaseError(_("Write a note explaining the resolution."), code="empty_note")
     return cases.lock(CreditMismatch.objects.get(transfer=transfer))
 
 
 def _resolve(mismatch: CreditMismatch, resolution: str, by: User | None, note: str) -> None:
-    from django.utils import timezone
-
     mismatch.resolution = resolution
     mismatch.resolution_note = note.strip()
     mismatch.resolved_by = by
@@ -662,7 +618,8 @@ def transfer_reconcile_credit(
     """Credit what was actually received. Never more than left the origin; a shortfall
     stays in transit on the row, visible, to be settled between the two funds."""
     transfer = _locked(case)
-    mismatch = _open_mismatch(transfer, by, note)
+    steps.require(transfer, transfer.reconcile_credit, by)
+    mismatch = _open_mismatch(transfer, note)
     received = mismatch.received_amount
     if received > transfer.amount_in_transit:
         raise CaseError(
@@ -675,7 +632,11 @@ def transfer_reconcile_credit(
     employer = min(received, table.employer_part)
     _credit_parts(transfer, received - employer, employer, by)
     _resolve(mismatch, CreditMismatch.Resolution.CREDITED, by, note)
-    _complete(transfer, by=by, day=_day(on), credited=received, reason=note.strip())
+    day = _day(on)
+    steps.case_step(transfer, transfer.reconcile_credit, by=by, reason=note.strip())(
+        credited=received, on=day
+    )
+    _after_completion(transfer, by=by, day=day)
     return transfer
 
 
@@ -685,7 +646,8 @@ def transfer_reconcile_return(
 ) -> Transfer:
     """Send the whole amount in transit back to the origin account, split as it left."""
     transfer = _locked(case)
-    mismatch = _open_mismatch(transfer, by, note)
+    steps.require(transfer, transfer.reconcile_return, by)
+    mismatch = _open_mismatch(transfer, note)
     table = InfoTable.objects.get(transfer=transfer)
     account = transfer.origin_account
     employer = min(transfer.amount_in_transit, table.employer_part)
@@ -698,9 +660,7 @@ def transfer_reconcile_return(
             _credit(account, amount, source, by, transfer, "return", _("returned to the origin"))
     _resolve(mismatch, CreditMismatch.Resolution.RETURNED, by, note)
     day = _day(on)
-    cases.case_transition(
-        obj=transfer, transition="return_balance", by=by, reason=note.strip(), on=day
-    )
+    steps.case_step(transfer, transfer.reconcile_return, by=by, reason=note.strip())(on=day)
     cases.deadline_close(case=transfer.case, met=False)
     notices.returned(transfer)
     return transfer
@@ -709,17 +669,7 @@ def transfer_reconcile_return(
 # --- completion --------------------------------------------------------------------------
 
 
-def _complete(
-    transfer: Transfer,
-    *,
-    by: User | None,
-    day: datetime.date,
-    credited: Decimal | None,
-    reason: str = "",
-) -> None:
-    cases.case_transition(
-        obj=transfer, transition="complete", by=by, reason=reason, credited=credited, on=day
-    )
+def _after_completion(transfer: Transfer, *, by: User | None, day: datetime.date) -> None:
     cases.deadline_close(case=transfer.case, met=True)
     _end_origin_coverage(transfer, by, day)
     _close_origin_account(transfer, by)
@@ -765,3 +715,57 @@ def _close_origin_account(transfer: Transfer, by: User | None) -> None:
         )
         return
     account_close(account=account, by=by, announce=False)
+
+
+# --- what the case page's buttons run ------------------------------------------------------
+
+
+@steps.performs(Transfer.accept)
+def _accept(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_accept(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.refuse)
+def _refuse(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_refuse(case=transfer.case, by=by, note=given.note)
+
+
+@steps.performs(Transfer.cancel)
+def _cancel(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_cancel(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.request_documents)
+def _request_documents(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_request_documents(case=transfer.case, by=by, note=given.note)
+
+
+@steps.performs(Transfer.documents_received)
+def _documents_received(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_documents_received(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.transfer_out)
+def _transfer_out(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_out(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.transfer_in)
+def _transfer_in(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_in(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.credit)
+def _credit_step(transfer: Transfer, by: User, given: steps.Given) -> object:
+    received = given.amount if given.amount is not None else ""
+    return transfer_credit(case=transfer.case, by=by, received_amount=received)
+
+
+@steps.performs(Transfer.reconcile_credit)
+def _reconcile_credit(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_reconcile_credit(case=transfer.case, by=by, note=given.note)
+
+
+@steps.performs(Transfer.reconcile_return)
+def _reconcile_return(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_reconcile_return(case=transfer.case, by=by, note=given.note)

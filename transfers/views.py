@@ -15,19 +15,19 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
+from cases import steps
 from cases.errors import CaseError
-from cases.forms import DocumentForm
+from cases.forms import DocumentForm, StepForm
 from cases.models import Case, DocumentKind
 from cases.selectors import case_page_context, is_staff_member
 from transfers import selectors, services
-from transfers.forms import ActionForm, ApplyForm, IntakeForm
+from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
 
@@ -94,8 +94,7 @@ def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
         {
             "id_number": person.id_number if reveal else mask_id_number(person.id_number),
             "side": selectors.side_of(user, transfer),
-            "actions": selectors.available_actions(user, transfer),
-            "action_form": ActionForm(),
+            "actions": steps.offered(user, transfer),
             "check_reasons": (
                 selectors.check_messages(transfer)
                 if transfer.state == Transfer.State.APPLIED
@@ -111,73 +110,26 @@ def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
 
 # --- staff steps -------------------------------------------------------------------------
 
-Step = Callable[[Case, User, str, Any], object]
-
-STEPS: dict[str, tuple[Step, str]] = {
-    "accept": (
-        lambda c, u, note, amount: services.transfer_accept(case=c, by=u),
-        gettext_noop("The application was accepted."),
-    ),
-    "refuse": (
-        lambda c, u, note, amount: services.transfer_refuse(case=c, by=u, note=note),
-        gettext_noop("The application was refused; the applicant is told every reason."),
-    ),
-    "request_documents": (
-        lambda c, u, note, amount: services.transfer_request_documents(case=c, by=u, note=note),
-        gettext_noop("The applicant was asked for documents; the clock is paused."),
-    ),
-    "documents_received": (
-        lambda c, u, note, amount: services.transfer_documents_received(case=c, by=u),
-        gettext_noop("The clock runs again."),
-    ),
-    "transfer_out": (
-        lambda c, u, note, amount: services.transfer_out(case=c, by=u),
-        gettext_noop("Transferred out: the information table is sealed and sent."),
-    ),
-    "transfer_in": (
-        lambda c, u, note, amount: services.transfer_in(case=c, by=u),
-        gettext_noop("Transferred in: the information table was verified and imported."),
-    ),
-    "credit": (
-        lambda c, u, note, amount: services.transfer_credit(
-            case=c, by=u, received_amount=amount if amount is not None else ""
-        ),
-        gettext_noop("The received amount was recorded."),
-    ),
-    "reconcile_credit": (
-        lambda c, u, note, amount: services.transfer_reconcile_credit(case=c, by=u, note=note),
-        gettext_noop("The received amount was credited."),
-    ),
-    "reconcile_return": (
-        lambda c, u, note, amount: services.transfer_reconcile_return(case=c, by=u, note=note),
-        gettext_noop("The balance was returned to the origin."),
-    ),
-    "cancel": (
-        lambda c, u, note, amount: services.transfer_cancel(case=c, by=u),
-        gettext_noop("The application was cancelled."),
-    ),
-}
-
 
 @login_required
 @require_POST
 def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """Any step the page offers: the declaration says what it needs, its rule who may take it."""
     user = _user(request)
     transfer = selectors.transfer_for(user, case_id)
     _require_staff(user)
-    if action not in STEPS:
+    if action not in steps.declared(Transfer):
         raise Http404
-    form = ActionForm(request.POST)
+    form = StepForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the note and the amount."))
         return redirect(transfer.case.get_absolute_url())
-    step, done = STEPS[action]
     try:
-        step(transfer.case, user, form.cleaned_data["note"], form.cleaned_data["amount"])
+        step = steps.perform(transfer, action, by=user, given=form.given())
     except CaseError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _(done))
+        messages.success(request, str(step.done))
     return redirect(transfer.case.get_absolute_url())
 
 

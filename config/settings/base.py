@@ -94,7 +94,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 # IdentifierBackend is also django-axes' lockout check (it extends AxesStandaloneBackend).
-AUTHENTICATION_BACKENDS = ["accounts.backends.IdentifierBackend"]
+# The steps' object rules (django-rules) answer `user.has_perm("transfers.accept", transfer)`.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.IdentifierBackend",
+    "rules.permissions.ObjectPermissionBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -138,6 +138,6 @@ def test_only_the_origin_agency_accepts(places, destination_clerk):
     with pytest.raises(CaseError) as refused:
         services.transfer_accept(case=transfer.case, by=destination_clerk)
 
-    assert refused.value.code == "wrong_agency"
+    assert refused.value.code == "forbidden"
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.APPLIED

@@ -1,0 +1,42 @@
+"""Who may take each step of a transfer: the rules its transitions name. A transfer belongs to
+two agencies; each step belongs to one end of it (DOMAIN.md §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from cases.permissions import is_applicant, processes_cases, signs_off
+from transfers.selectors import DESTINATION, ORIGIN, side_of, transfer_check
+
+
+@rules.predicate
+def at_origin(user: Any, transfer: Any) -> bool:
+    return transfer is not None and side_of(user, transfer) == ORIGIN
+
+
+@rules.predicate
+def at_destination(user: Any, transfer: Any) -> bool:
+    return transfer is not None and side_of(user, transfer) == DESTINATION
+
+
+@rules.predicate
+def check_passes(user: Any, transfer: Any) -> bool:
+    """Acceptance is open only when the check finds nothing against it; otherwise the clerk
+    refuses with every reason the check found (一次性告知)."""
+    return transfer is not None and transfer_check(transfer).passed
+
+
+origin_clerk = at_origin & processes_cases
+destination_clerk = at_destination & processes_cases
+
+rules.add_perm("transfers.accept", origin_clerk & check_passes)
+rules.add_perm("transfers.refuse", origin_clerk)
+rules.add_perm("transfers.request_documents", origin_clerk)
+rules.add_perm("transfers.documents_received", origin_clerk | is_applicant)
+rules.add_perm("transfers.cancel", is_applicant | ((at_origin | at_destination) & processes_cases))
+rules.add_perm("transfers.transfer_out", origin_clerk)
+rules.add_perm("transfers.transfer_in", destination_clerk)
+rules.add_perm("transfers.credit", destination_clerk)
+rules.add_perm("transfers.reconcile", at_destination & signs_off)
