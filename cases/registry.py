@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django.db.models import Model
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,11 @@ def detail_url(case: Case) -> str:
     if info is None:
         return reverse("cases:detail", args=[case.pk])
     return reverse(info.detail_url_name, args=[case.pk])
+
+
+def workflow_model(kind: str) -> type[Model] | None:
+    info = _KINDS.get(kind)
+    return apps.get_model(info.model_label) if info is not None else None
 
 
 def state_label(kind: str, state: str) -> str:

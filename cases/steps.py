@@ -135,7 +135,10 @@ def step_of(method: Callable[..., Any]) -> Step:
 def declared(model: type[models.Model]) -> dict[str, Step]:
     """Every transition of a workflow model with its declaration, by name."""
     found: dict[str, Step] = {}
-    for transition in model._meta.get_field("state").get_all_transitions(model):  # type: ignore[union-attr]
+    state = model._meta.get_field("state")
+    if not hasattr(state, "get_all_transitions"):
+        return found
+    for transition in state.get_all_transitions(model):
         step = (transition.custom or {}).get("step")
         if isinstance(step, Step):
             found[transition.name] = step

@@ -10,8 +10,12 @@ class WithdrawalsConfig(AppConfig):
     verbose_name = _("Withdrawals")
 
     def ready(self) -> None:
+        # Local: the app registry must be ready before models and rules load.
+        import withdrawals.permissions  # noqa: F401  (registers the steps' rules)
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
+        from cases.steps import declared
+        from withdrawals.models import EmergencyRefund, Withdrawal
 
         register_kind(
             CaseKind.WITHDRAWAL,
@@ -23,18 +27,12 @@ class WithdrawalsConfig(AppConfig):
             detail_url_name="withdrawals:refund_detail",
             model_label="withdrawals.EmergencyRefund",
         )
+        for model in (Withdrawal, EmergencyRefund):
+            register_action_labels(
+                {name: step.history_label for name, step in declared(model).items()}
+            )
         register_action_labels(
             {
-                "request_documents": _("Documents requested"),
-                "documents_supplied": _("Documents supplied"),
-                "first_review": _("First review done"),
-                "approve": _("Approved"),
-                "refuse_on_review": _("Refused on review"),
-                "refuse": _("Refused"),
-                "pay": _("Paid out"),
-                "close_account": _("Personal account closed"),
-                "cancel": _("Cancelled"),
-                "credit": _("Credited back"),
                 "assessed": _("Assessment changed"),
             }
         )

@@ -8,7 +8,7 @@ notifications) lives in `withdrawals.services`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar, cast
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -20,24 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from accounts.crypto import BlindIndexedCharField, EncryptedCharField
 from accounts.models import MONEY
 from accounts.policy import WithdrawalGround
-
-PROCESS = "cases.process_case"
-REVIEW = "cases.review_case"
-
-
-def _is_applicant(instance: models.Model, user: Any) -> bool:
-    """The login that filed the case, or the insured person themself (not for a death, where
-    the person on the case is the deceased)."""
-    case = cast("Withdrawal | EmergencyRefund", instance).case
-    if user.pk is not None and case.applicant_id == user.pk:
-        return True
-    own_case = user.person_id is not None and user.person_id == case.person_id
-    return own_case and getattr(instance, "ground", "") != WithdrawalGround.DEATH
-
-
-def _applicant_or_clerk(instance: models.Model, user: Any) -> bool:
-    return _is_applicant(instance, user) or bool(user.has_perm(PROCESS))
-
+from cases.steps import declare, internal, may
 
 class Withdrawal(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
@@ -146,7 +129,18 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
         return self.ground == WithdrawalGround.DEATH
 
     @transition(
-        field=state, source=State.SUBMITTED, target=State.WAITING_DOCUMENTS, permission=PROCESS
+        field=state,
+        source=State.SUBMITTED,
+        target=State.WAITING_DOCUMENTS,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Ask for documents (补件)"),
+            done=_("The applicant is asked for the documents; the clock is paused."),
+            history=_("Documents requested"),
+            needs_documents=True,
+            needs_note=True,
+            note_label=_("What is wrong or missing"),
+        ),
     )
     def request_documents(self, kinds: list[str]) -> None:
         self.requested_documents = kinds
@@ -155,18 +149,45 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.WAITING_DOCUMENTS,
         target=State.SUBMITTED,
-        permission=_applicant_or_clerk,
+        permission=may("withdrawals.documents_supplied"),
+        custom=declare(
+            _("The requested documents are uploaded"),
+            done=_("The case is back in review."),
+            history=_("Documents supplied"),
+        ),
     )
     def documents_supplied(self) -> None:
         self.requested_documents = []
 
     @transition(
-        field=state, source=State.SUBMITTED, target=State.FIRST_REVIEWED, permission=PROCESS
+        field=state,
+        source=State.SUBMITTED,
+        target=State.FIRST_REVIEWED,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Pass the first review"),
+            done=_("The first review is done; the case goes to second review."),
+            history=_("First review done"),
+            needs_note=True,
+            note_label=_("Note (optional)"),
+        ),
     )
     def first_review(self) -> None:
         pass
 
-    @transition(field=state, source=State.FIRST_REVIEWED, target=State.APPROVED, permission=REVIEW)
+    @transition(
+        field=state,
+        source=State.FIRST_REVIEWED,
+        target=State.APPROVED,
+        permission=may("withdrawals.second_review"),
+        custom=declare(
+            _("Approve (second review)"),
+            done=_("The withdrawal is approved."),
+            history=_("Approved"),
+            needs_note=True,
+            note_label=_("Note (optional)"),
+        ),
+    )
     def approve(self) -> None:
         pass
 
@@ -174,12 +195,33 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.SUBMITTED, State.WAITING_DOCUMENTS],
         target=State.REFUSED,
-        permission=PROCESS,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Refuse"),
+            done=_("The withdrawal is refused; the applicant is told every reason."),
+            history=_("Refused"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("Reasons for the refusal, one per line"),
+        ),
     )
     def refuse(self, reasons: list[str]) -> None:
         self.refusal_reasons = reasons
 
-    @transition(field=state, source=State.FIRST_REVIEWED, target=State.REFUSED, permission=REVIEW)
+    @transition(
+        field=state,
+        source=State.FIRST_REVIEWED,
+        target=State.REFUSED,
+        permission=may("withdrawals.second_review"),
+        custom=declare(
+            _("Refuse"),
+            done=_("The withdrawal is refused; the applicant is told every reason."),
+            history=_("Refused on review"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("Reasons for the refusal, one per line"),
+        ),
+    )
     def refuse_on_review(self, reasons: list[str]) -> None:
         self.refusal_reasons = reasons
 
@@ -187,16 +229,38 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.SUBMITTED, State.WAITING_DOCUMENTS],
         target=State.CANCELLED,
-        permission=_is_applicant,
+        permission=may("withdrawals.cancel"),
+        custom=declare(
+            _("Cancel my application"),
+            done=_("Your application is cancelled."),
+            history=_("Cancelled"),
+            destructive=True,
+        ),
     )
     def cancel(self) -> None:
         pass
 
-    @transition(field=state, source=State.APPROVED, target=State.PAID, permission=PROCESS)
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.PAID,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Make the payout"),
+            done=_("The payout is recorded and the personal account is closed."),
+            history=_("Paid out"),
+            moves_money=True,
+        ),
+    )
     def pay(self) -> None:
         pass
 
-    @transition(field=state, source=State.PAID, target=State.CLOSED, permission=PROCESS)
+    @transition(
+        field=state,
+        source=State.PAID,
+        target=State.CLOSED,
+        custom=internal(_("Personal account closed")),
+    )
     def close_account(self) -> None:
         pass
 
@@ -270,14 +334,50 @@ class EmergencyRefund(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.amount}"
 
-    @transition(field=state, source=State.SUBMITTED, target=State.APPROVED, permission=PROCESS)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.APPROVED,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Approve the claim"),
+            done=_("The claim is approved."),
+            history=_("Approved"),
+            needs_amount=True,
+            amount_label=_("Amount approved (yuan; empty for the whole claim)"),
+        ),
+    )
     def approve(self, amount: Decimal) -> None:
         self.approved_amount = amount
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REFUSED, permission=PROCESS)
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.REFUSED,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Refuse"),
+            done=_("The claim is refused; the applicant is told every reason."),
+            history=_("Refused"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("Reasons for the refusal, one per line"),
+        ),
+    )
     def refuse(self, reasons: list[str]) -> None:
         self.refusal_reasons = reasons
 
-    @transition(field=state, source=State.APPROVED, target=State.CREDITED, permission=PROCESS)
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.CREDITED,
+        permission=may("withdrawals.process"),
+        custom=declare(
+            _("Credit the account"),
+            done=_("The amount is credited to the personal account."),
+            history=_("Credited back"),
+            moves_money=True,
+        ),
+    )
     def credit(self) -> None:
         pass

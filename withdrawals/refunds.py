@@ -18,12 +18,13 @@ from accounts.errors import AccountsError
 from accounts.models import FundSource, LedgerTransaction, PersonalAccount
 from accounts.services import clean_amount, ledger_credit
 from cases import services as case_services
+from cases import steps
 from cases.errors import CaseError
 from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals.models import EmergencyRefund
 from withdrawals.notices import message, tell_applicant
 from withdrawals.selectors import account_policy, agency_for
-from withdrawals.services import check_step, clean_reasons
+from withdrawals.services import clean_reasons
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -149,7 +150,7 @@ def emergency_refund_approve(
 ) -> EmergencyRefund:
     """The clerk checks the receipts and approves the claim, or a smaller amount."""
     refund = case_services.lock(refund)
-    check_step(refund, "approve", by)
+    steps.require(refund, refund.approve, by)
     value = refund.amount if amount in (None, "") else _amount(amount)  # type: ignore[arg-type]
     if value > refund.amount:
         raise CaseError(
@@ -158,13 +159,7 @@ def emergency_refund_approve(
             code="too_much",
         )
     refund.reviewed_by = by
-    case_services.case_transition(
-        obj=refund,
-        transition="approve",
-        by=by,
-        reason=reason or _("%(amount)s yuan approved") % {"amount": value},
-        amount=value,
-    )
+    steps.case_step(refund, refund.approve, by=by, reason=reason or _("%(amount)s yuan approved") % {"amount": value})(amount=value)
     tell_applicant(
         refund.case,
         message(
@@ -184,7 +179,7 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
     refund = case_services.lock(refund)
     if refund.state == State.CREDITED:
         return refund
-    check_step(refund, "credit", by)
+    steps.require(refund, refund.credit, by)
     assert refund.approved_amount is not None  # noqa: S101 - set by approve
     try:
         txn = ledger_credit(
@@ -200,7 +195,7 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
         raise CaseError(exc.message, code=exc.code) from exc
     refund.credit_transaction = txn
     refund.credited_at = timezone.now()
-    case_services.case_transition(obj=refund, transition="credit", by=by)
+    steps.case_step(refund, refund.credit, by=by)()
     case_services.deadline_close(case=refund.case, step=DeadlineStep.REFUND, met=True)
     tell_applicant(
         refund.case,
@@ -220,11 +215,9 @@ def emergency_refund_refuse(
 ) -> EmergencyRefund:
     refund = case_services.lock(refund)
     cleaned = clean_reasons(reasons)
-    check_step(refund, "refuse", by)
+    steps.require(refund, refund.refuse, by)
     refund.reviewed_by = by
-    case_services.case_transition(
-        obj=refund, transition="refuse", by=by, reason="\n".join(cleaned), reasons=cleaned
-    )
+    steps.case_step(refund, refund.refuse, by=by, reason="\n".join(cleaned))(reasons=cleaned)
     case_services.deadline_close(case=refund.case, met=True)
     tell_applicant(
         refund.case,
@@ -236,3 +229,21 @@ def emergency_refund_refuse(
         ),
     )
     return refund
+
+
+# --- what the case page's buttons run ------------------------------------------------------
+
+
+@steps.performs(EmergencyRefund.approve)
+def _approve_step(obj: EmergencyRefund, by: User, given: steps.Given) -> object:
+    return emergency_refund_approve(refund=obj, by=by, amount=given.amount)
+
+
+@steps.performs(EmergencyRefund.refuse)
+def _refuse_step(obj: EmergencyRefund, by: User, given: steps.Given) -> object:
+    return emergency_refund_refuse(refund=obj, by=by, reasons=given.reasons)
+
+
+@steps.performs(EmergencyRefund.credit)
+def _credit_step(obj: EmergencyRefund, by: User, given: steps.Given) -> object:
+    return emergency_refund_credit(refund=obj, by=by)

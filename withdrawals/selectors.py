@@ -85,27 +85,6 @@ def refunds_visible_to(user: User) -> QuerySet[EmergencyRefund]:
     return rows
 
 
-def did_first_review(withdrawal: Withdrawal, user: User) -> bool:
-    return CaseEvent.objects.filter(
-        case_id=withdrawal.pk, actor_id=user.pk, action="first_review"
-    ).exists()
-
-
-def withdrawal_actions(user: User, withdrawal: Withdrawal) -> list[str]:
-    """The transitions this user may take now, the four-eyes rule included: exactly the
-    buttons the case page shows."""
-    names = [t.name for t in withdrawal.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]
-    # The payout step closes the account too; it is one button.
-    names = [n for n in names if n != "close_account"]
-    if "approve" in names and did_first_review(withdrawal, user):
-        names = [n for n in names if n not in ("approve", "refuse_on_review")]
-    return names
-
-
-def refund_actions(user: User, refund: EmergencyRefund) -> list[str]:
-    return [t.name for t in refund.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]
-
-
 def withdrawal_progress(withdrawal: Withdrawal) -> list[tuple[str, object, bool]]:
     """办理进度 for the applicant: each step with the time it was done, or None."""
     from django.utils.translation import gettext as _

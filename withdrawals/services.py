@@ -3,7 +3,9 @@ the rules that refuse an application in `withdrawals.eligibility`.
 
 Each service locks the workflow row, checks the rules of DOMAIN.md §3 (every reason at once
 where a refusal is possible), then moves the state machine through
-`cases.services.case_transition`, which writes the history row in the same transaction.
+`cases.steps.case_step`, which writes the history row in the same transaction. Who may take
+each step is its transition's rule (`withdrawals.permissions`); `cases.steps.require` asks it
+first, before any money moves.
 Notifications go to the outbox in that transaction too.
 """
 
@@ -19,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
-from django_fsm import can_proceed, has_transition_perm
 
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
@@ -27,6 +28,7 @@ from accounts.models import LedgerTransaction, PersonalAccount
 from accounts.policy import WithdrawalGround
 from accounts.services import account_close, ledger_debit
 from cases import services as case_services
+from cases import steps
 from cases.errors import CaseError
 from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals import rules
@@ -141,25 +143,11 @@ def withdrawal_submit(
 # --- review ------------------------------------------------------------------------------
 
 
-def check_step(obj: Withdrawal | EmergencyRefund, transition: str, by: User | None) -> None:
-    """Refuse before any money moves if the step is not open to this user now (also used by
-    `withdrawals.refunds`)."""
-    method = getattr(obj, transition)
-    if not can_proceed(method):
-        raise CaseError(
-            _("This step is not possible while the case is “%(state)s”.")
-            % {"state": obj.get_state_display()},
-            code="wrong_state",
-        )
-    if by is not None and not has_transition_perm(method, by):
-        raise CaseError(_("You may not take this step on this case."), code="forbidden")
-
-
 @transaction.atomic
 def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """初审 by a clerk: every rule holds on what is now on the case."""
     withdrawal = case_services.lock(withdrawal)
-    check_step(withdrawal, "first_review", by)
+    steps.require(withdrawal, withdrawal.first_review, by)
     reasons = review_reasons(withdrawal, case_services.today())
     if reasons:
         raise CaseError(
@@ -167,7 +155,7 @@ def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "
             code="rules",
             reasons=reasons,
         )
-    case_services.case_transition(obj=withdrawal, transition="first_review", by=by, reason=reason)
+    steps.case_step(withdrawal, withdrawal.first_review, by=by, reason=reason)()
     return withdrawal
 
 
@@ -175,13 +163,14 @@ def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "
 def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """复审 by a reviewer who did not do the first review."""
     withdrawal = case_services.lock(withdrawal)
-    check_step(withdrawal, "approve", by)
+    # The four-eyes rule is part of the step's rule too; asked first, it says why.
     case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
+    steps.require(withdrawal, withdrawal.approve, by)
     computation = withdrawal_computation(withdrawal)
     reasons = amount_reasons(computation)
     if reasons:
         raise CaseError(reasons[0], code="nothing_to_pay")
-    case_services.case_transition(obj=withdrawal, transition="approve", by=by, reason=reason)
+    steps.case_step(withdrawal, withdrawal.approve, by=by, reason=reason)()
     case_services.deadline_close(case=withdrawal.case, step=DeadlineStep.REVIEW, met=True)
     tell_applicant(
         withdrawal.case,
@@ -214,13 +203,12 @@ def withdrawal_refuse(*, withdrawal: Withdrawal, by: User, reasons: list[str]) -
     review, or by the reviewer at second review."""
     withdrawal = case_services.lock(withdrawal)
     reasons = clean_reasons(reasons)
-    transition = "refuse_on_review" if withdrawal.state == State.FIRST_REVIEWED else "refuse"
-    check_step(withdrawal, transition, by)
-    if transition == "refuse_on_review":
+    on_review = withdrawal.state == State.FIRST_REVIEWED
+    step = withdrawal.refuse_on_review if on_review else withdrawal.refuse
+    if on_review:
         case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
-    case_services.case_transition(
-        obj=withdrawal, transition=transition, by=by, reason="\n".join(reasons), reasons=reasons
-    )
+    steps.require(withdrawal, step, by)
+    steps.case_step(withdrawal, step, by=by, reason="\n".join(reasons))(reasons=reasons)
     case_services.deadline_close(case=withdrawal.case, met=True)
     tell_applicant(
         withdrawal.case,
@@ -244,12 +232,10 @@ def withdrawal_request_documents(
     kinds = [k for k in dict.fromkeys(kinds) if k in DocumentKind.values]
     if not kinds:
         raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
-    check_step(withdrawal, "request_documents", by)
+    steps.require(withdrawal, withdrawal.request_documents, by)
     labels = [document_label(k) for k in kinds]
     reason = "; ".join(labels) + (f"\n{note.strip()}" if note.strip() else "")
-    case_services.case_transition(
-        obj=withdrawal, transition="request_documents", by=by, reason=reason, kinds=kinds
-    )
+    steps.case_step(withdrawal, withdrawal.request_documents, by=by, reason=reason)(kinds=kinds)
     case_services.deadlines_pause(case=withdrawal.case, by=by)
     tell_applicant(
         withdrawal.case,
@@ -269,7 +255,7 @@ def withdrawal_request_documents(
 def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdrawal:
     """The requested documents are on the case: back to review, the clock runs again."""
     withdrawal = case_services.lock(withdrawal)
-    check_step(withdrawal, "documents_supplied", by)
+    steps.require(withdrawal, withdrawal.documents_supplied, by)
     asked_at = (
         withdrawal.case.events.filter(action="request_documents")
         .order_by("-at", "-id")
@@ -289,7 +275,7 @@ def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdr
                 _("Missing document: %(kind)s.") % {"kind": document_label(k)} for k in missing
             ],
         )
-    case_services.case_transition(obj=withdrawal, transition="documents_supplied", by=by)
+    steps.case_step(withdrawal, withdrawal.documents_supplied, by=by)()
     policy = account_policy(withdrawal.account)
     case_services.deadlines_resume(
         case=withdrawal.case, by=by, reminder_days_before=policy.reminder_days_before
@@ -301,8 +287,8 @@ def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdr
 def withdrawal_cancel(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """The applicant withdraws the application before the first review is done."""
     withdrawal = case_services.lock(withdrawal)
-    check_step(withdrawal, "cancel", by)
-    case_services.case_transition(obj=withdrawal, transition="cancel", by=by, reason=reason)
+    steps.require(withdrawal, withdrawal.cancel, by)
+    steps.case_step(withdrawal, withdrawal.cancel, by=by, reason=reason)()
     case_services.deadline_close(case=withdrawal.case, met=False)
     tell_applicant(
         withdrawal.case,
@@ -430,7 +416,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
         if withdrawal.state == State.PAID:
             return withdrawal_close_account(withdrawal=withdrawal, by=by)
         return withdrawal
-    check_step(withdrawal, "pay", by)
+    steps.require(withdrawal, withdrawal.pay, by)
     PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
     computation = withdrawal_computation(withdrawal)
     reasons = [
@@ -455,17 +441,12 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
     withdrawal.payout_amount = computation.payout
     withdrawal.paid_at = timezone.now()
     withdrawal.payout_transaction = txn
-    case_services.case_transition(
-        obj=withdrawal,
-        transition="pay",
-        by=by,
-        reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
+    steps.case_step(withdrawal, withdrawal.pay, by=by, reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
         % {
             "amount": computation.payout,
             "name": withdrawal.payee_name,
             "last4": withdrawal.bank_account[-4:],
-        },
-    )
+        })()
     return withdrawal_close_account(withdrawal=withdrawal, by=by)
 
 
@@ -476,12 +457,12 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
     withdrawal = case_services.lock(withdrawal)
     if withdrawal.state == State.CLOSED:
         return withdrawal
-    check_step(withdrawal, "close_account", by)
+    steps.require(withdrawal, withdrawal.close_account, by)
     try:
         account_close(account=withdrawal.account, by=by, reason=withdrawal.case.reference)
     except AccountsError as exc:
         raise CaseError(exc.message, code=exc.code) from exc
-    case_services.case_transition(obj=withdrawal, transition="close_account", by=by)
+    steps.case_step(withdrawal, withdrawal.close_account, by=by)()
     tell_applicant(
         withdrawal.case,
         message(
@@ -498,3 +479,48 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
         heir_phone=withdrawal.heir_phone,
     )
     return withdrawal
+
+
+# --- what the case page's buttons run ------------------------------------------------------
+
+
+@steps.performs(Withdrawal.first_review)
+def _first_review_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_first_review(withdrawal=obj, by=by, reason=given.note)
+
+
+@steps.performs(Withdrawal.approve)
+def _approve_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_approve(withdrawal=obj, by=by, reason=given.note)
+
+
+@steps.performs(Withdrawal.refuse)
+def _refuse_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_refuse(withdrawal=obj, by=by, reasons=given.reasons)
+
+
+@steps.performs(Withdrawal.refuse_on_review)
+def _refuse_on_review_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_refuse(withdrawal=obj, by=by, reasons=given.reasons)
+
+
+@steps.performs(Withdrawal.request_documents)
+def _request_documents_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_request_documents(
+        withdrawal=obj, by=by, kinds=list(given.kinds), note=given.note
+    )
+
+
+@steps.performs(Withdrawal.documents_supplied)
+def _documents_supplied_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_documents_supplied(withdrawal=obj, by=by)
+
+
+@steps.performs(Withdrawal.cancel)
+def _cancel_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_cancel(withdrawal=obj, by=by)
+
+
+@steps.performs(Withdrawal.pay)
+def _pay_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_pay(withdrawal=obj, by=by)

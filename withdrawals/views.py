@@ -4,7 +4,7 @@ a service becomes messages on the page, never an error page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, cast
 
 from django.contrib import messages
@@ -19,7 +19,9 @@ from accounts.idnumbers import mask_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.policy import WithdrawalGround
 from accounts.selectors import person_login
+from cases import steps
 from cases.errors import CaseError
+from cases.forms import StepForm
 from cases.models import Channel, DocumentKind
 from cases.selectors import case_for, case_page_context, is_staff_member
 from withdrawals import eligibility, refunds, rules, selectors, services
@@ -27,11 +29,7 @@ from withdrawals.forms import (
     ApplyForm,
     AssessForm,
     GroundForm,
-    NoteForm,
-    ReasonsForm,
-    RefundApproveForm,
     RefundForm,
-    RequestDocumentsForm,
     WindowForm,
 )
 from withdrawals.models import EmergencyRefund, Withdrawal
@@ -300,13 +298,26 @@ def _masked(user: User, number: str) -> str:
     return number if user.has_perm("accounts.reveal_id_number") else mask_id_number(number)
 
 
+def _pay_summary(withdrawal: Withdrawal, computation: Any) -> str:
+    return _("Pay %(amount)s yuan to %(name)s and close the personal account.") % {
+        "amount": computation.payout,
+        "name": withdrawal.payee_name,
+    }
+
+
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     withdrawal = _withdrawal_for(user, case_id)
     staff = is_staff_member(user)
     policy = selectors.account_policy(withdrawal.account)
-    actions = set(selectors.withdrawal_actions(user, withdrawal))
+    computation = selectors.shown_computation(withdrawal)
+    actions = [
+        replace(offer, summary=_pay_summary(withdrawal, computation))
+        if offer.step.moves_money
+        else offer
+        for offer in steps.offered(user, withdrawal)
+    ]
     can_assess = (
         staff
         and user.has_perm("cases.process_case")
@@ -317,7 +328,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "withdrawal": withdrawal,
             "staff": staff,
-            "computation": selectors.shown_computation(withdrawal),
+            "computation": computation,
             "id_number": _masked(user, withdrawal.case.person.id_number),
             "heir_id_number": _masked(user, withdrawal.heir_id_number)
             if withdrawal.heir_id_number
@@ -330,9 +341,10 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "progress": selectors.withdrawal_progress(withdrawal),
             "actions": actions,
             "can_assess": can_assess,
-            "reasons_form": ReasonsForm(),
-            "note_form_step": NoteForm(),
-            "request_form": RequestDocumentsForm(ground=withdrawal.ground),
+            "step_kinds": [
+                (kind, DocumentKind(kind).label)
+                for kind in [*rules.required_documents(withdrawal.ground), DocumentKind.OTHER]
+            ],
             "assess_form": AssessForm(
                 exempt_groups=policy.withdrawal_fee_exempt_groups,
                 initial={
@@ -344,61 +356,6 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         }
     )
     return render(request, "withdrawals/detail.html", context)
-
-
-Handler = Callable[[HttpRequest, Any, User], str]
-
-
-def _note(request: HttpRequest) -> str:
-    form = NoteForm(request.POST)
-    return form.cleaned_data["note"] if form.is_valid() else ""
-
-
-def _reasons(request: HttpRequest) -> list[str]:
-    form = ReasonsForm(request.POST)
-    if not form.is_valid():
-        raise CaseError(_("Give at least one reason for the refusal."), code="no_reason")
-    return form.reason_list()
-
-
-def _first_review(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    services.withdrawal_first_review(withdrawal=w, by=user, reason=_note(request))
-    return _("The first review is done; the case goes to second review.")
-
-
-def _approve(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    services.withdrawal_approve(withdrawal=w, by=user, reason=_note(request))
-    return _("The withdrawal is approved.")
-
-
-def _refuse(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    services.withdrawal_refuse(withdrawal=w, by=user, reasons=_reasons(request))
-    return _("The withdrawal is refused; the applicant is told every reason.")
-
-
-def _request_documents(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    form = RequestDocumentsForm(request.POST, ground=w.ground)
-    if not form.is_valid():
-        raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
-    services.withdrawal_request_documents(
-        withdrawal=w, by=user, kinds=form.cleaned_data["kinds"], note=form.cleaned_data["note"]
-    )
-    return _("The applicant is asked for the documents; the clock is paused.")
-
-
-def _documents_supplied(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    services.withdrawal_documents_supplied(withdrawal=w, by=user)
-    return _("The case is back in review.")
-
-
-def _cancel(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    services.withdrawal_cancel(withdrawal=w, by=user)
-    return _("Your application is cancelled.")
-
-
-def _pay(request: HttpRequest, w: Withdrawal, user: User) -> str:
-    services.withdrawal_pay(withdrawal=w, by=user)
-    return _("The payout is recorded and the personal account is closed.")
 
 
 def _assess(request: HttpRequest, w: Withdrawal, user: User) -> str:
@@ -413,27 +370,19 @@ def _assess(request: HttpRequest, w: Withdrawal, user: User) -> str:
     return _("The findings are saved.")
 
 
-WITHDRAWAL_ACTIONS: dict[str, Handler] = {
-    "first_review": _first_review,
-    "approve": _approve,
-    "refuse": _refuse,
-    "request_documents": _request_documents,
-    "documents_supplied": _documents_supplied,
-    "cancel": _cancel,
-    "pay": _pay,
-    "assess": _assess,
-}
-
-
-def _run(request: HttpRequest, handler: Handler, obj: Any, user: User) -> None:
+def _take_step(request: HttpRequest, obj: Any, action: str, user: User) -> None:
+    """Any declared step the page posted; the service's guard decides."""
+    form = StepForm(request.POST, kinds=DocumentKind.choices)
     try:
-        done = handler(request, obj, user)
+        if not form.is_valid():
+            raise CaseError(_("Check the note and the amount."), code="invalid")
+        step = steps.perform(obj, action, by=user, given=form.given())
     except CaseError as exc:
         _show(request, exc)
     except ConcurrentTransition:
         messages.error(request, _("Someone else changed this case meanwhile; please try again."))
     else:
-        messages.success(request, done)
+        messages.success(request, str(step.done))
 
 
 @login_required
@@ -441,10 +390,16 @@ def _run(request: HttpRequest, handler: Handler, obj: Any, user: User) -> None:
 def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     user = _user(request)
     withdrawal = _withdrawal_for(user, case_id)
-    handler = WITHDRAWAL_ACTIONS.get(action)
-    if handler is None:
+    if action == "assess":
+        # The agency's findings are not a step: they change figures, not the state.
+        try:
+            messages.success(request, _assess(request, withdrawal, user))
+        except CaseError as exc:
+            _show(request, exc)
+    elif action in steps.declared(Withdrawal):
+        _take_step(request, withdrawal, action, user)
+    else:
         raise Http404
-    _run(request, handler, withdrawal, user)
     return redirect(withdrawal.case.get_absolute_url())
 
 
@@ -505,37 +460,10 @@ def refund_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "refund": refund,
             "staff": is_staff_member(user),
             "id_number": _masked(user, refund.case.person.id_number),
-            "actions": set(selectors.refund_actions(user, refund)),
-            "approve_form": RefundApproveForm(),
-            "reasons_form": ReasonsForm(),
+            "actions": steps.offered(user, refund),
         }
     )
     return render(request, "withdrawals/refund_detail.html", context)
-
-
-def _refund_approve(request: HttpRequest, r: EmergencyRefund, user: User) -> str:
-    form = RefundApproveForm(request.POST)
-    if not form.is_valid():
-        raise CaseError(_("Check the amount."), code="invalid")
-    refunds.emergency_refund_approve(refund=r, by=user, amount=form.cleaned_data["amount"])
-    return _("The claim is approved.")
-
-
-def _refund_credit(request: HttpRequest, r: EmergencyRefund, user: User) -> str:
-    refunds.emergency_refund_credit(refund=r, by=user)
-    return _("The amount is credited to the personal account.")
-
-
-def _refund_refuse(request: HttpRequest, r: EmergencyRefund, user: User) -> str:
-    refunds.emergency_refund_refuse(refund=r, by=user, reasons=_reasons(request))
-    return _("The claim is refused; the applicant is told every reason.")
-
-
-REFUND_ACTIONS: dict[str, Handler] = {
-    "approve": _refund_approve,
-    "credit": _refund_credit,
-    "refuse": _refund_refuse,
-}
 
 
 @login_required
@@ -543,8 +471,7 @@ REFUND_ACTIONS: dict[str, Handler] = {
 def refund_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     user = _user(request)
     refund = _refund_for(user, case_id)
-    handler = REFUND_ACTIONS.get(action)
-    if handler is None:
+    if action not in steps.declared(EmergencyRefund):
         raise Http404
-    _run(request, handler, refund, user)
+    _take_step(request, refund, action, user)
     return redirect(refund.case.get_absolute_url())

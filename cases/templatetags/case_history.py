@@ -6,12 +6,19 @@ from django import template
 
 from cases import registry
 from cases.models import Case
+from cases.steps import declared
 
 register = template.Library()
 
 
 @register.filter
-def action_label(action: str) -> str:
+def action_label(action: str, case: Case | None = None) -> str:
+    """A transition is named by its declaration in the case's own workflow (a refund's
+    "credit" is not a transfer's); other actions by the shared list."""
+    model = registry.workflow_model(case.kind) if case is not None else None
+    step = declared(model).get(action) if model is not None else None
+    if step is not None:
+        return str(step.history_label)
     return registry.action_label(action)
 
 

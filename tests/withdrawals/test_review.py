@@ -24,7 +24,7 @@ from tests.withdrawals.factories import (
     upload,
 )
 from withdrawals.models import Withdrawal
-from withdrawals.selectors import withdrawal_actions
+from cases.steps import offered
 from withdrawals.services import (
     Assessment,
     withdrawal_approve,
@@ -36,6 +36,12 @@ from withdrawals.services import (
     withdrawal_request_documents,
     withdrawal_submit,
 )
+
+
+
+def withdrawal_actions(user, withdrawal):
+    return [offer.name for offer in offered(user, withdrawal)]
+
 
 pytestmark = pytest.mark.django_db
 

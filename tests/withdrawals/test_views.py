@@ -222,7 +222,7 @@ def test_an_auditor_sees_the_whole_id_number(client, withdrawal, agency):
     page = _as(client, auditor).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
 
     assert withdrawal.case.person.id_number in page.content.decode()
-    assert page.context["actions"] == set()
+    assert page.context["actions"] == []
 
 
 def test_staff_of_another_agency_and_other_applicants_get_nothing(client, withdrawal):
@@ -294,7 +294,7 @@ def test_the_clerk_refuses_with_one_reason_per_line(client, withdrawal, agency):
 
     _as(client, clerk).post(
         reverse("withdrawals:act", args=[withdrawal.pk, "refuse"]),
-        {"reasons": "诊断不符\n\n清单缺页"},
+        {"note": "诊断不符\n\n清单缺页"},
     )
 
     assert Withdrawal.objects.get(pk=withdrawal.pk).refusal_reasons == ["诊断不符", "清单缺页"]
