@@ -192,8 +192,12 @@ def allowed(obj: Any, method: Callable[..., Any], by: User | None) -> bool:
     return by is None or step_of(method).internal or has_transition_perm(method, by)
 
 
-def require(obj: Any, method: Callable[..., Any], by: User | None) -> Step:
-    """Refuse, before anything is checked or moved, a step not open to this user now."""
+def require(
+    obj: Any, method: Callable[..., Any], by: User | None, *, consequence: bool = False
+) -> Step:
+    """Refuse, before anything is checked or moved, a step not open to this user now. A
+    `consequence` is taken because of another step `by` took, whose rule was asked (the
+    bindings a completed transfer ends): only the state is checked."""
     step = step_of(method)
     if not can_proceed(method):
         raise CaseError(
@@ -201,7 +205,7 @@ def require(obj: Any, method: Callable[..., Any], by: User | None) -> Step:
             % {"state": state_label(obj)},
             code="wrong_state",
         )
-    if by is not None and not step.internal and not has_transition_perm(method, by):
+    if by is not None and not (step.internal or consequence) and not has_transition_perm(method, by):
         raise CaseError(_("You may not take this step on this case."), code="forbidden")
     return step
 
@@ -237,12 +241,13 @@ def case_step(
     by: User | None,
     reason: str = "",
     actor_label: str = "",
+    consequence: bool = False,
 ) -> Callable[P, R]:
     """The transition `method` of `obj` (a row the caller has locked), ready to be called with
     its own typed arguments: `case_step(t, t.accept, by=clerk)(on=day)`. The call checks the
     step again, moves the state, saves the row, mirrors the state onto the case and writes the
     history line, all in the caller's transaction."""
-    require(obj, method, by)
+    require(obj, method, by, consequence=consequence)
 
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         before = obj.state

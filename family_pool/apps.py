@@ -10,7 +10,11 @@ class FamilyPoolConfig(AppConfig):
     verbose_name = _("Family pool")
 
     def ready(self) -> None:
+        # Local: the app registry must be ready before models and rules load.
+        import family_pool.permissions  # noqa: F401  (registers the steps' rules)
         from accounts.signals import coverage_ended
+        from cases.steps import declared
+        from family_pool.models import Binding
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from family_pool.receivers import end_bindings_on_coverage_end
@@ -21,10 +25,10 @@ class FamilyPoolConfig(AppConfig):
             model_label="family_pool.Binding",
         )
         register_action_labels(
+            {name: step.history_label for name, step in declared(Binding).items()}
+        )
+        register_action_labels(
             {
-                "approve": _("Approved"),
-                "reject": _("Rejected"),
-                "end": _("Binding ended"),
                 "quota_set": _("Quota set"),
                 "holder_consented": _("The account holder agreed"),
             }

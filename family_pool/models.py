@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from accounts.crypto import EncryptedCharField
 from accounts.models import MONEY
 from accounts.policy import FamilyPoolCategory
+from cases.steps import declare, internal, may
 
 
 class Relation(models.TextChoices):
@@ -156,16 +157,76 @@ class Binding(ConcurrentTransitionMixin, models.Model):
             return Decimal("0.00")
         return self.quota - self.spent
 
-    @transition(field=state, source=State.PENDING, target=State.ACTIVE)
-    def approve(self, *, at: datetime.datetime | None = None) -> None:
+    # Each step declared once: its rule (family_pool.permissions), label and what it needs.
+
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.ACTIVE,
+        permission=may("family_pool.review"),
+        custom=declare(
+            _("Approve"), done=_("The binding was approved."), history=_("Approved")
+        ),
+    )
+    def approve(self, *, at: datetime.datetime) -> None:
         self.activated_at = at
 
-    @transition(field=state, source=State.PENDING, target=State.REJECTED)
-    def reject(self, *, at: datetime.datetime | None = None) -> None:
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.ACTIVE,
+        custom=internal(_("Active (no staff review needed)")),
+    )
+    def activate(self, *, at: datetime.datetime) -> None:
+        self.activated_at = at
+
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.REJECTED,
+        permission=may("family_pool.review"),
+        custom=declare(
+            _("Reject"),
+            done=_("The binding was rejected."),
+            history=_("Rejected"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("Why the binding is rejected"),
+        ),
+    )
+    def reject(self, *, at: datetime.datetime) -> None:
         self.ended_at = at
 
-    @transition(field=state, source=[State.PENDING, State.ACTIVE], target=State.ENDED)
-    def end(self, *, at: datetime.datetime | None = None) -> None:
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.REJECTED,
+        permission=may("family_pool.answer"),
+        custom=declare(
+            _("Decline"),
+            done=_("You declined."),
+            history=_("Declined by the account holder"),
+            destructive=True,
+        ),
+    )
+    def decline(self, *, at: datetime.datetime) -> None:
+        self.ended_at = at
+
+    @transition(
+        field=state,
+        source=[State.PENDING, State.ACTIVE],
+        target=State.ENDED,
+        permission=may("family_pool.end"),
+        custom=declare(
+            _("End the binding"),
+            done=_("The binding has ended."),
+            history=_("Ended"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("Reason (optional)"),
+        ),
+    )
+    def end(self, *, at: datetime.datetime) -> None:
         self.ended_at = at
 
 

@@ -22,7 +22,8 @@ from accounts.policy import policy_for
 from accounts.signals import CoverageEnd
 from cases.errors import CaseError
 from cases.models import Channel, DocumentKind
-from cases.services import case_open, case_record, case_transition, document_add, lock
+from cases import steps
+from cases.services import case_open, case_record, document_add, lock
 from cases.services import notify_person as _notify_person
 from family_pool.models import INVERSE_RELATION, Binding, Relation
 from family_pool.rules import agency_for_region, binding_refusals, bindings_of, holder_account
@@ -182,7 +183,7 @@ def _open(
 
 
 def _activate(binding: Binding, *, by: User | None, reason: str) -> None:
-    case_transition(obj=binding, transition="approve", by=by, reason=reason, at=timezone.now())
+    steps.case_step(binding, binding.activate, by=by, reason=reason)(at=timezone.now())
 
 
 def _announce_opened(binding: Binding) -> None:
@@ -220,12 +221,8 @@ def binding_consent(*, binding: Binding, by: User, agree: bool) -> Binding:
     if binding.state != Binding.State.PENDING or binding.holder_consent_at is not None:
         raise CaseError(_("This request has already been answered."), code="wrong_state")
     if not agree:
-        case_transition(
-            obj=binding,
-            transition="reject",
-            by=by,
-            reason=_("The account holder declined."),
-            at=timezone.now(),
+        steps.case_step(binding, binding.decline, by=by, reason=_("The account holder declined."))(
+            at=timezone.now()
         )
         _tell(
             binding.relative,
@@ -244,11 +241,6 @@ def binding_consent(*, binding: Binding, by: User, agree: bool) -> Binding:
     return binding
 
 
-def _require_clerk(binding: Binding, by: User) -> None:
-    if not by.has_perm("cases.process_case") or by.agency_id != binding.case.agency_id:
-        raise CaseError(_("You may not review this binding."), code="forbidden")
-
-
 def _recheck(binding: Binding) -> None:
     # Coverage may have changed since the request: the rules are checked again.
     reasons = binding_refusals(
@@ -264,14 +256,14 @@ def _recheck(binding: Binding) -> None:
 @transaction.atomic
 def binding_approve(*, binding: Binding, by: User, reason: str = "") -> Binding:
     binding = lock(binding)
-    _require_clerk(binding, by)
     if binding.state == Binding.State.PENDING and binding.holder_consent_at is None:
         raise CaseError(
             _("The account holder has not agreed yet; the binding cannot be approved."),
             code="no_consent",
         )
+    steps.require(binding, binding.approve, by)
     _recheck(binding)
-    _activate(binding, by=by, reason=reason)
+    steps.case_step(binding, binding.approve, by=by, reason=reason)(at=timezone.now())
     _announce_opened(binding)
     return binding
 
@@ -279,12 +271,10 @@ def binding_approve(*, binding: Binding, by: User, reason: str = "") -> Binding:
 @transaction.atomic
 def binding_reject(*, binding: Binding, by: User, reason: str) -> Binding:
     binding = lock(binding)
-    _require_clerk(binding, by)
+    steps.require(binding, binding.reject, by)
     if not reason.strip():
         raise CaseError(_("Say why the binding is rejected."), code="reason_missing")
-    case_transition(
-        obj=binding, transition="reject", by=by, reason=reason.strip(), at=timezone.now()
-    )
+    steps.case_step(binding, binding.reject, by=by, reason=reason.strip())(at=timezone.now())
     for person in (binding.holder, binding.relative):
         _tell(
             person,
@@ -417,12 +407,9 @@ def binding_end(*, binding: Binding, by: User, reason: str = "") -> Binding:
     """The holder or the relative ends the binding (a clerk may, on their behalf). The
     quota's reservation goes with it: only active bindings reserve."""
     binding = lock(binding)
-    party = by.person_id in (binding.holder_id, binding.relative_id)
-    clerk = by.has_perm("cases.process_case") and by.agency_id == binding.case.agency_id
-    if not (party or clerk):
-        raise CaseError(_("You may not end this binding."), code="forbidden")
     if binding.state not in Binding.OPEN_STATES:
         raise CaseError(_("This binding has already ended."), code="wrong_state")
+    steps.require(binding, binding.end, by)
     if not reason:
         reason = (
             _("Ended by the account holder.")
@@ -431,7 +418,7 @@ def binding_end(*, binding: Binding, by: User, reason: str = "") -> Binding:
             if by.person_id == binding.relative_id
             else _("Ended at the window.")
         )
-    case_transition(obj=binding, transition="end", by=by, reason=reason, at=timezone.now())
+    steps.case_step(binding, binding.end, by=by, reason=reason)(at=timezone.now())
     _announce_ended(binding, reason)
     return binding
 
@@ -472,14 +459,32 @@ def bindings_end_for_coverage(*, person: InsuredPerson, reason: str, by: User | 
     )
     ended = 0
     for binding in rows:
-        case_transition(
-            obj=binding,
-            transition="end",
-            by=by,
-            reason=text,
-            actor_label=label,
-            at=timezone.now(),
-        )
+        steps.case_step(
+            binding, binding.end, by=by, reason=text, actor_label=label, consequence=True
+        )(at=timezone.now())
         _announce_ended(binding, text)
         ended += 1
     return ended
+
+
+# --- what the case page's buttons run ------------------------------------------------------
+
+
+@steps.performs(Binding.approve)
+def _approve_step(binding: Binding, by: User, given: steps.Given) -> object:
+    return binding_approve(binding=binding, by=by, reason=given.note)
+
+
+@steps.performs(Binding.reject)
+def _reject_step(binding: Binding, by: User, given: steps.Given) -> object:
+    return binding_reject(binding=binding, by=by, reason=given.note)
+
+
+@steps.performs(Binding.decline)
+def _decline_step(binding: Binding, by: User, given: steps.Given) -> object:
+    return binding_consent(binding=binding, by=by, agree=False)
+
+
+@steps.performs(Binding.end)
+def _end_step(binding: Binding, by: User, given: steps.Given) -> object:
+    return binding_end(binding=binding, by=by, reason=given.note.strip())

@@ -19,17 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, User
+from cases import steps
 from cases.errors import CaseError
+from cases.forms import StepForm
 from cases.selectors import case_page_context, is_staff_member
 from family_pool import charging, selectors, services
 from family_pool.forms import (
     BindForm,
     FlagReviewForm,
-    OptionalReasonForm,
     OrderForm,
     PersonSearchForm,
     QuotaForm,
-    ReasonForm,
     WindowBindForm,
 )
 from family_pool.models import Binding
@@ -131,12 +131,9 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         is_holder=user.person_id == binding.holder_id,
         is_relative=user.person_id == binding.relative_id,
         is_open=binding.state in Binding.OPEN_STATES,
-        can_review=staff
-        and user.has_perm("cases.process_case")
-        and binding.state == Binding.State.PENDING,
+        # The holder's answer (agree or decline) has its own section above the steps.
+        actions=[o for o in steps.offered(user, binding) if o.name != "decline"],
         quota_form=QuotaForm(initial={"quota": binding.quota}),
-        reason_form=ReasonForm(),
-        end_form=OptionalReasonForm(),
         staff=staff,
     )
     return render(request, "family_pool/detail.html", context)
@@ -161,19 +158,27 @@ def quota(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
-@login_required
-@require_POST
-def end(request: HttpRequest, case_id: int) -> HttpResponse:
+def _take_step(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """A step of the binding, as declared on its transition; its service's guard decides."""
     user = _user(request)
     binding = selectors.binding_for(user, case_id)
-    form = OptionalReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _attempt(
-        request,
-        lambda: services.binding_end(binding=binding, by=user, reason=reason),
-        _("The binding has ended."),
-    )
+    form = StepForm(request.POST)
+    given = form.given() if form.is_valid() else steps.Given()
+    try:
+        step = steps.perform(binding, action, by=user, given=given)
+    except CaseError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, str(step.done))
     return redirect("family_pool:detail", case_id=binding.pk)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    if action not in steps.declared(Binding):
+        raise Http404
+    return _take_step(request, case_id, action)
 
 
 @login_required
@@ -219,38 +224,6 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 
 # --- staff ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def approve(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _staff(request)
-    binding = selectors.binding_for(user, case_id)
-    _attempt(
-        request,
-        lambda: services.binding_approve(binding=binding, by=user),
-        _("The binding was approved."),
-    )
-    return redirect("family_pool:detail", case_id=binding.pk)
-
-
-@login_required
-@require_POST
-def reject(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _staff(request)
-    binding = selectors.binding_for(user, case_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the binding is rejected."))
-        return redirect("family_pool:detail", case_id=binding.pk)
-    _attempt(
-        request,
-        lambda: services.binding_reject(
-            binding=binding, by=user, reason=form.cleaned_data["reason"]
-        ),
-        _("The binding was rejected."),
-    )
-    return redirect("family_pool:detail", case_id=binding.pk)
 
 
 @login_required

@@ -208,23 +208,17 @@ TABLE: dict[str, Rule] = {
         data=lambda w: {"quota": "100.00"},
     ),
     # A clerk ends a binding at the window on the people's behalf.
-    "family_pool:end": Rule(
-        who(own=DONE, same=staff(DONE, REFUSED, DONE, REFUSED)), post=True, target="binding"
+    "family_pool:act": Rule(
+        who(own=DONE, same=staff(DONE, REFUSED, DONE, REFUSED)),
+        post=True,
+        target="binding",
+        action="end",
     ),
     "family_pool:consent": Rule(
         who(own=REFUSED, same=staff(REFUSED, REFUSED, REFUSED, REFUSED)),
         post=True,
         target="binding_pending",
         data=lambda w: {"answer": "agree"},
-    ),
-    "family_pool:approve": Rule(
-        who(own=NOT_FOUND, same=FIRST_STEP), post=True, target="binding_pending"
-    ),
-    "family_pool:reject": Rule(
-        who(own=NOT_FOUND, same=FIRST_STEP),
-        post=True,
-        target="binding_pending",
-        data=lambda w: {"reason": "kinship not proven"},
     ),
     "family_pool:review": Rule(STAFF_PAGE),
     "family_pool:window": Rule(CLERK_PAGE),

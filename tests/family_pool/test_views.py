@@ -139,7 +139,7 @@ def test_the_relative_ends_a_binding_from_its_page(client, places):
     binding = bind(holder(), relative)
     client.force_login(applicant(relative))
 
-    client.post(reverse("family_pool:end", args=[binding.pk]), {"reason": ""})
+    client.post(reverse("family_pool:act", args=[binding.pk, "end"]), {"reason": ""})
 
     assert Binding.objects.get(pk=binding.pk).state == Binding.State.ENDED
 
@@ -202,8 +202,10 @@ def test_a_stranger_gets_404_on_someone_elses_binding(client, places):
 
     for name in ("detail",):
         assert client.get(reverse(f"family_pool:{name}", args=[binding.pk])).status_code == 404
-    for name in ("end", "quota", "consent"):
+    for name in ("quota", "consent"):
         assert client.post(reverse(f"family_pool:{name}", args=[binding.pk])).status_code == 404
+    end = reverse("family_pool:act", args=[binding.pk, "end"])
+    assert client.post(end).status_code == 404
     assert Binding.objects.get(pk=binding.pk).state == Binding.State.ACTIVE
 
 
@@ -225,10 +227,10 @@ def test_the_review_queue_lists_the_agencys_pending_bindings_and_a_clerk_approve
 
     queue = client.get(reverse("family_pool:review"))
     page = client.get(reverse("family_pool:detail", args=[pending.pk]))
-    client.post(reverse("family_pool:approve", args=[pending.pk]))
+    client.post(reverse("family_pool:act", args=[pending.pk, "approve"]))
 
     assert [b.pk for b in queue.context["page"].object_list] == [pending.pk]
-    assert reverse("family_pool:approve", args=[pending.pk]) in page.content.decode()
+    assert reverse("family_pool:act", args=[pending.pk, "approve"]) in page.content.decode()
     assert Binding.objects.get(pk=pending.pk).state == Binding.State.ACTIVE
 
 
@@ -236,11 +238,11 @@ def test_a_clerk_rejects_with_a_reason_from_the_binding_page(client, places):
     RegionPolicy.objects.create(region=places["dongguan"], family_pool_online_review=True)
     pending = bind(holder(), insured())
     client.force_login(staff_user("clerk", _dongguan()))
-    url = reverse("family_pool:reject", args=[pending.pk])
+    url = reverse("family_pool:act", args=[pending.pk, "reject"])
 
-    client.post(url, {"reason": ""})
+    client.post(url, {"note": ""})
     assert Binding.objects.get(pk=pending.pk).state == Binding.State.PENDING
-    client.post(url, {"reason": "户口簿不一致"})
+    client.post(url, {"note": "户口簿不一致"})
 
     assert Binding.objects.get(pk=pending.pk).state == Binding.State.REJECTED
 
@@ -250,7 +252,7 @@ def test_a_reviewer_cannot_approve_and_another_agency_cannot_see_it(client, plac
     pending = bind(holder(), insured())
 
     client.force_login(staff_user("reviewer", _dongguan()))
-    refused = client.post(reverse("family_pool:approve", args=[pending.pk]), follow=True)
+    refused = client.post(reverse("family_pool:act", args=[pending.pk, "approve"]), follow=True)
     client.force_login(staff_user("clerk", _changde()))
     hidden = client.get(reverse("family_pool:detail", args=[pending.pk]))
 
