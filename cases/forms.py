@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import DocumentKind
-from cases.steps import Given
+from cases.steps import Given, StrOrPromise
 
 
 class DocumentForm(forms.Form):
@@ -73,7 +73,9 @@ class StepForm(forms.Form):
         label=_("Documents needed"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, kinds: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kinds: Sequence[tuple[str, StrOrPromise]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["kinds"]).choices = list(kinds)
 

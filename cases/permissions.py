@@ -49,9 +49,14 @@ def of_case_agency(user: Any, obj: Any) -> bool:
 def of_either_agency(user: Any, obj: Any) -> bool:
     agency = getattr(user, "agency_id", None)
     case = _case(obj) if obj is not None else None
-    return case is not None and agency is not None and agency in (
-        case.agency_id,
-        case.other_agency_id,
+    return (
+        case is not None
+        and agency is not None
+        and agency
+        in (
+            case.agency_id,
+            case.other_agency_id,
+        )
     )
 
 

@@ -205,7 +205,11 @@ def require(
             % {"state": state_label(obj)},
             code="wrong_state",
         )
-    if by is not None and not (step.internal or consequence) and not has_transition_perm(method, by):
+    if (
+        by is not None
+        and not (step.internal or consequence)
+        and not has_transition_perm(method, by)
+    ):
         raise CaseError(_("You may not take this step on this case."), code="forbidden")
     return step
 

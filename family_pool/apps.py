@@ -13,10 +13,10 @@ class FamilyPoolConfig(AppConfig):
         # Local: the app registry must be ready before models and rules load.
         import family_pool.permissions  # noqa: F401  (registers the steps' rules)
         from accounts.signals import coverage_ended
-        from cases.steps import declared
-        from family_pool.models import Binding
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
+        from cases.steps import declared
+        from family_pool.models import Binding
         from family_pool.receivers import end_bindings_on_coverage_end
 
         register_kind(

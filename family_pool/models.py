@@ -164,9 +164,7 @@ class Binding(ConcurrentTransitionMixin, models.Model):
         source=State.PENDING,
         target=State.ACTIVE,
         permission=may("family_pool.review"),
-        custom=declare(
-            _("Approve"), done=_("The binding was approved."), history=_("Approved")
-        ),
+        custom=declare(_("Approve"), done=_("The binding was approved."), history=_("Approved")),
     )
     def approve(self, *, at: datetime.datetime) -> None:
         self.activated_at = at

@@ -20,9 +20,9 @@ from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.policy import policy_for
 from accounts.signals import CoverageEnd
+from cases import steps
 from cases.errors import CaseError
 from cases.models import Channel, DocumentKind
-from cases import steps
 from cases.services import case_open, case_record, document_add, lock
 from cases.services import notify_person as _notify_person
 from family_pool.models import INVERSE_RELATION, Binding, Relation

@@ -225,8 +225,9 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=State.APPLIED,
         target=State.ACCEPTED,
         permission=may("transfers.accept"),
-        custom=declare(_("Check and accept"), done=_("The application was accepted."),
-                       history=_("Accepted")),
+        custom=declare(
+            _("Check and accept"), done=_("The application was accepted."), history=_("Accepted")
+        ),
     )
     def accept(self, *, on: datetime.date) -> None:
         self.accepted_on = on

@@ -6,7 +6,6 @@ a message, a redirect. A CaseError becomes a message with every reason it carrie
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -24,7 +23,7 @@ from audit.services import audit_record
 from cases import steps
 from cases.errors import CaseError
 from cases.forms import DocumentForm, StepForm
-from cases.models import Case, DocumentKind
+from cases.models import DocumentKind
 from cases.selectors import case_page_context, is_staff_member
 from transfers import selectors, services
 from transfers.forms import ApplyForm, IntakeForm

@@ -22,6 +22,7 @@ from accounts.models import MONEY
 from accounts.policy import WithdrawalGround
 from cases.steps import declare, internal, may
 
+
 class Withdrawal(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted, awaiting first review")

@@ -159,7 +159,12 @@ def emergency_refund_approve(
             code="too_much",
         )
     refund.reviewed_by = by
-    steps.case_step(refund, refund.approve, by=by, reason=reason or _("%(amount)s yuan approved") % {"amount": value})(amount=value)
+    steps.case_step(
+        refund,
+        refund.approve,
+        by=by,
+        reason=reason or _("%(amount)s yuan approved") % {"amount": value},
+    )(amount=value)
     tell_applicant(
         refund.case,
         message(

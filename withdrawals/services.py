@@ -40,7 +40,7 @@ from withdrawals.eligibility import (
     review_reasons,
     submission_reasons,
 )
-from withdrawals.models import EmergencyRefund, Withdrawal
+from withdrawals.models import Withdrawal
 from withdrawals.notices import message, tell_applicant
 from withdrawals.selectors import (
     account_policy,
@@ -441,12 +441,17 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
     withdrawal.payout_amount = computation.payout
     withdrawal.paid_at = timezone.now()
     withdrawal.payout_transaction = txn
-    steps.case_step(withdrawal, withdrawal.pay, by=by, reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
+    steps.case_step(
+        withdrawal,
+        withdrawal.pay,
+        by=by,
+        reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
         % {
             "amount": computation.payout,
             "name": withdrawal.payee_name,
             "last4": withdrawal.bank_account[-4:],
-        })()
+        },
+    )()
     return withdrawal_close_account(withdrawal=withdrawal, by=by)
 
 
@@ -494,13 +499,16 @@ def _approve_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
     return withdrawal_approve(withdrawal=obj, by=by, reason=given.note)
 
 
+# One service refuses at either review; each button is the one refusal open now.
 @steps.performs(Withdrawal.refuse)
 def _refuse_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    steps.require(obj, obj.refuse, by)
     return withdrawal_refuse(withdrawal=obj, by=by, reasons=given.reasons)
 
 
 @steps.performs(Withdrawal.refuse_on_review)
 def _refuse_on_review_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    steps.require(obj, obj.refuse_on_review, by)
     return withdrawal_refuse(withdrawal=obj, by=by, reasons=given.reasons)
 
 

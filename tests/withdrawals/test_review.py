@@ -12,6 +12,7 @@ from cases.errors import CaseError
 from cases.models import CaseEvent, Deadline, DocumentKind, Notification
 from cases.selectors import work_queue
 from cases.services import document_add
+from cases.steps import offered
 from tests.accounts.factories import staff_user
 from tests.withdrawals.factories import (
     account_in,
@@ -24,7 +25,6 @@ from tests.withdrawals.factories import (
     upload,
 )
 from withdrawals.models import Withdrawal
-from cases.steps import offered
 from withdrawals.services import (
     Assessment,
     withdrawal_approve,
@@ -36,7 +36,6 @@ from withdrawals.services import (
     withdrawal_request_documents,
     withdrawal_submit,
 )
-
 
 
 def withdrawal_actions(user, withdrawal):
