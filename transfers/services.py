@@ -33,8 +33,11 @@ from accounts.policy import policy_for
 from accounts.selectors import person_login
 from accounts.services import account_close, enrollment_end, ledger_credit, ledger_debit
 from accounts.signals import CoverageEnd, coverage_ended
-from cases import services as cases
+from cases import workflow
+from cases.deadlines import deadline_close, deadline_start, deadlines_pause, deadlines_resume
+from cases.documents import document_add
 from cases.errors import CaseError
+from cases.history import case_open, case_record
 from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
 from transfers import notices
 from transfers.infotable import build_content
@@ -55,7 +58,7 @@ S = Transfer.State
 
 
 def _day(on: datetime.date | None) -> datetime.date:
-    return on or cases.today()
+    return on or workflow.today()
 
 
 def _locked(case: Case) -> Transfer:
@@ -167,7 +170,7 @@ def transfer_apply(
         # The resident scheme has no personal account: the balance can only go to the bank.
         payout_reason = PayoutReason.DESTINATION_CANNOT_TAKE
     bank = bank or {}
-    cases.person_lock(person)
+    workflow.person_lock(person)
     _check_payout(
         person=person,
         reason=payout_reason,
@@ -176,7 +179,7 @@ def transfer_apply(
         bank=bank,
     )
     _require_no_open_transfer(person)
-    case = cases.case_open(
+    case = case_open(
         kind=CaseKind.TRANSFER,
         person=person,
         agency=origin_agency,
@@ -204,7 +207,7 @@ def transfer_apply(
         (DocumentKind.ID_CARD_BACK, id_card_back),
     ):
         if upload is not None:
-            cases.document_add(case=case, kind=kind, upload=upload, by=by)
+            document_add(case=case, kind=kind, upload=upload, by=by)
     return cast(Transfer, transfer)
 
 
@@ -231,7 +234,7 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
     transfer.destination_enrollment = found.destination_enrollment
     transfer.origin_account = found.origin_account
     day = _day(on)
-    cases.case_transition(obj=transfer, transition="accept", by=by, on=day)
+    workflow.case_transition(obj=transfer, transition="accept", by=by, on=day)
     _start_origin_clocks(transfer, day, by)
     notices.accepted(transfer)
     return transfer
@@ -243,7 +246,7 @@ def _start_origin_clocks(transfer: Transfer, day: datetime.date, by: User | None
         (DeadlineStep.TRANSFER_ORIGIN, policy.transfer_origin_days),
         (DeadlineStep.TRANSFER_TOTAL, policy.transfer_total_days),
     ):
-        cases.deadline_start(
+        deadline_start(
             case=transfer.case,
             step=step,
             working_days=days,
@@ -270,10 +273,10 @@ def transfer_refuse(
             _("The check finds nothing against acceptance; write the reason for refusing."),
             code="no_reason",
         )
-    cases.case_transition(
+    workflow.case_transition(
         obj=transfer, transition="refuse", by=by, reason=note, codes=codes, note=note, on=_day(on)
     )
-    cases.deadline_close(case=transfer.case, met=False)
+    deadline_close(case=transfer.case, met=False)
     notices.refused(transfer)
     return transfer
 
@@ -293,8 +296,8 @@ def transfer_cancel(*, case: Case, by: User, on: datetime.date | None = None) ->
             _("The application has been accepted and can no longer be cancelled."),
             code="accepted",
         )
-    cases.case_transition(obj=transfer, transition="cancel", by=by, on=_day(on))
-    cases.deadline_close(case=transfer.case, met=False)
+    workflow.case_transition(obj=transfer, transition="cancel", by=by, on=_day(on))
+    deadline_close(case=transfer.case, met=False)
     notices.cancelled(transfer)
     return transfer
 
@@ -311,10 +314,10 @@ def transfer_request_documents(
     note = note.strip()
     if not note:
         raise CaseError(_("Say which documents are missing."), code="empty_note")
-    cases.case_transition(
+    workflow.case_transition(
         obj=transfer, transition="request_documents", by=by, reason=note, note=note
     )
-    cases.deadlines_pause(case=transfer.case, by=by, on=_day(on))
+    deadlines_pause(case=transfer.case, by=by, on=_day(on))
     notices.documents_requested(transfer)
     return transfer
 
@@ -333,9 +336,9 @@ def transfer_documents_received(
         _require_side(transfer, by, ORIGIN)
     if not by.has_perm("cases.process_case") and by.person_id is None:
         raise CaseError(_("You may not take this step on this case."), code="forbidden")
-    cases.case_transition(obj=transfer, transition="documents_received", by=by)
+    workflow.case_transition(obj=transfer, transition="documents_received", by=by)
     policy = policy_for(transfer.origin_region)
-    cases.deadlines_resume(
+    deadlines_resume(
         case=transfer.case,
         by=by,
         on=_day(on),
@@ -353,7 +356,7 @@ def transfer_documents_upload(*, case: Case, by: User, kind: str, upload: Any) -
         raise CaseError(_("You can only add documents to your own case."), code="forbidden")
     if transfer.case.closed_at is not None:
         raise CaseError(_("This case is closed; no more documents can be added."), code="closed")
-    cases.document_add(case=transfer.case, kind=kind, upload=upload, by=by)
+    document_add(case=transfer.case, kind=kind, upload=upload, by=by)
     if transfer.state == S.DOCUMENTS_REQUESTED:
         return transfer_documents_received(case=case, by=by)
     return transfer
@@ -456,16 +459,16 @@ def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None
     _require_state(transfer, S.ACCEPTED)
     day = _day(on)
     # Locked before its balance is read: a charge cannot slip between table and debit.
-    account = cases.lock(transfer.origin_account) if transfer.origin_account else None
+    account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
     mode = _money_mode(transfer, account)
     _issue_table(transfer, account, mode, day, by)
     in_transit = _send_balance(transfer, account, mode, day, by)
-    cases.case_transition(
+    workflow.case_transition(
         obj=transfer, transition="transfer_out", by=by, mode=mode, in_transit=in_transit, on=day
     )
-    cases.deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
+    deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
     policy = policy_for(transfer.destination_region)
-    cases.deadline_start(
+    deadline_start(
         case=transfer.case,
         step=DeadlineStep.TRANSFER_DESTINATION,
         working_days=policy.transfer_destination_days,
@@ -544,7 +547,7 @@ def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None)
     enrollment = _recognise_months(transfer, table)
     transfer.destination_account = _destination_account(transfer, enrollment)
     day = _day(on)
-    cases.case_transition(obj=transfer, transition="transfer_in", by=by, on=day)
+    workflow.case_transition(obj=transfer, transition="transfer_in", by=by, on=day)
     if transfer.money_mode != MoneyMode.MOVE:
         _complete(transfer, by=by, day=day, credited=None)
     return transfer
@@ -624,7 +627,7 @@ def transfer_credit(
             "received": received,
             "expected": table.balance,
         }
-        cases.case_transition(obj=transfer, transition="report_mismatch", by=by, reason=reason)
+        workflow.case_transition(obj=transfer, transition="report_mismatch", by=by, reason=reason)
         notices.mismatch(transfer)
         return transfer
     _credit_parts(transfer, table.individual_part, table.employer_part, by)
@@ -642,7 +645,7 @@ def _open_mismatch(transfer: Transfer, by: User | None, note: str) -> CreditMism
     _require_state(transfer, S.RECONCILIATION)
     if not note.strip():
         raise CaseError(_("Write a note explaining the resolution."), code="empty_note")
-    return cases.lock(CreditMismatch.objects.get(transfer=transfer))
+    return workflow.lock(CreditMismatch.objects.get(transfer=transfer))
 
 
 def _resolve(mismatch: CreditMismatch, resolution: str, by: User | None, note: str) -> None:
@@ -698,10 +701,10 @@ def transfer_reconcile_return(
             _credit(account, amount, source, by, transfer, "return", _("returned to the origin"))
     _resolve(mismatch, CreditMismatch.Resolution.RETURNED, by, note)
     day = _day(on)
-    cases.case_transition(
+    workflow.case_transition(
         obj=transfer, transition="return_balance", by=by, reason=note.strip(), on=day
     )
-    cases.deadline_close(case=transfer.case, met=False)
+    deadline_close(case=transfer.case, met=False)
     notices.returned(transfer)
     return transfer
 
@@ -717,10 +720,10 @@ def _complete(
     credited: Decimal | None,
     reason: str = "",
 ) -> None:
-    cases.case_transition(
+    workflow.case_transition(
         obj=transfer, transition="complete", by=by, reason=reason, credited=credited, on=day
     )
-    cases.deadline_close(case=transfer.case, met=True)
+    deadline_close(case=transfer.case, met=True)
     _end_origin_coverage(transfer, by, day)
     _close_origin_account(transfer, by)
     notices.completed(transfer)
@@ -756,7 +759,7 @@ def _close_origin_account(transfer: Transfer, by: User | None) -> None:
         return
     account.refresh_from_db()
     if account.balance != 0:
-        cases.case_record(
+        case_record(
             case=transfer.case,
             action="origin_account_left_open",
             by=by,
