@@ -20,8 +20,9 @@ from cases.models import Case, CaseEvent, Deadline, DeadlineReminder, Notificati
 from cases.notifications import enqueue_delivery, notification_rows
 from cases.workflow import today
 
-_SCHEDULE: dict[str, Reminder] = {reminder.kind: reminder for reminder in REMINDER_SCHEDULE}
-_KIND_RANK: dict[str, int] = {reminder.kind: rank for rank, reminder in enumerate(REMINDER_SCHEDULE, 1)}
+_SCHEDULE: dict[str, Reminder] = {r.kind: r for r in REMINDER_SCHEDULE}
+# Ranks count from 1, as the SQL's WITH ORDINALITY does.
+_KIND_RANK: dict[str, int] = {r.kind: rank for rank, r in enumerate(REMINDER_SCHEDULE, 1)}
 
 
 @dataclass(frozen=True)
