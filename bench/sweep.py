@@ -1,9 +1,9 @@
-"""Issue #7 item 2.3: the deadline sweep (`cases.services.deadlines_sweep`) with about 1% of
+"""Issue #7 item 2.3: the deadline sweep (`cases.reminders.deadlines_sweep`) with about 1% of
 the deadline rows due, beside one raw SQL statement claiming the same rows; then the same
 with ten times the rows and the same due rows, to show that its cost follows the due rows.
 
 The sweep only claims (reminder rows inserted, next sweep days advanced); the staff are told
-by the fan-out (`cases.services.reminders_fan_out`), a separate task run after it. Its time,
+by the fan-out (`cases.reminders.reminders_fan_out`), a separate task run after it. Its time,
 measured after a sweep in the same savepoint, is reported on a row of its own: it is not
 part of the sweep's figure and has no reference.
 
@@ -75,7 +75,7 @@ def _claim(on: Any) -> int:
 
 
 def _measure(label: str, on: Any, options: Options) -> list[Row]:
-    from cases.services import deadlines_sweep
+    from cases.reminders import deadlines_sweep
 
     total = _scalar("SELECT count(*) FROM cases_deadline", [])
     due = _scalar(
@@ -131,7 +131,7 @@ def _fan_out_after_sweep(on: Any) -> tuple[float, Any, int]:
     """Sweep (untimed), then the fan-out of what it claimed, timed: its time, its result and
     the rows it wrote (outbox and escalation history)."""
     from cases.models import CaseEvent, Notification
-    from cases.services import deadlines_sweep, reminders_fan_out
+    from cases.reminders import deadlines_sweep, reminders_fan_out
 
     deadlines_sweep(on=on)
     before = Notification.objects.count() + CaseEvent.objects.count()

@@ -6,9 +6,12 @@ from django.apps import AppConfig
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from cases.signals import calendar_changed
+
 
 def _recompute_deadlines(sender: Any, years: frozenset[int], **kwargs: Any) -> None:
-    from cases.services import deadlines_recompute
+    # Local: Django imports apps.py before any model exists, and deadlines imports models.
+    from cases.deadlines import deadlines_recompute
 
     with transaction.atomic():
         deadlines_recompute(years=years)
@@ -20,7 +23,5 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from cases.signals import calendar_changed
-
         # A deadline computed on a guessed year is recomputed when that year is published.
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="cases.recompute_deadlines")

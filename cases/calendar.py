@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 import chinese_calendar
 import holidays
+from celery.signals import task_prerun
 from django.core.signals import request_started
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
@@ -365,15 +366,7 @@ for _model in (CalendarOverride, CalendarYear):
     post_delete.connect(_edited, sender=_model, dispatch_uid=f"cases.calendar.deleted.{_model}")
 
 
-def _connect_celery() -> None:
-    try:
-        from celery.signals import task_prerun
-    except ImportError:  # pragma: no cover - celery is a dependency; a script may lack it
-        return
-    task_prerun.connect(_request_check, dispatch_uid="cases.calendar.task_check", weak=False)
-
-
-_connect_celery()
+task_prerun.connect(_request_check, dispatch_uid="cases.calendar.task_check", weak=False)
 
 
 def is_working_day(d: datetime.date) -> DayStatus:

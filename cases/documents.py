@@ -1,4 +1,5 @@
-"""Checking an uploaded document by what it is, not by what it is called."""
+"""Documents on a case: an upload checked by what it is, not by what it is called, then
+stored under a random name and recorded in the case's history."""
 
 from __future__ import annotations
 
@@ -6,18 +7,50 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import filetype
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image
 
 from cases.errors import CaseError
+from cases.history import case_record
+from cases.models import Case, Document, DocumentKind
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 # A scanned A4 page at 600 dpi is about 35 megapixels; anything far larger is a bomb.
 MAX_PIXELS = 50_000_000
+
+
+def document_add(*, case: Case, kind: str, upload: Any, by: User | None) -> Document:
+    """Check the file by its content, store it under a random name, record it on the case."""
+    if kind not in DocumentKind.values:
+        raise CaseError(_("Choose what kind of document this is."), code="bad_kind")
+    checked = check_upload(upload)
+    document = Document(
+        case=case,
+        kind=kind,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=len(checked.content),
+        sha256=checked.sha256,
+        uploaded_by=by,
+    )
+    document.file.save("upload", ContentFile(checked.content), save=False)
+    document.save()
+    case_record(
+        case=case,
+        action="document_added",
+        by=by,
+        reason=f"{document.get_kind_display()}: {document.original_name}",
+    )
+    return document
 
 
 @dataclass(frozen=True)

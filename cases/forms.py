@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import DocumentKind
+from cases.models import CaseKind, DocumentKind
 from cases.steps import Given, StrOrPromise
 
 
@@ -43,8 +43,6 @@ class QueueFilterForm(forms.Form):
     def __init__(
         self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any
     ) -> None:
-        from cases.models import CaseKind
-
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             ("", _("All kinds")),

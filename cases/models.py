@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 # Imported for its side effect: it connects the receivers that announce calendar edits, and
 # models.py is the one module Django always imports before any row can be saved.
 import cases.signals  # noqa: F401
+from cases.registry import detail_url
 from cases.storage import document_storage
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
@@ -209,8 +210,6 @@ class Case(models.Model):
         return f"{self.reference} {self.get_kind_display()}"
 
     def get_absolute_url(self) -> str:
-        from cases.registry import detail_url
-
         return detail_url(self)
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import User
+from cases.forms import DocumentForm, NoteForm
 from cases.models import Case, CaseEvent, Deadline, Document, Notification
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from cases.registry import state_label
+from cases.workflow import today
 
 M = TypeVar("M", bound=Model)
 
@@ -113,8 +114,6 @@ def _queue_filters(
     due_before: datetime.date | None,
     overdue_only: bool,
 ) -> QuerySet[Case]:
-    from cases.services import today
-
     if kind:
         rows = rows.filter(kind=kind)
     if state:
@@ -211,11 +210,9 @@ def work_queue_rows(
 
 def colleagues_of(user: User) -> list[tuple[int, str]]:
     """Active staff of the user's agency, for the queue's "assigned to" filter."""
-    from accounts.models import User as UserModel
-
     if user.agency_id is None:
         return []
-    rows = UserModel.objects.filter(agency_id=user.agency_id, is_active=True).order_by("username")
+    rows = User.objects.filter(agency_id=user.agency_id, is_active=True).order_by("username")
     return [
         (u.pk, u.get_full_name() or u.username)
         for u in rows.only("pk", "username", "first_name", "last_name")
@@ -232,9 +229,6 @@ class Dashboard:
 
 
 def dashboard_for(user: User) -> Dashboard:
-    from cases.registry import state_label
-    from cases.services import today
-
     open_cases = work_queue(user).order_by()
     counts = (
         open_cases.values_list("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
@@ -289,8 +283,6 @@ def document_for(user: User, document_id: int) -> Document:
 def case_page_context(user: User, case: Case) -> dict[str, object]:
     """What the shared parts of every case page show: history, documents, deadlines and the
     forms to add a document or a note."""
-    from cases.forms import DocumentForm, NoteForm
-
     staff = is_staff_member(user)
     can_upload = case.closed_at is None and (
         user.person_id == case.person_id

@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.errors import CaseError
-from cases.models import Case, CaseEvent
+from cases.history import case_record
+from cases.models import Case
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -214,30 +215,6 @@ def require(
     return step
 
 
-SYSTEM = "system"
-
-
-def record(
-    *,
-    case: Case,
-    action: str,
-    by: User | None,
-    from_state: str = "",
-    to_state: str = "",
-    reason: str = "",
-    actor_label: str = "",
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        action=action,
-        actor=by,
-        actor_label=actor_label or ("" if by is not None else SYSTEM),
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-    )
-
-
 def case_step(
     obj: Any,
     method: Callable[P, R],
@@ -264,7 +241,7 @@ def case_step(
             case.closed_at = timezone.now()
             update.append("closed_at")
         case.save(update_fields=update)
-        record(
+        case_record(
             case=case,
             action=method.__name__,
             by=by,

@@ -1,29 +1,31 @@
-"""Celery tasks: thin wrappers taking ids and calling services that re-check under a lock."""
+"""Celery tasks: thin wrappers taking ids and calling services that re-check under a lock.
+
+The two tasks a service hands work to after commit are declared beside that service
+(`cases.notifications.deliver_notification`, `cases.reminders.fan_out_reminders`): this
+module imports the services, so a service importing it would close an import cycle. They
+are imported here so that the worker, which imports each app's `tasks`, registers them."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from cases import services
+from cases.notifications import deliver_notification, notifications_requeue
+from cases.reminders import deadlines_sweep, fan_out_reminders
+
+__all__ = [
+    "deliver_notification",
+    "deliver_pending_notifications",
+    "fan_out_reminders",
+    "sweep_deadlines",
+]
 
 
 @shared_task(name="cases.sweep_deadlines")
 def sweep_deadlines() -> dict[str, int]:
-    result = services.deadlines_sweep()
+    result = deadlines_sweep()
     return {"examined": result.examined, "sent": result.sent}
-
-
-@shared_task(name="cases.fan_out_reminders")
-def fan_out_reminders() -> dict[str, int]:
-    result = services.reminders_fan_out()
-    return {"examined": result.examined, "sent": result.sent}
-
-
-@shared_task(name="cases.deliver_notification")
-def deliver_notification(notification_id: int) -> bool:
-    return services.notification_deliver(notification_id=notification_id)
 
 
 @shared_task(name="cases.deliver_pending_notifications")
 def deliver_pending_notifications() -> int:
-    return services.notifications_requeue()
+    return notifications_requeue()

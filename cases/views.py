@@ -21,11 +21,16 @@ from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases import selectors, services
+from cases import selectors
+from cases.assignment import case_assign
+from cases.documents import document_add
 from cases.errors import CaseError
 from cases.forms import DocumentForm, NoteForm, QueueFilterForm
+from cases.history import case_note_add, case_record, person_id_reveal
 from cases.models import Notification
+from cases.notifications import notification_mark_read
 from cases.registry import state_label
+from cases.templatetags.case_people import REVEAL_SESSION_KEY
 
 
 def _user(request: HttpRequest) -> User:
@@ -140,7 +145,7 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
             return redirect(case.get_absolute_url())
     try:
         with transaction.atomic():
-            services.case_assign(case=case, assignee=target, by=user)
+            case_assign(case=case, assignee=target, by=user)
     except CaseError as exc:
         messages.error(request, exc.message)
     else:
@@ -166,7 +171,7 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
         content = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    services.case_record(
+    case_record(
         case=document.case,
         action="document_viewed",
         by=user,
@@ -208,7 +213,7 @@ def document_upload(request: HttpRequest, case_id: int) -> HttpResponse:
         return redirect(case.get_absolute_url())
     try:
         with transaction.atomic():
-            services.document_add(
+            document_add(
                 case=case, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=user
             )
     except CaseError as exc:
@@ -228,7 +233,7 @@ def note_add(request: HttpRequest, case_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.case_note_add(case=case, by=user, text=form.cleaned_data["text"])
+            case_note_add(case=case, by=user, text=form.cleaned_data["text"])
         except CaseError as exc:
             messages.error(request, exc.message)
         else:
@@ -252,7 +257,7 @@ def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(
         Notification, pk=notification_id, recipient=user, channel=Notification.Channel.INBOX
     )
-    services.notification_mark_read(notification=notification, by=user)
+    notification_mark_read(notification=notification, by=user)
     if notification.case_id is not None:
         return redirect(notification.case.get_absolute_url())  # type: ignore[union-attr]
     return redirect("cases:inbox")
@@ -274,14 +279,12 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reveal_id(request: HttpRequest, case_id: int) -> HttpResponse:
     """Show the insured person's full ID number on the next view of the case page, once."""
-    from cases.templatetags.case_people import REVEAL_SESSION_KEY
-
     user = _user(request)
     case = selectors.case_for(user, case_id)
     if not selectors.is_staff_member(user):
         raise Http404
     try:
-        services.person_id_reveal(case=case, by=user)
+        person_id_reveal(case=case, by=user)
     except CaseError as exc:
         raise PermissionDenied(exc.message) from exc
     audit_record(

@@ -504,7 +504,7 @@ def _flag(
 
 
 def _notify_flag(flag: FlaggedCharge) -> None:
-    from cases.services import notify
+    from cases.notifications import notify
 
     agency = agency_for_region(flag.institution.region)
     if agency is None:

@@ -21,10 +21,12 @@ from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.policy import policy_for
 from accounts.signals import CoverageEnd
 from cases import steps
+from cases.documents import document_add
 from cases.errors import CaseError
+from cases.history import case_open, case_record
 from cases.models import Channel, DocumentKind
-from cases.services import case_open, case_record, document_add, lock
-from cases.services import notify_person as _notify_person
+from cases.notifications import notify_person as _notify_person
+from cases.workflow import lock
 from family_pool.models import INVERSE_RELATION, Binding, Relation
 from family_pool.rules import agency_for_region, binding_refusals, bindings_of, holder_account
 

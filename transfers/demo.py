@@ -23,7 +23,7 @@ from accounts.models import Agency, Enrollment, InsuredPerson, PersonalAccount, 
 from accounts.selectors import person_login
 from accounts.services import enrollment_end
 from cases.models import CaseEvent
-from cases.services import today
+from cases.workflow import today
 from transfers import services
 from transfers.models import PayoutReason, Transfer, TransferType
 

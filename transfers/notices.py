@@ -8,7 +8,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from cases.models import Notification
-from cases.services import notify, notify_person
+from cases.notifications import notify, notify_person
 from transfers.models import MoneyMode, Transfer
 
 

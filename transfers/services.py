@@ -36,9 +36,11 @@ from accounts.policy import policy_for
 from accounts.selectors import person_login
 from accounts.services import account_close, enrollment_end, ledger_credit, ledger_debit
 from accounts.signals import CoverageEnd, coverage_ended
-from cases import services as cases
-from cases import steps
+from cases import steps, workflow
+from cases.deadlines import deadline_close, deadline_start, deadlines_pause, deadlines_resume
+from cases.documents import document_add
 from cases.errors import CaseError
+from cases.history import case_open, case_record
 from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
 from transfers import notices
 from transfers.infotable import build_content
@@ -59,7 +61,7 @@ S = Transfer.State
 
 
 def _day(on: datetime.date | None) -> datetime.date:
-    return on or cases.today()
+    return on or workflow.today()
 
 
 def _locked(case: Case) -> Transfer:
@@ -145,7 +147,7 @@ def transfer_apply(
         # The resident scheme has no personal account: the balance can only go to the bank.
         payout_reason = PayoutReason.DESTINATION_CANNOT_TAKE
     bank = bank or {}
-    cases.person_lock(person)
+    workflow.person_lock(person)
     _check_payout(
         person=person,
         reason=payout_reason,
@@ -154,7 +156,7 @@ def transfer_apply(
         bank=bank,
     )
     _require_no_open_transfer(person)
-    case = cases.case_open(
+    case = case_open(
         kind=CaseKind.TRANSFER,
         person=person,
         agency=origin_agency,
@@ -182,7 +184,7 @@ def transfer_apply(
         (DocumentKind.ID_CARD_BACK, id_card_back),
     ):
         if upload is not None:
-            cases.document_add(case=case, kind=kind, upload=upload, by=by)
+            document_add(case=case, kind=kind, upload=upload, by=by)
     return cast(Transfer, transfer)
 
 
@@ -219,7 +221,7 @@ def _start_origin_clocks(transfer: Transfer, day: datetime.date, by: User | None
         (DeadlineStep.TRANSFER_ORIGIN, policy.transfer_origin_days),
         (DeadlineStep.TRANSFER_TOTAL, policy.transfer_total_days),
     ):
-        cases.deadline_start(
+        deadline_start(
             case=transfer.case,
             step=step,
             working_days=days,
@@ -248,7 +250,7 @@ def transfer_refuse(
     steps.case_step(transfer, transfer.refuse, by=by, reason=note)(
         codes=codes, note=note, on=_day(on)
     )
-    cases.deadline_close(case=transfer.case, met=False)
+    deadline_close(case=transfer.case, met=False)
     notices.refused(transfer)
     return transfer
 
@@ -263,7 +265,7 @@ def transfer_cancel(*, case: Case, by: User, on: datetime.date | None = None) ->
             code="accepted",
         )
     steps.case_step(transfer, transfer.cancel, by=by)(on=_day(on))
-    cases.deadline_close(case=transfer.case, met=False)
+    deadline_close(case=transfer.case, met=False)
     notices.cancelled(transfer)
     return transfer
 
@@ -281,7 +283,7 @@ def transfer_request_documents(
     if not note:
         raise CaseError(_("Say which documents are missing."), code="empty_note")
     steps.case_step(transfer, transfer.request_documents, by=by, reason=note)(note=note)
-    cases.deadlines_pause(case=transfer.case, by=by, on=_day(on))
+    deadlines_pause(case=transfer.case, by=by, on=_day(on))
     notices.documents_requested(transfer)
     return transfer
 
@@ -295,7 +297,7 @@ def transfer_documents_received(
     transfer = _locked(case)
     steps.case_step(transfer, transfer.documents_received, by=by)()
     policy = policy_for(transfer.origin_region)
-    cases.deadlines_resume(
+    deadlines_resume(
         case=transfer.case,
         by=by,
         on=_day(on),
@@ -313,7 +315,7 @@ def transfer_documents_upload(*, case: Case, by: User, kind: str, upload: Any) -
         raise CaseError(_("You can only add documents to your own case."), code="forbidden")
     if transfer.case.closed_at is not None:
         raise CaseError(_("This case is closed; no more documents can be added."), code="closed")
-    cases.document_add(case=transfer.case, kind=kind, upload=upload, by=by)
+    document_add(case=transfer.case, kind=kind, upload=upload, by=by)
     if transfer.state == S.DOCUMENTS_REQUESTED:
         return transfer_documents_received(case=case, by=by)
     return transfer
@@ -415,16 +417,16 @@ def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None
     steps.require(transfer, transfer.transfer_out, by)
     day = _day(on)
     # Locked before its balance is read: a charge cannot slip between table and debit.
-    account = cases.lock(transfer.origin_account) if transfer.origin_account else None
+    account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
     mode = _money_mode(transfer, account)
     _issue_table(transfer, account, mode, day, by)
     in_transit = _send_balance(transfer, account, mode, day, by)
     steps.case_step(transfer, transfer.transfer_out, by=by)(
         mode=mode, in_transit=in_transit, on=day
     )
-    cases.deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
+    deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
     policy = policy_for(transfer.destination_region)
-    cases.deadline_start(
+    deadline_start(
         case=transfer.case,
         step=DeadlineStep.TRANSFER_DESTINATION,
         working_days=policy.transfer_destination_days,
@@ -600,7 +602,7 @@ def transfer_credit(
 def _open_mismatch(transfer: Transfer, note: str) -> CreditMismatch:
     if not note.strip():
         raise CaseError(_("Write a note explaining the resolution."), code="empty_note")
-    return cases.lock(CreditMismatch.objects.get(transfer=transfer))
+    return workflow.lock(CreditMismatch.objects.get(transfer=transfer))
 
 
 def _resolve(mismatch: CreditMismatch, resolution: str, by: User | None, note: str) -> None:
@@ -661,7 +663,7 @@ def transfer_reconcile_return(
     _resolve(mismatch, CreditMismatch.Resolution.RETURNED, by, note)
     day = _day(on)
     steps.case_step(transfer, transfer.reconcile_return, by=by, reason=note.strip())(on=day)
-    cases.deadline_close(case=transfer.case, met=False)
+    deadline_close(case=transfer.case, met=False)
     notices.returned(transfer)
     return transfer
 
@@ -670,7 +672,7 @@ def transfer_reconcile_return(
 
 
 def _after_completion(transfer: Transfer, *, by: User | None, day: datetime.date) -> None:
-    cases.deadline_close(case=transfer.case, met=True)
+    deadline_close(case=transfer.case, met=True)
     _end_origin_coverage(transfer, by, day)
     _close_origin_account(transfer, by)
     notices.completed(transfer)
@@ -706,7 +708,7 @@ def _close_origin_account(transfer: Transfer, by: User | None) -> None:
         return
     account.refresh_from_db()
     if account.balance != 0:
-        cases.case_record(
+        case_record(
             case=transfer.case,
             action="origin_account_left_open",
             by=by,

@@ -139,7 +139,7 @@ def info_table_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     table = InfoTable.objects.filter(transfer=transfer).first()
     if table is None:
         raise Http404
-    from cases.services import case_record
+    from cases.history import case_record
 
     case_record(case=transfer.case, action="info_table_viewed", by=user)
     audit_record(

@@ -1,5 +1,5 @@
 """What the applicant is told: the words are marked for translation where they are written
-and put into the recipient's language when the outbox row is made (cases.services.notify)."""
+and put into the recipient's language when the outbox row is made (cases.notifications.notify)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from cases import services as case_services
 from cases.models import Case
+from cases.notifications import notify, notify_person
 
 Message = Callable[[], tuple[str, str]]
 
@@ -32,9 +32,9 @@ def tell_applicant(case: Case, words: Message, *, heir_phone: str = "") -> None:
     """The person who applied: the heir for a death, the insured person otherwise."""
     applicant = case.applicant
     if applicant is not None and applicant.person_id != case.person_id:
-        case_services.notify(recipient=applicant, message=words, case=case, mobile=heir_phone)
+        notify(recipient=applicant, message=words, case=case, mobile=heir_phone)
     elif heir_phone and applicant is None:
         # A death filed at the window: the heir has no login, the deceased's phone is no use.
-        case_services.notify(recipient=None, message=words, case=case, mobile=heir_phone)
+        notify(recipient=None, message=words, case=case, mobile=heir_phone)
     else:
-        case_services.notify_person(person=case.person, message=words, case=case)
+        notify_person(person=case.person, message=words, case=case)

@@ -17,9 +17,11 @@ from django.utils.translation import gettext_noop as N_
 from accounts.errors import AccountsError
 from accounts.models import FundSource, LedgerTransaction, PersonalAccount
 from accounts.services import clean_amount, ledger_credit
-from cases import services as case_services
-from cases import steps
+from cases import steps, workflow
+from cases.deadlines import deadline_close, deadline_start
+from cases.documents import document_add
 from cases.errors import CaseError
+from cases.history import case_open
 from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals.models import EmergencyRefund
 from withdrawals.notices import message, tell_applicant
@@ -92,9 +94,9 @@ def emergency_refund_submit(
     channel: str = Channel.ONLINE,
     applicant: User | None = None,
 ) -> EmergencyRefund:
-    on = case_services.today()
+    on = workflow.today()
     value = _amount(amount)
-    case_services.person_lock(account.person)
+    workflow.person_lock(account.person)
     reasons = _submit_reasons(account, applicant, treated_on, hospital, receipts, on)
     if not reasons:
         reasons = _same_claim_reasons(account, value, treated_on, hospital)
@@ -105,7 +107,7 @@ def emergency_refund_submit(
         raise CaseError(_("The application cannot be accepted."), code="refused", reasons=reasons)
     assert agency is not None  # noqa: S101 - refused above
     policy = account_policy(account)
-    case = case_services.case_open(
+    case = case_open(
         kind=CaseKind.EMERGENCY_REFUND,
         person=account.person,
         agency=agency,
@@ -118,8 +120,8 @@ def emergency_refund_submit(
         case=case, account=account, amount=value, hospital=hospital.strip(), treated_on=treated_on
     )
     for upload in receipts:
-        case_services.document_add(case=case, kind=DocumentKind.RECEIPTS, upload=upload, by=by)
-    deadline = case_services.deadline_start(
+        document_add(case=case, kind=DocumentKind.RECEIPTS, upload=upload, by=by)
+    deadline = deadline_start(
         case=case,
         step=DeadlineStep.REFUND,
         working_days=policy.emergency_refund_days,
@@ -149,7 +151,7 @@ def emergency_refund_approve(
     *, refund: EmergencyRefund, by: User, amount: Decimal | str | None = None, reason: str = ""
 ) -> EmergencyRefund:
     """The clerk checks the receipts and approves the claim, or a smaller amount."""
-    refund = case_services.lock(refund)
+    refund = workflow.lock(refund)
     steps.require(refund, refund.approve, by)
     value = refund.amount if amount in (None, "") else _amount(amount)  # type: ignore[arg-type]
     if value > refund.amount:
@@ -181,7 +183,7 @@ def emergency_refund_approve(
 def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> EmergencyRefund:
     """Credit the approved amount as a refund (individually funded). A retry finds the
     credit by its key and the case already credited, and does nothing more."""
-    refund = case_services.lock(refund)
+    refund = workflow.lock(refund)
     if refund.state == State.CREDITED:
         return refund
     steps.require(refund, refund.credit, by)
@@ -201,7 +203,7 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
     refund.credit_transaction = txn
     refund.credited_at = timezone.now()
     steps.case_step(refund, refund.credit, by=by)()
-    case_services.deadline_close(case=refund.case, step=DeadlineStep.REFUND, met=True)
+    deadline_close(case=refund.case, step=DeadlineStep.REFUND, met=True)
     tell_applicant(
         refund.case,
         message(
@@ -218,12 +220,12 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
 def emergency_refund_refuse(
     *, refund: EmergencyRefund, by: User, reasons: list[str]
 ) -> EmergencyRefund:
-    refund = case_services.lock(refund)
+    refund = workflow.lock(refund)
     cleaned = clean_reasons(reasons)
     steps.require(refund, refund.refuse, by)
     refund.reviewed_by = by
     steps.case_step(refund, refund.refuse, by=by, reason="\n".join(cleaned))(reasons=cleaned)
-    case_services.deadline_close(case=refund.case, met=True)
+    deadline_close(case=refund.case, met=True)
     tell_applicant(
         refund.case,
         message(

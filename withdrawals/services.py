@@ -27,9 +27,11 @@ from accounts.idnumbers import normalize_id_number
 from accounts.models import LedgerTransaction, PersonalAccount
 from accounts.policy import WithdrawalGround
 from accounts.services import account_close, ledger_debit
-from cases import services as case_services
-from cases import steps
+from cases import steps, workflow
+from cases.deadlines import deadline_close, deadline_start, deadlines_pause, deadlines_resume
+from cases.documents import document_add
 from cases.errors import CaseError
+from cases.history import case_open, case_record
 from cases.models import CaseKind, Channel, DeadlineStep, DocumentKind
 from withdrawals import rules
 from withdrawals.eligibility import (
@@ -66,9 +68,9 @@ def withdrawal_submit(
     applicant: User | None = None,
 ) -> Withdrawal:
     """File a withdrawal with its documents; refused with every reason at once."""
-    account = case_services.lock(account)
+    account = workflow.lock(account)
     policy = account_policy(account)
-    on = case_services.today()
+    on = workflow.today()
     computation = rules.compute(
         account_split(account),
         policy=policy,
@@ -90,7 +92,7 @@ def withdrawal_submit(
     if reasons:
         raise CaseError(_("The application cannot be accepted."), code="refused", reasons=reasons)
     assert agency is not None  # noqa: S101 - refused above
-    case = case_services.case_open(
+    case = case_open(
         kind=CaseKind.WITHDRAWAL,
         person=account.person,
         agency=agency,
@@ -113,8 +115,8 @@ def withdrawal_submit(
         fee_exempt_group=application.fee_exempt_group,
     )
     for kind, upload in documents.items():
-        case_services.document_add(case=case, kind=kind, upload=upload, by=by)
-    case_services.deadline_start(
+        document_add(case=case, kind=kind, upload=upload, by=by)
+    deadline_start(
         case=case,
         step=DeadlineStep.REVIEW,
         working_days=rules.review_days(application.ground, policy),
@@ -146,9 +148,9 @@ def withdrawal_submit(
 @transaction.atomic
 def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """初审 by a clerk: every rule holds on what is now on the case."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     steps.require(withdrawal, withdrawal.first_review, by)
-    reasons = review_reasons(withdrawal, case_services.today())
+    reasons = review_reasons(withdrawal, workflow.today())
     if reasons:
         raise CaseError(
             _("The first review cannot pass; request the documents or refuse the application."),
@@ -162,16 +164,16 @@ def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "
 @transaction.atomic
 def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """复审 by a reviewer who did not do the first review."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     # The four-eyes rule is part of the step's rule too; asked first, it says why.
-    case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
+    workflow.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
     steps.require(withdrawal, withdrawal.approve, by)
     computation = withdrawal_computation(withdrawal)
     reasons = amount_reasons(computation)
     if reasons:
         raise CaseError(reasons[0], code="nothing_to_pay")
     steps.case_step(withdrawal, withdrawal.approve, by=by, reason=reason)()
-    case_services.deadline_close(case=withdrawal.case, step=DeadlineStep.REVIEW, met=True)
+    deadline_close(case=withdrawal.case, step=DeadlineStep.REVIEW, met=True)
     tell_applicant(
         withdrawal.case,
         message(
@@ -201,15 +203,15 @@ def clean_reasons(reasons: list[str]) -> list[str]:
 def withdrawal_refuse(*, withdrawal: Withdrawal, by: User, reasons: list[str]) -> Withdrawal:
     """不予受理 / refusal with every reason at once (一次性告知): by the clerk at first
     review, or by the reviewer at second review."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     reasons = clean_reasons(reasons)
     on_review = withdrawal.state == State.FIRST_REVIEWED
     step = withdrawal.refuse_on_review if on_review else withdrawal.refuse
     if on_review:
-        case_services.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
+        workflow.require_four_eyes(case=withdrawal.case, by=by, first_actions=["first_review"])
     steps.require(withdrawal, step, by)
     steps.case_step(withdrawal, step, by=by, reason="\n".join(reasons))(reasons=reasons)
-    case_services.deadline_close(case=withdrawal.case, met=True)
+    deadline_close(case=withdrawal.case, met=True)
     tell_applicant(
         withdrawal.case,
         message(
@@ -228,7 +230,7 @@ def withdrawal_request_documents(
     *, withdrawal: Withdrawal, by: User, kinds: list[str], note: str = ""
 ) -> Withdrawal:
     """补件: ask the applicant for documents; the review clock stops until they come."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     kinds = [k for k in dict.fromkeys(kinds) if k in DocumentKind.values]
     if not kinds:
         raise CaseError(_("Choose the documents that are needed."), code="no_kinds")
@@ -236,7 +238,7 @@ def withdrawal_request_documents(
     labels = [document_label(k) for k in kinds]
     reason = "; ".join(labels) + (f"\n{note.strip()}" if note.strip() else "")
     steps.case_step(withdrawal, withdrawal.request_documents, by=by, reason=reason)(kinds=kinds)
-    case_services.deadlines_pause(case=withdrawal.case, by=by)
+    deadlines_pause(case=withdrawal.case, by=by)
     tell_applicant(
         withdrawal.case,
         message(
@@ -254,7 +256,7 @@ def withdrawal_request_documents(
 @transaction.atomic
 def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdrawal:
     """The requested documents are on the case: back to review, the clock runs again."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     steps.require(withdrawal, withdrawal.documents_supplied, by)
     asked_at = (
         withdrawal.case.events.filter(action="request_documents")
@@ -277,19 +279,17 @@ def withdrawal_documents_supplied(*, withdrawal: Withdrawal, by: User) -> Withdr
         )
     steps.case_step(withdrawal, withdrawal.documents_supplied, by=by)()
     policy = account_policy(withdrawal.account)
-    case_services.deadlines_resume(
-        case=withdrawal.case, by=by, reminder_days_before=policy.reminder_days_before
-    )
+    deadlines_resume(case=withdrawal.case, by=by, reminder_days_before=policy.reminder_days_before)
     return withdrawal
 
 
 @transaction.atomic
 def withdrawal_cancel(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """The applicant withdraws the application before the first review is done."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     steps.require(withdrawal, withdrawal.cancel, by)
     steps.case_step(withdrawal, withdrawal.cancel, by=by, reason=reason)()
-    case_services.deadline_close(case=withdrawal.case, met=False)
+    deadline_close(case=withdrawal.case, met=False)
     tell_applicant(
         withdrawal.case,
         message(
@@ -314,7 +314,7 @@ def withdrawal_assess(*, withdrawal: Withdrawal, by: User, assessment: Assessmen
     """The clerk's findings before the first review: outstanding costs to settle, the last
     treatment in the enrollment region from the settlement records, the fee exemption
     verified (or cleared)."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     if not by.has_perm("cases.process_case"):
         raise CaseError(_("You may not take this step on this case."), code="forbidden")
     if withdrawal.state not in (State.SUBMITTED, State.WAITING_DOCUMENTS):
@@ -340,9 +340,7 @@ def withdrawal_assess(*, withdrawal: Withdrawal, by: User, assessment: Assessmen
     if not changes:
         return withdrawal
     withdrawal.save(update_fields=[name for name, _value in fields])
-    case_services.case_record(
-        case=withdrawal.case, action="assessed", by=by, reason="\n".join(changes)
-    )
+    case_record(case=withdrawal.case, action="assessed", by=by, reason="\n".join(changes))
     return withdrawal
 
 
@@ -411,7 +409,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
 
     Safe to call again: a withdrawal already paid is returned as it is, and each ledger
     movement carries a per-case idempotency key, so a retried payout records one payout."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     if withdrawal.state in (State.PAID, State.CLOSED):
         if withdrawal.state == State.PAID:
             return withdrawal_close_account(withdrawal=withdrawal, by=by)
@@ -459,7 +457,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
 def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
     """注销: the paid-out account is closed; every family-pool binding of the person ends
     (account_close sends coverage_ended)."""
-    withdrawal = case_services.lock(withdrawal)
+    withdrawal = workflow.lock(withdrawal)
     if withdrawal.state == State.CLOSED:
         return withdrawal
     steps.require(withdrawal, withdrawal.close_account, by)

@@ -165,6 +165,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Publishing gives up quickly when Redis is down: the outbox row waits for the beat sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# One immediate retry (a pooled connection Redis dropped when it restarted), no back-off: a
+# message is published after commit, in the request, one per outbox row.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
 # Deadlines are rows swept every few minutes; notifications the hand-off missed are retried.
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {

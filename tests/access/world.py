@@ -27,7 +27,7 @@ from accounts.models import (
 )
 from accounts.policy import WithdrawalGround
 from cases.models import Document, Notification
-from cases.services import notify
+from cases.notifications import notify
 from family_pool import charging
 from family_pool import services as pool
 from family_pool.models import Binding, Charge, FlaggedCharge, Relation

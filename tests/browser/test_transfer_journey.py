@@ -9,7 +9,7 @@ import re
 import pytest
 from PIL import Image
 
-from cases.services import today
+from cases.workflow import today
 from tests.accounts.factories import UserFactory, staff_user
 from tests.browser.conftest import login
 from tests.transfers.factories import mover, world

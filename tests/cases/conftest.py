@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from cases import registry, services
+from cases import registry
 from cases.sms import MemorySmsSender
 from tests.accounts.factories import (
     AgencyFactory,
@@ -28,16 +28,13 @@ def _own_kind_registry(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _no_worker_needed():
-    """Notifications handed to Celery after commit are delivered in the test's own process;
-    the broker is forgotten as down between tests."""
+    """Notifications handed to Celery after commit are delivered in the test's own process."""
     from config.celery_app import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    services._BROKER.down_until = 0.0
     yield
     app.conf.task_always_eager = previous
-    services._BROKER.down_until = 0.0
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ from typing import Any
 import factory
 
 from accounts.models import InsuredPerson, User
+from cases.history import case_open
 from cases.models import CalendarOverride, CalendarYear, Case, Channel
-from cases.services import case_open
 from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory
 
 

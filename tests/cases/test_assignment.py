@@ -4,9 +4,11 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from cases.assignment import case_assign
 from cases.errors import CaseError
+from cases.history import case_record
 from cases.models import Case
-from cases.services import case_assign, case_record, require_four_eyes
+from cases.workflow import require_four_eyes
 from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db

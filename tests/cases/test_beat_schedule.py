@@ -8,8 +8,9 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 import cases.tasks
+from cases.deadlines import deadline_start
 from cases.models import DeadlineStep, Notification
-from cases.services import deadline_start, notify
+from cases.notifications import notify
 from config.celery_app import app
 
 pytestmark = pytest.mark.django_db

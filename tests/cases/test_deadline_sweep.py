@@ -9,16 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
 from accounts.models import RegionPolicy
+from cases.deadlines import deadline_close, deadline_start, deadlines_pause
 from cases.models import Deadline, DeadlineReminder, DeadlineStep, Notification
-from cases.services import (
-    SweepResult,
-    _deadline_message,
-    deadline_close,
-    deadline_start,
-    deadlines_pause,
-    deadlines_sweep,
-    reminders_fan_out,
-)
+from cases.reminders import SweepResult, _deadline_message, deadlines_sweep, reminders_fan_out
 from tests.accounts.factories import InsuredPersonFactory, staff_user
 from tests.cases.factories import CaseFactory
 
@@ -304,21 +297,21 @@ def test_the_fan_out_tells_each_claimed_reminder_once(deadline, staff):
 def test_a_fan_out_that_fails_half_way_leaves_its_reminders_to_the_next(
     deadline, staff, case, monkeypatch
 ):
-    from cases import services
+    from cases import reminders
 
     deadlines_sweep(on=DUE + datetime.timedelta(days=1))
-    real = services._notify_deadlines
+    real = reminders._notify_deadlines
 
     def write_then_die(*args, **kwargs):
         real(*args, **kwargs)
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(services, "_notify_deadlines", write_then_die)
+    monkeypatch.setattr(reminders, "_notify_deadlines", write_then_die)
     with pytest.raises(RuntimeError):
         reminders_fan_out()
     assert not Notification.objects.exists()
     assert not case.events.filter(action="escalated").exists()
-    monkeypatch.setattr(services, "_notify_deadlines", real)
+    monkeypatch.setattr(reminders, "_notify_deadlines", real)
 
     reminders_fan_out()
 
@@ -352,11 +345,10 @@ def test_of_several_untold_kinds_of_one_deadline_the_fan_out_sends_the_latest(de
 def test_a_sweep_that_claimed_reminders_hands_the_fan_out_on_after_commit(
     deadline, staff, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from cases import services
+    from cases.reminders import fan_out_reminders
 
     published: list[bool] = []
-    monkeypatch.setattr(services, "_publish_fan_out", lambda: published.append(True))
-    monkeypatch.setattr(services._BROKER, "down_until", 0.0)
+    monkeypatch.setattr(fan_out_reminders, "delay", lambda: published.append(True))
 
     with django_capture_on_commit_callbacks(execute=True):
         deadlines_sweep(on=BEFORE_DAY - datetime.timedelta(days=1))
@@ -370,13 +362,14 @@ def test_a_sweep_that_claimed_reminders_hands_the_fan_out_on_after_commit(
 def test_a_dead_broker_leaves_the_claimed_reminders_to_the_scheduled_fan_out(
     deadline, staff, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from cases import services
+    from kombu.exceptions import OperationalError
+
+    from cases.reminders import fan_out_reminders
 
     def dead() -> None:
-        raise ConnectionError("broker down")
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(services, "_publish_fan_out", dead)
-    monkeypatch.setattr(services._BROKER, "down_until", 0.0)
+    monkeypatch.setattr(fan_out_reminders, "delay", dead)
 
     with django_capture_on_commit_callbacks(execute=True):
         result = deadlines_sweep(on=BEFORE_DAY)

@@ -7,14 +7,14 @@ from django.db import transaction
 
 from accounts.models import RegionPolicy
 from cases.calendar import is_published_year
-from cases.models import CalendarOverride, CalendarYear, Case, Deadline, DeadlineStep
-from cases.services import (
+from cases.deadlines import (
     deadline_close,
     deadline_start,
     deadlines_pause,
     deadlines_recompute,
     deadlines_resume,
 )
+from cases.models import CalendarOverride, CalendarYear, Case, Deadline, DeadlineStep
 from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db

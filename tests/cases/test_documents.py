@@ -16,9 +16,9 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from audit.models import AuditEvent
+from cases.documents import document_add
 from cases.errors import CaseError
 from cases.models import CaseEvent, Document, DocumentKind
-from cases.services import document_add
 
 pytestmark = pytest.mark.django_db
 

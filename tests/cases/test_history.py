@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from cases.history import case_note_add, case_record
 from cases.models import CaseEvent
-from cases.services import case_note_add, case_record
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,9 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from cases import services
+from cases.history import case_note_add
 from cases.models import CaseEvent, Notification
-from cases.services import (
-    case_note_add,
+from cases.notifications import (
     enqueue_delivery,
     notification_deliver,
     notifications_requeue,
@@ -181,30 +180,33 @@ def test_the_sweep_leaves_fresh_rows_to_the_worker(applicant):
     assert _statuses() == ["pending"]
 
 
-def test_with_the_broker_down_the_hand_off_gives_up_within_a_second(dead_broker, applicant):
+def test_with_the_broker_down_the_hand_off_gives_up_within_a_second(
+    dead_broker, applicant, django_capture_on_commit_callbacks
+):
     rows = notify(recipient=applicant, message=MESSAGE)
 
     started = time.monotonic()
-    enqueue_delivery([n.pk for n in rows])
+    with django_capture_on_commit_callbacks(execute=True) as handed_off:
+        enqueue_delivery([n.pk for n in rows])
     took = time.monotonic() - started
 
+    assert len(handed_off) == 3
     assert took < 1.0
     assert _statuses() == ["pending"] * 3
 
 
-def test_after_a_failed_hand_off_the_broker_is_left_alone_for_a_while(
-    dead_broker, applicant, monkeypatch
+def test_a_hand_off_the_broker_refuses_is_logged_and_leaves_the_rows_to_the_sweep(
+    dead_broker, applicant, caplog, django_capture_on_commit_callbacks
 ):
     rows = notify(recipient=applicant, message=MESSAGE, channels=("inbox",))
-    enqueue_delivery([rows[0].pk])
-    attempts = []
-    monkeypatch.setattr(services, "_publish_deliveries", attempts.append)
 
-    enqueue_delivery([rows[0].pk])
-    monkeypatch.setattr(services._BROKER, "down_until", time.monotonic() - 1)
-    enqueue_delivery([rows[0].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_delivery([rows[0].pk])
 
-    assert attempts == [[rows[0].pk]]
+    assert "broker unavailable" in caplog.text
+    assert _statuses() == ["pending"]
+    assert notifications_requeue(older_than_seconds=0) == 1
+    assert _statuses() == ["sent"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -232,7 +234,9 @@ def test_with_the_broker_down_the_change_commits_and_the_sweep_delivers_once(
     assert len(mail.outbox) == 1
 
 
-def test_with_the_broker_up_one_task_message_is_published_per_row(applicant, settings):
+def test_with_the_broker_up_one_task_message_is_published_per_row(
+    applicant, settings, django_capture_on_commit_callbacks
+):
     import redis
 
     from config.env import redis_url
@@ -245,7 +249,8 @@ def test_with_the_broker_up_one_task_message_is_published_per_row(applicant, set
     rows = notify(recipient=applicant, message=MESSAGE)
 
     try:
-        enqueue_delivery([n.pk for n in rows])
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_delivery([n.pk for n in rows])
         published = queue.llen("celery") - before
     finally:
         # Take back what this test queued: no worker listens on the test broker.

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases import views
+from cases.assignment import case_assign
 from cases.models import Case, CaseEvent, Deadline, Notification
-from cases.services import case_assign, notify, today
+from cases.notifications import notify
+from cases.workflow import today
 from tests.accounts.factories import InsuredPersonFactory
 from tests.cases.factories import CaseFactory
 
@@ -467,7 +469,7 @@ def test_revealing_needs_a_post(client, supervisor, case):
 
 def test_the_history_shows_words_not_codes(client, clerk, case, monkeypatch, case_page):
     from cases import registry
-    from cases.services import case_record
+    from cases.history import case_record
 
     monkeypatch.setattr(registry, "_ACTION_LABELS", dict(registry._ACTION_LABELS))
     registry.register_action_labels({"first_review": "First review passed"})

@@ -14,7 +14,6 @@ import pytest
 import redis
 from django.conf import settings
 
-from cases import services
 from config.celery_app import app as celery_app
 from tests.scale.processes import Process, Stack, free_port, stack_env
 
@@ -69,7 +68,7 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis(tmp_path, settings, monkeypatch) -> Iterator[PrivateRedis]:
     """The broker and the cache of this test are a Redis of its own; Celery's producer pool
-    is rebuilt for it, and the broker is forgotten as down before and after."""
+    is rebuilt for it."""
     server = PrivateRedis(port=free_port(), logs=tmp_path)
     server.start()
     # Celery reads the environment variable before its own configuration.
@@ -103,7 +102,6 @@ def _use_broker(url: str, *, eager: bool) -> None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     kombu.pools.reset()
-    services._BROKER.down_until = 0.0
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from cases.models import (
     DeadlineStep,
     Notification,
 )
-from cases.services import today
 from cases.tasks import deliver_pending_notifications, sweep_deadlines
+from cases.workflow import today
 from tests.accounts.factories import InsuredPersonFactory, UserFactory, staff_user
 from tests.faults.outbox import sent
 from tests.scale.processes import wait_for

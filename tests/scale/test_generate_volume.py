@@ -101,7 +101,7 @@ def test_its_money_and_relations_follow_the_rules_of_the_workflows(volume):
 def test_about_one_deadline_in_a_hundred_is_due_today_and_the_sweep_finds_exactly_those(
     volume,
 ):
-    from cases.services import deadlines_sweep
+    from cases.reminders import deadlines_sweep
 
     total = Deadline.objects.count()
     due = Deadline.objects.filter(status="open", next_sweep_on__lte=TODAY).count()

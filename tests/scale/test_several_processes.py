@@ -21,6 +21,8 @@ from django.db.models import Count
 from PIL import Image
 
 from accounts.models import User
+from cases.deadlines import deadline_start
+from cases.history import case_open
 from cases.models import (
     CaseKind,
     Channel,
@@ -30,8 +32,8 @@ from cases.models import (
     DocumentKind,
     Notification,
 )
-from cases.services import case_open, deadline_start, today
 from cases.tasks import sweep_deadlines
+from cases.workflow import today
 from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory, staff_user
 from tests.scale.processes import Client, Process, Stack, answers, stack_env, wait_for
 

@@ -56,7 +56,7 @@ def test_django_loggers_go_through_the_filtered_root_handler():
 @pytest.mark.parametrize(
     ("logger_name", "message", "args"),
     [
-        ("cases.services", "applicant %s refused", (ID_NUMBER,)),
+        ("cases.notifications", "applicant %s refused", (ID_NUMBER,)),
         ("django.request", f"Bad request for {ID_WITH_X.lower()}", ()),
         ("transfers", "payout to card %s for %s", (CARD, ID_WITH_X)),
         ("withdrawals", "numeric argument %d", (int(ID_NUMBER),)),

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.demo import load_demo as load_accounts_demo
 from accounts.selectors import ledger_differences
-from cases.services import today
+from cases.workflow import today
 from transfers.demo import SCENARIOS, load_demo
 from transfers.models import Transfer
 

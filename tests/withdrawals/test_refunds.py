@@ -56,7 +56,7 @@ def _submit(account, amount="860.50", receipts=None, **kw):
 
 
 def _on(monkeypatch, day):
-    monkeypatch.setattr("cases.services.today", lambda: day)
+    monkeypatch.setattr("cases.workflow.today", lambda: day)
 
 
 def test_the_refund_is_due_seven_working_days_later_counted_across_the_national_day(

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from accounts.models import RegionPolicy
 from accounts.policy import WithdrawalGround
+from cases.documents import document_add
 from cases.errors import CaseError
 from cases.models import CaseEvent, Deadline, DocumentKind, Notification
 from cases.selectors import work_queue
-from cases.services import document_add
 from cases.steps import offered
 from tests.accounts.factories import staff_user
 from tests.withdrawals.factories import (
