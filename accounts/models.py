@@ -354,7 +354,7 @@ class LedgerEntry(models.Model):
 
 
 class RegionPolicy(models.Model):
-    """What DOMAIN.md marks *(region policy)*. Empty fields inherit from the parent region,
+    """What docs/DOMAIN.md calls region policy. Empty fields inherit from the parent region,
     then from the national row (no region), then from the built-in national defaults."""
 
     region = models.OneToOneField(

@@ -50,7 +50,7 @@ class ResolvedPolicy:
     reminder_days_before: int
 
 
-# The national rules (医保办发〔2021〕43号 and DOMAIN.md) where no region says otherwise.
+# The national rules (医保办发〔2021〕43号 and docs/DOMAIN.md) where no region says otherwise.
 NATIONAL_DEFAULTS = ResolvedPolicy(
     transfer_origin_days=10,
     transfer_destination_days=5,

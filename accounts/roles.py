@@ -1,4 +1,5 @@
-"""Staff roles (DOMAIN.md "Who uses it") as groups, with their permissions kept in code.
+"""Staff roles (docs/DOMAIN.md, "Roles and who may do what") as groups, with their permissions
+kept in code.
 
 The groups are re-synchronised after every migrate so that a new model's permissions
 reach the roles that need them without a hand-edited data migration.

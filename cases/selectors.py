@@ -21,7 +21,7 @@ M = TypeVar("M", bound=Model)
 
 def is_staff_member(user: User) -> bool:
     """Staff of an agency whose role reads its cases. A system administrator may belong to an
-    agency too, but runs users, regions and policies: no case data (DOMAIN.md)."""
+    agency too, but runs users, regions and policies: no case data (docs/DOMAIN.md, roles)."""
     return bool(
         user.is_authenticated and user.agency_id is not None and user.has_perm("cases.view_case")
     )

@@ -1,4 +1,4 @@
-"""Who may bind with whom (DOMAIN.md §1). Pure reads: every refusal comes back as a sentence,
+"""Who may bind with whom (docs/DOMAIN.md §1). Pure reads: every refusal comes back as a sentence,
 all of them at once, so that the applicant can fix everything in one go (一次性告知).
 
 Age rules, from the birth dates in the two ID numbers. They refuse only what the relation

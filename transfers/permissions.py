@@ -1,5 +1,5 @@
 """Who may take each step of a transfer: the rules its transitions name. A transfer belongs to
-two agencies; each step belongs to one end of it (DOMAIN.md §2)."""
+two agencies; each step belongs to one end of it (docs/DOMAIN.md §2)."""
 
 from __future__ import annotations
 

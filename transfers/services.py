@@ -1,4 +1,4 @@
-"""Every state change of a transfer (DOMAIN.md §2, 医保办发〔2021〕43号).
+"""Every state change of a transfer (docs/DOMAIN.md §2, 医保办发〔2021〕43号).
 
 Each service locks the transfer row, asks the step's declared rule whether this user may take
 it now (`cases.steps.require`: the state, the end of the transfer, the role), moves money

@@ -1,6 +1,6 @@
 """Who may take each step of a withdrawal or an emergency refund: the rules their transitions
 name. The agency that runs the account's fund handles the case; the second review is never
-the first reviewer's (双人复核, DOMAIN.md §3)."""
+the first reviewer's (双人复核, docs/DOMAIN.md §3)."""
 
 from __future__ import annotations
 

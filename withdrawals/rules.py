@@ -1,4 +1,4 @@
-"""The rules of DOMAIN.md §3 that need no database: which documents each ground needs, what
+"""The rules of docs/DOMAIN.md §3 that need no database: which documents each ground needs, what
 part of a balance may be paid out, the fee, and the bank card check.
 
 How the individually funded part is found

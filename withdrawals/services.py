@@ -1,7 +1,7 @@
 """Every state change of a withdrawal case. Emergency refunds are in `withdrawals.refunds`,
 the rules that refuse an application in `withdrawals.eligibility`.
 
-Each service locks the workflow row, checks the rules of DOMAIN.md §3 (every reason at once
+Each service locks the workflow row, checks the rules of docs/DOMAIN.md §3 (every reason at once
 where a refusal is possible), then moves the state machine through
 `cases.steps.case_step`, which writes the history row in the same transaction. Who may take
 each step is its transition's rule (`withdrawals.permissions`); `cases.steps.require` asks it
