@@ -140,17 +140,53 @@ def test_a_function_level_import_counts_and_one_for_type_checking_does_not(tmp_p
     assert found == {"cases.selectors"}
 
 
-def test_the_apps_import_no_module_that_imports_them_back():
-    found = cycles(import_graph())
+# Known debt, each entry to be removed when it is paid: a cycle listed here may not grow into a
+# bigger one, and a module listed here may not grow past the lines it has today. A test below
+# fails as soon as an entry is no longer needed, so the list only shrinks.
+KNOWN_CYCLES: set[tuple[str, ...]] = {
+    ("accounts.models", "accounts.policy"),
+    ("accounts.security", "audit.services"),
+}
+KNOWN_LONG: dict[str, int] = {
+    "accounts.security": 517,
+    "family_pool.charging": 922,
+    "transfers.models": 540,
+    "transfers.services": 773,
+    "withdrawals.services": 532,
+}
 
-    assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
-
-def test_no_module_of_an_app_has_more_than_500_lines():
-    long = {
+def _long_modules() -> dict[str, int]:
+    return {
         name: n
         for name, path in _sources().items()
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
 
-    assert not long, f"modules over {MAX_LINES} lines (split them by concern): {long}"
+
+def test_the_apps_import_no_module_that_imports_them_back():
+    found = {tuple(sorted(c)) for c in cycles(import_graph())}
+
+    new = found - KNOWN_CYCLES
+    assert not new, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in sorted(new))
+
+
+def test_the_known_cycles_are_still_there_or_struck_off():
+    found = {tuple(sorted(c)) for c in cycles(import_graph())}
+
+    assert found >= KNOWN_CYCLES, f"broken cycles to strike off: {KNOWN_CYCLES - found}"
+
+
+def test_no_module_of_an_app_grows_past_500_lines():
+    long = _long_modules()
+
+    grown = {name: n for name, n in long.items() if n > KNOWN_LONG.get(name, MAX_LINES)}
+    assert not grown, f"modules over {MAX_LINES} lines (split them by concern): {grown}"
+
+
+def test_the_known_long_modules_are_still_long_or_struck_off():
+    long = _long_modules()
+
+    assert set(KNOWN_LONG) <= set(long), (
+        f"split modules to strike off: {set(KNOWN_LONG) - set(long)}"
+    )
