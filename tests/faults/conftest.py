@@ -4,7 +4,9 @@ the test database whose SMS and e-mail land in a file (tests/faults/outbox.py)."
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +15,7 @@ import kombu.pools
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 
 from config.celery_app import app as celery_app
 from tests.scale.processes import Process, Stack, free_port, stack_env
@@ -126,14 +129,30 @@ class Workers:
     stack: Stack
     outbox: str
     started: int = 0
+    # Tells this test's workers from those of an earlier test whose backends may linger.
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     def start(self, *, processes: int = 1) -> Process:
         """A worker; with one process (solo pool) a kill stops exactly the task it runs."""
-        import sys
-
         self.started += 1
         name = f"worker{self.started}"
         argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO"]
         pool = ["--pool=solo"] if processes == 1 else [f"--concurrency={processes}"]
         argv += [*pool, "-n", f"{name}@%h", "--without-mingle", "--without-gossip"]
-        return self.stack.start(name, argv)
+        # libpq names the worker's database connections, so that a test can tell its
+        # backends from those of any other process on the test database.
+        return self.stack.start(name, argv, env={"PGAPPNAME": self.application_name(name)})
+
+    def application_name(self, name: str) -> str:
+        return f"faults-{self.run}-{name}"
+
+    def backends(self, worker: Process) -> int:
+        """The worker's backends still running, a killed worker's included (PostgreSQL
+        ends a backend whose client died only once its statement has run)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                [self.application_name(worker.name)],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0

@@ -210,15 +210,6 @@ def _overdue_deadlines(agency, n: int) -> list[int]:
     return [case.pk for case in cases]
 
 
-def _no_other_backend() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0] == 0
-
-
 def test_a_worker_killed_in_the_middle_of_the_sweep_loses_and_doubles_no_reminder(
     private_redis, workers, slow_reminders
 ):
@@ -238,7 +229,12 @@ def test_a_worker_killed_in_the_middle_of_the_sweep_loses_and_doubles_no_reminde
     # The killed worker's backend runs its statement to the end, holding the batch's rows
     # until then; a sweep meanwhile rightly skips them (the next tick takes them). Here the
     # next sweep is sent once that backend has gone, rather than a tick later.
-    wait_for("the killed worker's backend to end", _no_other_backend, workers.stack, 60)
+    wait_for(
+        "the killed worker's backend to end",
+        lambda: workers.backends(first) == 0,
+        workers.stack,
+        60,
+    )
     second = workers.start(processes=2)
     sweep_deadlines.apply_async()  # beat sends one every few minutes; here at once
     wait_for("the whole sweep", lambda: reminders.count() == 3 * DEADLINES, workers.stack, 120)

@@ -66,13 +66,19 @@ class Stack:
     logs: Path
     processes: list[Process] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], port: int | None = None) -> Process:
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Process:
         log = self.logs / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(  # noqa: S603 - our interpreter, fixed argv
                 argv,
                 cwd=REPO,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 # Own group, so that a kill reaches a worker's pool processes too, and the
