@@ -23,8 +23,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    # django.contrib.admin, its admin.site requiring the staff second factor (accounts/security).
-    "accounts.security.PortalAdminConfig",
+    # django.contrib.admin, its admin.site requiring the staff second factor (accounts.admin_site).
+    "accounts.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "accounts.security.StaffOtpMiddleware",
+    "accounts.otp.StaffOtpMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -108,7 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {
-        "NAME": "accounts.security.CharacterClassesValidator",
+        "NAME": "accounts.passwords.CharacterClassesValidator",
         "OPTIONS": {"min_length": 8, "min_classes": 3},
     },
 ]
@@ -242,9 +242,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
-AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
-AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Successful sign-ins are in the audit log (audit app); axes keeps only the failure counts.
 AXES_DISABLE_ACCESS_LOG = True
@@ -276,7 +276,7 @@ OTP_MAX_ATTEMPTS = 5
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "accounts.security.MaskIdNumbersFilter"}},
+    "filters": {"mask_ids": {"()": "accounts.masking.MaskIdNumbersFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_ids"]}
