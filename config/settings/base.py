@@ -260,9 +260,14 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # SECRET_KEY; production requires the variable. Earlier public keys (base64, raw 32 bytes)
 # stay trusted after a rotation through TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS.
 TRANSFER_SEAL_PRIVATE_KEY: str | None = env.str("TRANSFER_SEAL_PRIVATE_KEY", default=None)
-# Personal data at rest (accounts.crypto): base64 of 32 random bytes; derived from
-# SECRET_KEY when unset (development and tests only; production requires it).
-PII_ENCRYPTION_KEY: str | None = env.str("PII_ENCRYPTION_KEY", default=None)
+# Personal data at rest (accounts.crypto). PII_ENCRYPTION_KEYS: "id:base64 of 32 random bytes"
+# entries, newest first; the newest encrypts, each decrypts what carries its id. To rotate, put
+# a new key in front, run `manage.py reencrypt_personal_data`, then drop the old one.
+# PII_BLIND_INDEX_KEY (base64 of 32 bytes) keys the ID-number lookups and never rotates with
+# them. Both are derived from SECRET_KEY when unset (development and tests only; production
+# requires them).
+PII_ENCRYPTION_KEYS: list[str] = env.list("PII_ENCRYPTION_KEYS", default=[])
+PII_BLIND_INDEX_KEY: str | None = env.str("PII_BLIND_INDEX_KEY", default=None)
 TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS: list[str] = env.list(
     "TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS", default=[]
 )
