@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,13 +18,9 @@ from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    from accounts.models import User
 
 # Pages an unverified staff member may still open: the second-factor pages themselves,
 # logging out and switching the language.
