@@ -102,7 +102,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.view_calendaryear",
         "cases.add_calendaryear",
         "cases.change_calendaryear",
-        "django_celery_beat.view_periodictask",
     ],
     # The security administrator unlocks sign-ins (axes attempts), resets second factors and
     # reads the audit log; decides no case and changes no user's roles (accounts.duties).

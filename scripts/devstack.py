@@ -442,8 +442,8 @@ def start_children(env: Mapping[str, str], port: int, children: list[Child]) -> 
     children.append(
         spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
     )
-    # The scheduler comes from settings (CELERY_BEAT_SCHEDULER): the database scheduler that
-    # sends only while it holds the beat lock, so a second beat elsewhere never doubles it.
+    # The scheduler comes from settings (CELERY_BEAT_SCHEDULER): celery-redbeat, which sends
+    # only while it holds its lock, so a second beat elsewhere never doubles it.
     children.append(spawn("celery beat", [*celery, "beat", "--loglevel=INFO"], env))
 
 

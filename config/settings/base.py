@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "django_celery_beat",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -153,8 +152,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Several beats may run (one per machine); only the one holding a lock in Redis sends tasks.
-CELERY_BEAT_SCHEDULER = "config.beat:LeaderDatabaseScheduler"
+# Several beats may run (one per machine): celery-redbeat keeps the schedule and each entry's
+# last run in Redis, and only the beat holding its lock there sends (see BEAT_* below).
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers log through LOGGING below (and its masking filter) instead of their own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -179,12 +179,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The beat leader lock lives in the broker's Redis: Celery needs that one without eviction, so
-# the key cannot be evicted while its holder is alive. A standby beat takes over at the latest
-# BEAT_LOCK_TTL_SECONDS after the leader died.
-BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=redis_url(CELERY_BROKER_URL))
-BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="yibao:beat-leader")
+# The beat's schedule and lock live in the broker's Redis: Celery needs that one without
+# eviction, so the lock cannot be evicted while its holder is alive. A beat that starts while
+# another holds the lock waits for it; when the holder stops it releases the lock, and when it
+# dies the lock expires after BEAT_LOCK_TTL_SECONDS. Every beat wakes at least three times per
+# lease, so that the holder renews in time and a waiting beat notices a free lock soon.
 BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+CELERY_REDBEAT_REDIS_URL = env.str("BEAT_REDIS_URL", default=redis_url(CELERY_BROKER_URL))
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDBEAT_KEY_PREFIX = env.str("BEAT_KEY_PREFIX", default="yibao:beat:")
+CELERY_REDBEAT_LOCK_TIMEOUT = BEAT_LOCK_TTL_SECONDS
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, BEAT_LOCK_TTL_SECONDS // 3)
 
 # Every web and worker process on every machine shares the cache. By default it is the
 # broker's Redis one database number up, so that clearing the cache never drops queued tasks.

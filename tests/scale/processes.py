@@ -120,8 +120,8 @@ def stack_env(
         "CELERY_BROKER_URL": broker_url,
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": cache_prefix,
-        # A lock of this test's own: a leftover from another run cannot hold it.
-        "BEAT_LOCK_KEY": f"test:beat-leader:{uuid.uuid4().hex}",
+        # A schedule and lock of this test's own: a leftover from another run cannot hold it.
+        "BEAT_KEY_PREFIX": f"test:beat:{uuid.uuid4().hex}:",
         "PYTHONUNBUFFERED": "1",
     }
 
