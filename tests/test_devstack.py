@@ -180,3 +180,29 @@ def test_a_second_holder_of_the_run_lock_is_refused(tmp_path: Path) -> None:
 
     assert second.returncode == 1
     assert f"already running (pid {os.getpid()})" in second.stderr
+
+
+def test_the_procfile_runs_the_web_server_a_worker_and_beat() -> None:
+    processes = devstack.procfile_processes()
+
+    assert list(processes) == ["web", "worker", "beat"]
+    assert "gunicorn config.wsgi:application" in processes["web"]
+    assert "${PORT:-8000}" in processes["web"]
+    assert "celery -A config worker" in processes["worker"]
+    assert "celery -A config beat" in processes["beat"]
+
+
+def test_when_a_process_dies_the_rest_stop_and_the_dead_one_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("steady: sleep 60\nfragile: sleep 0.5; exit 3\n")
+    before = signal.getsignal(signal.SIGINT)
+
+    code = devstack.run_procfile(os.environ, 1, "", time.monotonic(), procfile=procfile)
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "fragile exited unexpectedly (exit code 3)" in out
+    assert "steady stopped" in out
+    assert signal.getsignal(signal.SIGINT) is before
