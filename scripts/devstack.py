@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import ctypes
 import fcntl
 import http.client
 import os
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 VAR = REPO / ".var"
 DB_NAME = "portal"
-# Long enough for a Celery worker to finish a short task, short enough that Ctrl-C feels prompt.
+# How long an embedded server gets to shut down before it is killed.
 STOP_GRACE_SECONDS = 10.0
 DEFAULT_PG_PROBE = "127.0.0.1:5432"
 DEFAULT_REDIS_PROBE = "127.0.0.1:6379"
@@ -323,62 +322,7 @@ def ignore_stop_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-# --- child processes -------------------------------------------------------------------------
-
-
-def _parent_death_hook() -> Callable[[], None] | None:
-    """On Linux, have the kernel send SIGTERM to a child if this supervisor is killed -9."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-
-    def arm() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return arm
-
-
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen[bytes]
-
-
-def spawn(name: str, argv: Sequence[str], env: Mapping[str, str]) -> Child:
-    # Its own process group: the terminal's Ctrl-C reaches only the supervisor, which stops
-    # the children in order, and killpg() also reaches the Celery pool processes.
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        list(argv),
-        cwd=REPO,
-        env=dict(env),
-        start_new_session=True,
-        preexec_fn=_parent_death_hook(),  # noqa: PLW1509 - only calls prctl
-    )
-    return Child(name, proc)
-
-
-def _signal_group(child: Child, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.proc.pid, signum)
-
-
-def stop_children(children: Sequence[Child], grace: float = STOP_GRACE_SECONDS) -> None:
-    """SIGTERM every child's group, wait up to grace seconds in all, then SIGKILL what is left."""
-    running = [child for child in children if child.proc.poll() is None]
-    for child in running:
-        say(f"stopping {child.name} (pid {child.proc.pid})")
-        _signal_group(child, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for child in running:
-        try:
-            child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{child.name} did not stop within {grace:.0f}s; killing it")
-    for child in children:
-        # Also reaches processes a child left behind, e.g. pool workers of a killed Celery.
-        _signal_group(child, signal.SIGKILL)
-        child.proc.wait()
+# --- the web server --------------------------------------------------------------------------
 
 
 def web_answers(port: int, path: str = "/admin/login/") -> bool:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from config.env import StrictEnv
-from scripts import checks, devstack
+from scripts import checks, children, devstack
 
 
 def _alive(pid: int) -> bool:
@@ -112,11 +112,11 @@ def test_pytests_closing_line_is_found_under_later_output() -> None:
 
 
 def test_stopping_children_also_ends_their_own_children() -> None:
-    child = devstack.spawn("sleeper", ["bash", "-c", "sleep 300 & wait"], os.environ)
+    child = children.spawn("sleeper", ["bash", "-c", "sleep 300 & wait"], os.environ)
     time.sleep(0.3)
     group = child.proc.pid
 
-    devstack.stop_children([child], grace=2)
+    children.stop_children([child], grace=2)
 
     assert child.proc.returncode is not None
     assert _wait_gone(-group)
@@ -124,10 +124,10 @@ def test_stopping_children_also_ends_their_own_children() -> None:
 
 def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_time() -> None:
     script = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"
-    child = devstack.spawn("stubborn", [sys.executable, "-c", script], os.environ)
+    child = children.spawn("stubborn", [sys.executable, "-c", script], os.environ)
     time.sleep(0.5)
 
-    devstack.stop_children([child], grace=0.5)
+    children.stop_children([child], grace=0.5)
 
     assert child.proc.returncode == -signal.SIGKILL
 
