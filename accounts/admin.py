@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.duties import check_group_permissions, check_separation_of_duties
 from accounts.idnumbers import mask_id_number, normalize_id_number
 from accounts.models import (
     Agency,
@@ -28,7 +29,6 @@ from accounts.models import (
     RegionPolicy,
     User,
 )
-from accounts.security import check_group_permissions, check_separation_of_duties
 
 
 class IdNumberSearchMixin:
@@ -102,6 +102,9 @@ class EnrollmentAdmin(IdNumberSearchMixin, admin.ModelAdmin[Enrollment]):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """The one base for rows the admin only shows: they change through the services (money,
+    case states) or never (the audit log). Every app's read-only admins build on it."""
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -172,7 +175,7 @@ class RegionPolicyAdmin(admin.ModelAdmin[RegionPolicy]):
 
 class PortalUserChangeForm(UserChangeForm[User]):
     """Refuses a role combination that breaks the separation of duties as a form error (the
-    m2m_changed check in accounts.security would otherwise stop the save with an error page)."""
+    m2m_changed check in accounts.duties would otherwise stop the save with an error page)."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -190,7 +193,7 @@ class PortalUserChangeForm(UserChangeForm[User]):
 
 class PortalGroupForm(forms.ModelForm[Group]):
     """Refuses permissions that break the separation of duties as a form error (the
-    m2m_changed check in accounts.security would otherwise stop the save with an error page)."""
+    m2m_changed check in accounts.duties would otherwise stop the save with an error page)."""
 
     class Meta:
         model = Group

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,10 +11,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and accounts")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
+        # In ready(), not at the top: both import models, which load after this module.
+        from accounts.duties import connect_signals
         from accounts.roles import sync_roles_after_migrate
-        from accounts.security import connect_signals
 
         # Every app sends post_migrate after creating its permissions; syncing on each
         # one means the roles are complete after the last, whatever the app order.

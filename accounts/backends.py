@@ -2,7 +2,7 @@
 
 The backend is also django-axes' lockout check, so that AUTHENTICATION_BACKENDS keeps one
 entry (`login(request, user)` needs no backend argument) and axes counts the failures against
-the name as it was typed (`accounts.security.axes_username`)."""
+the name as it was typed (`accounts.lockout.axes_username`)."""
 
 from __future__ import annotations
 

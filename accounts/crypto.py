@@ -8,10 +8,18 @@ blind index (HMAC-SHA256 of the normalised number) kept in a sibling column: the
 `InsuredPerson.objects.filter(id_number=...)` keeps working and partial-match lookups
 (`contains`, `startswith`, ...) are refused rather than silently scanning ciphertext.
 
-Keys: `PII_ENCRYPTION_KEY` (base64 of 32 random bytes) from the environment in production;
-in development and tests a key is derived from SECRET_KEY. Both working keys are derived
-from it with HKDF, one for encryption and one for the index. Ciphertext is prefixed with a
-key id so that a later key can be added without re-encrypting at once.
+Keys (`config/settings/base.py`, .env.example): `PII_ENCRYPTION_KEYS` names each key by an id,
+newest first; the newest encrypts, and ciphertext carries its key's id as a prefix (`k2:...`),
+so that decryption picks the key that wrote it. Rotating: put a new key in front, then run
+`manage.py reencrypt_personal_data`, which rewrites every encrypted value under it; only then
+may the old key leave the list. A value naming a key not in the list, or carrying no key id,
+is an error: nothing stored where ciphertext belongs is ever passed on as plain text.
+
+The blind index has its own key (`PII_BLIND_INDEX_KEY`), not one of the rotating ones: it is
+a keyed hash that lookups and the charging path compare as it is stored, so it must not
+change while rows are being re-encrypted. In development and tests, both keys are derived
+from SECRET_KEY (key id `k1`). The working keys are derived from each configured key with
+HKDF, one purpose each.
 """
 
 from __future__ import annotations
@@ -22,56 +30,103 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from typing import Any, cast
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.exceptions import FieldError
-from django.db import models
-from django.db.models import Lookup
+from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models import Lookup, Q
 from django.db.models.expressions import Col
+from django.db.models.functions import Cast
 
-PREFIX = "k1:"
+# Development and tests, without configured keys: the id the first key has always had.
+DEV_KEY_ID = "k1"
+_KEY_ID = re.compile(r"[a-z0-9]{1,16}")
+# HKDF purposes: each configured key yields one working key per use.
+_ENCRYPTION = b"yibao pii encryption"
+_BLIND_INDEX = b"yibao pii blind index"
+
+
+class DecryptionError(ValueError):
+    """A stored value that no configured key can open."""
+
+
+def _master(value: str, setting: str) -> bytes:
+    master = base64.b64decode(value, validate=True)
+    if len(master) != 32:
+        raise ImproperlyConfigured(f"{setting}: a key must be base64 of exactly 32 bytes")
+    return master
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+def _dev_master(secret_key: str) -> bytes:
+    return hashlib.sha256(b"pii-dev-key:" + secret_key.encode()).digest()
 
 
 @functools.cache
-def _keys(master_b64: str | None, secret_key: str) -> tuple[bytes, bytes]:
-    if master_b64:
-        master = base64.b64decode(master_b64)
-        if len(master) != 32:
-            raise ValueError("PII_ENCRYPTION_KEY must be base64 of exactly 32 bytes")
-    else:
-        master = hashlib.sha256(b"pii-dev-key:" + secret_key.encode()).digest()
+def _keyring(configured: tuple[str, ...], secret_key: str) -> tuple[tuple[str, bytes], ...]:
+    """(key id, encryption key) pairs, newest first, from "id:base64" entries."""
+    if not configured:
+        return ((DEV_KEY_ID, _derive(_dev_master(secret_key), _ENCRYPTION)),)
+    ring = []
+    for entry in configured:
+        key_id, _sep, value = entry.strip().partition(":")
+        if not _KEY_ID.fullmatch(key_id) or not value:
+            raise ImproperlyConfigured(
+                "PII_ENCRYPTION_KEYS: each entry is id:base64, the id 1-16 of a-z and 0-9"
+            )
+        ring.append((key_id, _derive(_master(value, "PII_ENCRYPTION_KEYS"), _ENCRYPTION)))
+    if len({key_id for key_id, _key in ring}) != len(ring):
+        raise ImproperlyConfigured("PII_ENCRYPTION_KEYS: a key id appears twice")
+    return tuple(ring)
 
-    def derive(purpose: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
-    return derive(b"yibao pii encryption"), derive(b"yibao pii blind index")
+def keyring() -> tuple[tuple[str, bytes], ...]:
+    configured = tuple(getattr(settings, "PII_ENCRYPTION_KEYS", None) or ())
+    return _keyring(configured, settings.SECRET_KEY)
 
 
-def _current_keys() -> tuple[bytes, bytes]:
-    return _keys(getattr(settings, "PII_ENCRYPTION_KEY", None), settings.SECRET_KEY)
+def newest_key_id() -> str:
+    return keyring()[0][0]
+
+
+@functools.cache
+def _index_key(configured: str | None, secret_key: str) -> bytes:
+    master = _master(configured, "PII_BLIND_INDEX_KEY") if configured else _dev_master(secret_key)
+    return _derive(master, _BLIND_INDEX)
 
 
 def encrypt(plaintext: str) -> str:
-    key, _index = _current_keys()
+    key_id, key = keyring()[0]
     nonce = os.urandom(12)
     sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), None)
-    return PREFIX + base64.b64encode(nonce + sealed).decode()
+    return f"{key_id}:" + base64.b64encode(nonce + sealed).decode()
 
 
 def decrypt(stored: str) -> str:
-    if not stored.startswith(PREFIX):
-        return stored  # written before encryption was switched on; re-encrypted on save
-    key, _index = _current_keys()
-    raw = base64.b64decode(stored[len(PREFIX) :])
-    return AESGCM(key).decrypt(raw[:12], raw[12:], None).decode()
+    key_id, sep, body = stored.partition(":")
+    keys = dict(keyring())
+    if not sep or key_id not in keys:
+        # Never returned as it is: that would hand out whatever sits where ciphertext belongs.
+        named = f"key id {key_id!r}" if sep and _KEY_ID.fullmatch(key_id) else "no key id"
+        raise DecryptionError(f"stored value has {named} not in PII_ENCRYPTION_KEYS")
+    raw = base64.b64decode(body)
+    try:
+        return AESGCM(keys[key_id]).decrypt(raw[:12], raw[12:], None).decode()
+    except InvalidTag as exc:
+        raise DecryptionError(f"stored value does not open with key {key_id!r}") from exc
 
 
 def blind_index(value: str) -> str:
-    _key, index_key = _current_keys()
+    index_key = _index_key(getattr(settings, "PII_BLIND_INDEX_KEY", None), settings.SECRET_KEY)
     normalised = value.strip().upper()
     return hmac.new(index_key, normalised.encode(), hashlib.sha256).hexdigest()
 
@@ -206,12 +261,82 @@ class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
         raise FieldError(f"{self.name} is encrypted: '{lookup_name}' lookups are not possible")
 
 
-def reencrypt_rows(model: type[models.Model], field_names: list[str]) -> None:
-    """For data migrations: write rows stored before encryption again, encrypted (and their
-    blind index filled in). Rows already encrypted are written again unchanged in meaning."""
-    rows = model._default_manager.all().only("pk", *field_names)
-    for row in rows.iterator(chunk_size=2000):
-        row.save(update_fields=field_names + _index_fields(model, field_names))
+def encrypted_field_names(model: type[models.Model]) -> list[str]:
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedCharField | EncryptedJSONField)
+    ]
+
+
+def reencrypt_rows(model: type[models.Model], field_names: list[str]) -> int:
+    """For the data migrations that switched encryption on: values stored before then are
+    plain text, and are written encrypted (their blind index filled in)."""
+    return _rewrite(model, field_names, batch_size=2000, plaintext_ok=True)
+
+
+def rotate_rows(model: type[models.Model], field_names: list[str], *, batch_size: int) -> int:
+    """Write every value of these fields not yet under the newest key again under it; return
+    how many rows were written. A value no configured key opens stops the run."""
+    return _rewrite(model, field_names, batch_size=batch_size, plaintext_ok=False)
+
+
+def stale_rows(model: type[models.Model], field_names: list[str]) -> models.QuerySet[Any]:
+    """The rows with a value of these fields not under the newest key. The stored text is
+    read cast to text, so that nothing is decrypted to find them."""
+    newest = f"{newest_key_id()}:"
+    raw = {f"_stored_{name}": Cast(name, models.TextField()) for name in field_names}
+    stale = Q(pk__in=[])
+    for alias in raw:
+        stale |= (
+            Q(**{f"{alias}__isnull": False})
+            & ~Q(**{alias: ""})
+            & ~Q(**{f"{alias}__startswith": newest})
+        )
+    rows: models.QuerySet[Any] = model._base_manager.annotate(**raw).filter(stale)
+    return rows
+
+
+def _rewrite(
+    model: type[models.Model], field_names: list[str], *, batch_size: int, plaintext_ok: bool
+) -> int:
+    # One transaction per batch, its rows locked in pk order: a save racing the rewrite waits
+    # instead of being overwritten with the value read before it, and an interrupted run
+    # resumes where it stopped, since rows already under the newest key are not selected.
+    written, last_pk = 0, None
+    aliases = [f"_stored_{name}" for name in field_names]
+    while True:
+        with transaction.atomic():
+            rows = stale_rows(model, field_names).order_by("pk")
+            if last_pk is not None:
+                rows = rows.filter(pk__gt=last_pk)
+            batch = list(rows.select_for_update().values("pk", *aliases)[:batch_size])
+            if not batch:
+                return written
+            rewritten = [_reopened(model, field_names, stored, plaintext_ok) for stored in batch]
+            columns = field_names + _index_fields(model, field_names)
+            model._base_manager.bulk_update(rewritten, columns)
+        written += len(batch)
+        last_pk = batch[-1]["pk"]
+
+
+def _reopened(
+    model: type[models.Model], field_names: list[str], stored: dict[str, Any], plaintext_ok: bool
+) -> models.Model:
+    """An instance carrying the rows' values in the clear, for bulk_update to encrypt again
+    under the newest key (and to compute blind indexes from)."""
+    row = model(pk=stored["pk"])
+    for name in field_names:
+        field = model._meta.get_field(name)
+        value = stored[f"_stored_{name}"]
+        if value:
+            known = value.partition(":")[0] in dict(keyring())
+            text = decrypt(value) if known or not plaintext_ok else value
+            value = json.loads(text) if isinstance(field, EncryptedJSONField) else text
+        setattr(row, name, value)
+        if isinstance(field, BlindIndexedCharField):
+            setattr(row, field.index_field, blind_index(value) if value else None)
+    return row
 
 
 def _index_fields(model: type[models.Model], field_names: list[str]) -> list[str]:

@@ -13,9 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import FamilyPoolCategory, WithdrawalGround
 from accounts.crypto import BlindIndexedCharField
 from accounts.idnumbers import parse_id_number, validate_id_number
-from accounts.policy import FamilyPoolCategory, WithdrawalGround
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 

@@ -5,31 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from accounts.models import Region
-
-
-class FamilyPoolCategory(models.TextChoices):
-    HOSPITAL_SELF_PAY = "hospital_self_pay", _("Self-paid share at a designated hospital")
-    PHARMACY = "pharmacy", _("Drugs, devices and supplies at a designated pharmacy")
-    RESIDENT_CONTRIBUTION = "resident_contribution", _("Resident-scheme contribution")
-    LTC_CONTRIBUTION = "ltc_contribution", _("Long-term care insurance contribution")
-    COMMERCIAL_INSURANCE = "commercial_insurance", _("Commercial health insurance premium")
-
-
-class WithdrawalGround(models.TextChoices):
-    SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
-    LEAVING_SCHEME = "leaving_scheme", _("Voluntarily leaving the employee scheme")
-    LIVING_ELSEWHERE = "living_elsewhere", _("Long residence elsewhere")
-    DEATH = "death", _("Death of the insured person")
-    EMIGRATION = "emigration", _("Emigration, or a foreigner leaving China")
-    DESTINATION_REFUSES = "destination_refuses", _("Destination agency will not take the balance")
-    RELOCATED_RETIREE = "relocated_retiree", _("Cross-province relocated retiree")
+# The choices a policy is made of live in accounts.choices, which accounts.models imports
+# without importing this module (it needs the models); importers name them from here.
+from accounts.choices import FamilyPoolCategory as FamilyPoolCategory
+from accounts.choices import WithdrawalGround as WithdrawalGround
+from accounts.db import prepared_cursor
+from accounts.models import Region, RegionPolicy
 
 
 @dataclass(frozen=True)
@@ -83,8 +68,6 @@ def _is_set(value: Any) -> bool:
 
 def policy_for(region: Region | None) -> ResolvedPolicy:
     """Each setting from the nearest region up the tree that sets it, else national."""
-    from accounts.db import prepared_cursor
-
     with prepared_cursor() as cursor:
         cursor.execute(*policy_statement(region))
         return policy_from_rows(cursor.fetchall())
@@ -132,8 +115,6 @@ def _column(model: type[models.Model], name: str) -> str:
 
 @cache
 def _statements(anchor: str = "%s") -> tuple[str, str]:
-    from accounts.models import RegionPolicy
-
     columns = ", ".join(f"p.{_column(RegionPolicy, name)}" for name in POLICY_FIELDS)
     return (
         _CHAIN_SQL.format(columns=columns, anchor=anchor),

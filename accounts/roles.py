@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -101,10 +103,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.view_calendaryear",
         "cases.add_calendaryear",
         "cases.change_calendaryear",
-        "django_celery_beat.view_periodictask",
     ],
     # The security administrator unlocks sign-ins (axes attempts), resets second factors and
-    # reads the audit log; decides no case and changes no user's roles (accounts.security).
+    # reads the audit log; decides no case and changes no user's roles (accounts.duties).
     Role.SECADMIN: [
         "accounts.view_user",
         "audit.view_auditevent",
@@ -119,8 +120,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def all_role_permissions() -> dict[str, list[str]]:
     """ROLE_PERMISSIONS plus what each workflow app's `roles.ROLE_PERMISSIONS` adds."""
-    from django.utils.module_loading import import_string
-
     merged = {role: list(names) for role, names in ROLE_PERMISSIONS.items()}
     for dotted in _WORKFLOW_ROLE_PERMISSIONS:
         try:
@@ -133,8 +132,6 @@ def all_role_permissions() -> dict[str, list[str]]:
 
 
 def sync_roles() -> None:
-    from django.contrib.auth.models import Group, Permission
-
     for role, names in all_role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []

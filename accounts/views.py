@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import security, selectors, services
+from accounts import otp, selectors, services
 from accounts.errors import AccountsError
 from accounts.forms import LoginForm, OtpTokenForm, SignupConfirmForm, SignupForm
 from accounts.models import User
@@ -90,21 +90,21 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     """First staff sign-in: scan the QR code (or type the secret), confirm with a code."""
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
-    if security.has_confirmed_device(user):
+    if otp.has_confirmed_device(user):
         # Enrolling a second device needs the first: a security administrator resets it.
-        return redirect(security.otp_next_url(request, "accounts:otp_verify"))
-    device = security.otp_pending_device(user=user)
+        return redirect(otp.otp_next_url(request, "accounts:otp_verify"))
+    device = otp.otp_pending_device(user=user)
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if security.otp_confirm(request=request, device=device, token=form.cleaned_data["token"]):
+        if otp.otp_confirm(request=request, device=device, token=form.cleaned_data["token"]):
             messages.success(request, _("Your authenticator is set up."))
             return redirect(_next_url(request))
         form.add_error("token", _("That code is not correct. Check the time on your phone."))
     context = {
         "form": form,
         # segno's own markup (path data and numbers only), no user input in it.
-        "qr_svg": mark_safe(security.otp_qr_svg(device)),  # noqa: S308
-        "secret": security.otp_secret_text(device),
+        "qr_svg": mark_safe(otp.otp_qr_svg(device)),  # noqa: S308
+        "secret": otp.otp_secret_text(device),
         "next": _next_url(request),
     }
     return render(request, "accounts/otp_setup.html", context)
@@ -117,11 +117,11 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """Every staff sign-in after the first: the code from the authenticator app."""
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - login_required guarantees it
-    if not security.has_confirmed_device(user):
-        return redirect(security.otp_next_url(request, "accounts:otp_setup"))
+    if not otp.has_confirmed_device(user):
+        return redirect(otp.otp_next_url(request, "accounts:otp_setup"))
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if security.otp_verify(request=request, user=user, token=form.cleaned_data["token"]):
+        if otp.otp_verify(request=request, user=user, token=form.cleaned_data["token"]):
             return redirect(_next_url(request))
         form.add_error(
             "token", _("That code is not correct or was already used; wait for the next one.")

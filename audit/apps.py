@@ -10,6 +10,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Security audit")
 
     def ready(self) -> None:
+        # In ready(), not at the top: the receivers import the audit models.
         from audit.receivers import connect_receivers
 
         # The receivers that turn sign-ins and lockouts into audit rows.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
 from audit.models import AuditAction
@@ -39,9 +41,6 @@ def on_locked_out(
 
 
 def connect_receivers() -> None:
-    from axes.signals import user_locked_out
-    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-
     user_logged_in.connect(on_logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
     user_logged_out.connect(on_logged_out, dispatch_uid="audit.logged_out")

@@ -21,7 +21,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.security import client_ip, mask_sensitive
+from accounts.client import client_ip
+from accounts.masking import mask_sensitive
 from audit.models import AuditAction, AuditEvent
 
 # PIPL and 等保 level 3 keep security logs at least six months. The trigger in

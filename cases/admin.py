@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from cases.calendar import is_published_year
 from cases.models import (
     CalendarOverride,
@@ -95,7 +96,7 @@ class CalendarYearAdmin(UpdatedByMixin, admin.ModelAdmin[CalendarYear]):
         return super().get_search_results(request, queryset, search_term)
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class _ReadOnly(ReadOnlyAdmin):
     """Case rows change only through the services; the admin shows them, to staff only those
     of their own agency's cases (as the case pages do)."""
 
@@ -107,15 +108,6 @@ class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
             super().get_queryset(request),
             self.case_path,
         )
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
 from cases.errors import CaseError
 from family_pool import charging, services
@@ -97,19 +98,8 @@ def _each_with_reason(
     return None
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Binding)
-class BindingAdmin(_ReadOnly):
+class BindingAdmin(ReadOnlyAdmin):
     list_display = ("case", "holder", "relative", "relation", "state", "quota", "spent")
     list_filter = ("state", "relation", "initiated_by")
     search_fields = ("case__reference", "=holder__id_number", "=relative__id_number")
@@ -260,7 +250,7 @@ def _in_region(request: HttpRequest, rows: QuerySet[Any]) -> QuerySet[Any]:
 
 
 @admin.register(Charge)
-class ChargeAdmin(_ReadOnly):
+class ChargeAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at",
         "institution",
@@ -298,7 +288,7 @@ class ChargeAdmin(_ReadOnly):
 
 
 @admin.register(FlaggedCharge)
-class FlaggedChargeAdmin(_ReadOnly):
+class FlaggedChargeAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at",
         "institution",

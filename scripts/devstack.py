@@ -11,16 +11,17 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import ctypes
 import fcntl
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,10 +37,11 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 VAR = REPO / ".var"
 DB_NAME = "portal"
-# Long enough for a Celery worker to finish a short task, short enough that Ctrl-C feels prompt.
+# How long an embedded server gets to shut down before it is killed.
 STOP_GRACE_SECONDS = 10.0
 DEFAULT_PG_PROBE = "127.0.0.1:5432"
 DEFAULT_REDIS_PROBE = "127.0.0.1:6379"
+PROCFILE = REPO / "Procfile"
 
 
 def say(message: str) -> None:
@@ -320,62 +322,7 @@ def ignore_stop_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-# --- child processes -------------------------------------------------------------------------
-
-
-def _parent_death_hook() -> Callable[[], None] | None:
-    """On Linux, have the kernel send SIGTERM to a child if this supervisor is killed -9."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-
-    def arm() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return arm
-
-
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen[bytes]
-
-
-def spawn(name: str, argv: Sequence[str], env: Mapping[str, str]) -> Child:
-    # Its own process group: the terminal's Ctrl-C reaches only the supervisor, which stops
-    # the children in order, and killpg() also reaches the Celery pool processes.
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        list(argv),
-        cwd=REPO,
-        env=dict(env),
-        start_new_session=True,
-        preexec_fn=_parent_death_hook(),  # noqa: PLW1509 - only calls prctl
-    )
-    return Child(name, proc)
-
-
-def _signal_group(child: Child, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.proc.pid, signum)
-
-
-def stop_children(children: Sequence[Child], grace: float = STOP_GRACE_SECONDS) -> None:
-    """SIGTERM every child's group, wait up to grace seconds in all, then SIGKILL what is left."""
-    running = [child for child in children if child.proc.poll() is None]
-    for child in running:
-        say(f"stopping {child.name} (pid {child.proc.pid})")
-        _signal_group(child, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for child in running:
-        try:
-            child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{child.name} did not stop within {grace:.0f}s; killing it")
-    for child in children:
-        # Also reaches processes a child left behind, e.g. pool workers of a killed Celery.
-        _signal_group(child, signal.SIGKILL)
-        child.proc.wait()
+# --- the web server --------------------------------------------------------------------------
 
 
 def web_answers(port: int, path: str = "/admin/login/") -> bool:
@@ -433,38 +380,89 @@ def prepare_database(env: Mapping[str, str]) -> str:
     return manage(["load_demo"], env, capture=True)
 
 
-def start_children(env: Mapping[str, str], port: int, children: list[Child]) -> None:
-    python = sys.executable
-    manage_py = str(REPO / "manage.py")
-    celery = [python, "-m", "celery", "-A", "config"]
-    web = [python, manage_py, "runserver", f"127.0.0.1:{port}", "--noreload"]
-    children.append(spawn("web server", web, env))
-    children.append(
-        spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
-    )
-    # The scheduler comes from settings (CELERY_BEAT_SCHEDULER): the database scheduler that
-    # sends only while it holds the beat lock, so a second beat elsewhere never doubles it.
-    children.append(spawn("celery beat", [*celery, "beat", "--loglevel=INFO"], env))
+def procfile_processes(procfile: Path = PROCFILE) -> dict[str, str]:
+    """The Procfile's processes by name: the one definition of what runs, here and in
+    production."""
+    from honcho.environ import parse_procfile
+
+    return dict(parse_procfile(procfile.read_text()).processes)
 
 
-def supervise(children: Sequence[Child], port: int, logins: str, started: float) -> int:
-    """Return 1 as soon as any child exits; the caller stops the rest. Ctrl-C raises instead."""
-    announced = False
-    while True:
-        for child in children:
-            code = child.proc.poll()
-            if code is not None:
-                say(f"{child.name} exited unexpectedly (exit code {code}); stopping everything")
-                return 1
-        if not announced and web_answers(port):
-            announced = True
+class _Watch:
+    """Honcho's printer, which also notes the first process to stop (honcho says so in a
+    "system" line) and whether a stop was asked for, so that the end can name the culprit."""
+
+    STOPPED = re.compile(r"^(\S+) stopped \(rc=(-?\d+)\)")
+
+    def __init__(self) -> None:
+        from honcho.printer import Printer
+
+        self.printer = Printer(sys.stdout)
+        self.first_stopped: tuple[str, int] | None = None
+        self.asked_to_stop = False
+
+    @property
+    def width(self) -> int:
+        return int(self.printer.width)
+
+    @width.setter
+    def width(self, value: int) -> None:
+        self.printer.width = value
+
+    def write(self, message: Any) -> None:
+        if message.name == "system" and isinstance(message.data, str):
+            if message.data.startswith(("SIGINT received", "SIGTERM received")):
+                self.asked_to_stop = True
+            stopped = self.STOPPED.match(message.data)
+            if stopped and self.first_stopped is None and not self.asked_to_stop:
+                self.first_stopped = (stopped[1], int(stopped[2]))
+        self.printer.write(message)
+
+
+def announce_when_ready(port: int, logins: str, started: float, done: threading.Event) -> None:
+    # Waits first: honcho forks its process runners as this thread starts, and a fork must
+    # not find it holding a lock (stdout's, a socket's).
+    while not done.wait(0.5):
+        if web_answers(port):
             base = f"http://127.0.0.1:{port}/"
             print(f"\n  Portal: {base}\n  Admin:  {base}admin/", flush=True)
             if logins.strip():
                 print("\n  Demo logins (from manage.py load_demo):", flush=True)
                 print("".join(f"    {line}\n" for line in logins.strip().splitlines()), flush=True)
             say(f"ready after {time.monotonic() - started:.1f}s; Ctrl-C stops everything\n")
-        time.sleep(0.5)
+            return
+
+
+def run_procfile(
+    env: Mapping[str, str], port: int, logins: str, started: float, procfile: Path = PROCFILE
+) -> int:
+    """Run the Procfile's processes under honcho until one exits or Ctrl-C; honcho then
+    stops the rest (SIGTERM to each process group, SIGKILL after its grace time)."""
+    from honcho.manager import Manager
+
+    watch = _Watch()
+    manager = Manager(printer=watch)
+    for name, command in procfile_processes(procfile).items():
+        manager.add_process(name, command, env=dict(env), cwd=str(REPO))
+    done = threading.Event()
+    announcer = threading.Thread(
+        target=announce_when_ready, args=(port, logins, started, done), daemon=True
+    )
+    announcer.start()
+    # honcho's loop installs its own SIGINT and SIGTERM handlers; ours come back afterwards.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        manager.loop()
+    finally:
+        done.set()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    if watch.asked_to_stop:
+        say("stopped")
+        return 0
+    name, code = watch.first_stopped or ("a process", manager.returncode)
+    say(f"{name} exited unexpectedly (exit code {code}); everything else was stopped")
+    return 1
 
 
 def run(port: int) -> int:
@@ -472,10 +470,12 @@ def run(port: int) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env["PYTHONUNBUFFERED"] = "1"
+    env["PORT"] = str(port)
+    # The Procfile names `python`: this interpreter's, the project's virtualenv.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     if not port_is_free(port):
         say(f"port {port} on 127.0.0.1 is taken; stop what uses it or set PORT")
         return 1
-    children: list[Child] = []
     with (
         exclusive(VAR / "run.lock", "./bin/run"),
         local_services(
@@ -487,12 +487,9 @@ def run(port: int) -> int:
         env["DATABASE_URL"] = services.database_url
         env["CELERY_BROKER_URL"] = services.broker_url
         logins = prepare_database(env)
-        try:
-            start_children(env, port, children)
-            return supervise(children, port, logins, started)
-        finally:
-            ignore_stop_signals()
-            stop_children(children)
+        # From here honcho handles Ctrl-C and SIGTERM (it stops the processes, then returns);
+        # the embedded servers stop when this block exits.
+        return run_procfile(env, port, logins, started)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

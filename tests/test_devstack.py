@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from config.env import StrictEnv
-from scripts import checks, devstack
+from scripts import checks, children, devstack
 
 
 def _alive(pid: int) -> bool:
@@ -112,11 +112,11 @@ def test_pytests_closing_line_is_found_under_later_output() -> None:
 
 
 def test_stopping_children_also_ends_their_own_children() -> None:
-    child = devstack.spawn("sleeper", ["bash", "-c", "sleep 300 & wait"], os.environ)
+    child = children.spawn("sleeper", ["bash", "-c", "sleep 300 & wait"], os.environ)
     time.sleep(0.3)
     group = child.proc.pid
 
-    devstack.stop_children([child], grace=2)
+    children.stop_children([child], grace=2)
 
     assert child.proc.returncode is not None
     assert _wait_gone(-group)
@@ -124,10 +124,10 @@ def test_stopping_children_also_ends_their_own_children() -> None:
 
 def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_time() -> None:
     script = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"
-    child = devstack.spawn("stubborn", [sys.executable, "-c", script], os.environ)
+    child = children.spawn("stubborn", [sys.executable, "-c", script], os.environ)
     time.sleep(0.5)
 
-    devstack.stop_children([child], grace=0.5)
+    children.stop_children([child], grace=0.5)
 
     assert child.proc.returncode == -signal.SIGKILL
 
@@ -180,3 +180,29 @@ def test_a_second_holder_of_the_run_lock_is_refused(tmp_path: Path) -> None:
 
     assert second.returncode == 1
     assert f"already running (pid {os.getpid()})" in second.stderr
+
+
+def test_the_procfile_runs_the_web_server_a_worker_and_beat() -> None:
+    processes = devstack.procfile_processes()
+
+    assert list(processes) == ["web", "worker", "beat"]
+    assert "gunicorn config.wsgi:application" in processes["web"]
+    assert "${PORT:-8000}" in processes["web"]
+    assert "celery -A config worker" in processes["worker"]
+    assert "celery -A config beat" in processes["beat"]
+
+
+def test_when_a_process_dies_the_rest_stop_and_the_dead_one_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("steady: sleep 60\nfragile: sleep 0.5; exit 3\n")
+    before = signal.getsignal(signal.SIGINT)
+
+    code = devstack.run_procfile(os.environ, 1, "", time.monotonic(), procfile=procfile)
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "fragile exited unexpectedly (exit code 3)" in out
+    assert "steady stopped" in out
+    assert signal.getsignal(signal.SIGINT) is before

@@ -140,15 +140,10 @@ def test_a_function_level_import_counts_and_one_for_type_checking_does_not(tmp_p
     assert found == {"cases.selectors"}
 
 
-# Known debt, each entry to be removed when it is paid: a cycle listed here may not grow into a
-# bigger one, and a module listed here may not grow past the lines it has today. A test below
-# fails as soon as an entry is no longer needed, so the list only shrinks.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("accounts.models", "accounts.policy"),
-    ("accounts.security", "audit.services"),
-}
+# Known debt, each entry to be removed when it is paid: a module listed here may not grow past
+# the lines it has today, and a test below fails as soon as an entry is no longer needed, so
+# the list only shrinks.
 KNOWN_LONG: dict[str, int] = {
-    "accounts.security": 517,
     "family_pool.charging": 922,
     "transfers.models": 540,
     "transfers.services": 773,
@@ -165,16 +160,9 @@ def _long_modules() -> dict[str, int]:
 
 
 def test_the_apps_import_no_module_that_imports_them_back():
-    found = {tuple(sorted(c)) for c in cycles(import_graph())}
+    found = cycles(import_graph())
 
-    new = found - KNOWN_CYCLES
-    assert not new, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in sorted(new))
-
-
-def test_the_known_cycles_are_still_there_or_struck_off():
-    found = {tuple(sorted(c)) for c in cycles(import_graph())}
-
-    assert found >= KNOWN_CYCLES, f"broken cycles to strike off: {KNOWN_CYCLES - found}"
+    assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
 def test_no_module_of_an_app_grows_past_500_lines():

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import IdNumberSearchMixin
+from accounts.admin import IdNumberSearchMixin, ReadOnlyAdmin
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from cases.errors import CaseError
@@ -26,7 +26,7 @@ from transfers.models import BankPayout, CreditMismatch, InfoTable, Transfer
 _REFERENCE = re.compile(r"^[A-Z]{2}\d{16}$")
 
 
-class ReadOnlyAdmin(IdNumberSearchMixin, admin.ModelAdmin[Any]):
+class _TransferRowsAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
     case_path = "transfer__case"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -44,15 +44,6 @@ class ReadOnlyAdmin(IdNumberSearchMixin, admin.ModelAdmin[Any]):
         if _REFERENCE.match(term):
             return queryset.filter(**{f"{self.case_path}__reference": term}), False
         return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _run_each(
@@ -78,7 +69,7 @@ def _run_each(
 
 
 @admin.register(Transfer)
-class TransferAdmin(ReadOnlyAdmin):
+class TransferAdmin(_TransferRowsAdmin):
     case_path = "case"
     id_number_path = "case__person__id_number"
     list_display = (
@@ -145,7 +136,7 @@ class TransferAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InfoTable)
-class InfoTableAdmin(ReadOnlyAdmin):
+class InfoTableAdmin(_TransferRowsAdmin):
     id_number_path = "transfer__case__person__id_number"
     list_display = ("transfer", "key_id", "issued_at", "issued_by")
     search_fields = ("transfer__case__reference", "key_id")
@@ -153,7 +144,7 @@ class InfoTableAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BankPayout)
-class BankPayoutAdmin(ReadOnlyAdmin):
+class BankPayoutAdmin(_TransferRowsAdmin):
     id_number_path = "transfer__case__person__id_number"
     list_display = ("transfer", "amount", "bank_name", "account_name", "paid_on")
     search_fields = ("transfer__case__reference",)
@@ -161,7 +152,7 @@ class BankPayoutAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditMismatch)
-class CreditMismatchAdmin(ReadOnlyAdmin):
+class CreditMismatchAdmin(_TransferRowsAdmin):
     id_number_path = "transfer__case__person__id_number"
     list_display = (
         "transfer",

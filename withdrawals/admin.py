@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.idnumbers import mask_id_number, normalize_id_number
 from accounts.models import User
 from cases.errors import CaseError
@@ -21,7 +22,7 @@ from withdrawals import refunds, services
 from withdrawals.models import EmergencyRefund, Withdrawal
 
 
-class _CaseRowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class _CaseRowAdmin(ReadOnlyAdmin):
     """Searches an exact ID number (of the insured person, or of the heir) or a case
     reference; rows are read-only."""
 
@@ -46,15 +47,6 @@ class _CaseRowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             super().get_queryset(request),
             "case",
         )
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description=_("reference"), ordering="case__reference")
     def reference(self, obj: Withdrawal | EmergencyRefund) -> str:

@@ -23,15 +23,14 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    # django.contrib.admin, its admin.site requiring the staff second factor (accounts/security).
-    "accounts.security.PortalAdminConfig",
+    # django.contrib.admin, its admin.site requiring the staff second factor (accounts.admin_site).
+    "accounts.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "django_celery_beat",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -55,7 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "accounts.security.StaffOtpMiddleware",
+    "accounts.otp.StaffOtpMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -112,7 +111,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {
-        "NAME": "accounts.security.CharacterClassesValidator",
+        "NAME": "accounts.passwords.CharacterClassesValidator",
         "OPTIONS": {"min_length": 8, "min_classes": 3},
     },
 ]
@@ -157,8 +156,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Several beats may run (one per machine); only the one holding a lock in Redis sends tasks.
-CELERY_BEAT_SCHEDULER = "config.beat:LeaderDatabaseScheduler"
+# Several beats may run (one per machine): celery-redbeat keeps the schedule and each entry's
+# last run in Redis, and only the beat holding its lock there sends (see BEAT_* below).
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers log through LOGGING below (and its masking filter) instead of their own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -186,12 +186,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The beat leader lock lives in the broker's Redis: Celery needs that one without eviction, so
-# the key cannot be evicted while its holder is alive. A standby beat takes over at the latest
-# BEAT_LOCK_TTL_SECONDS after the leader died.
-BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=redis_url(CELERY_BROKER_URL))
-BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="yibao:beat-leader")
+# The beat's schedule and lock live in the broker's Redis: Celery needs that one without
+# eviction, so the lock cannot be evicted while its holder is alive. A beat that starts while
+# another holds the lock waits for it; when the holder stops it releases the lock, and when it
+# dies the lock expires after BEAT_LOCK_TTL_SECONDS. Every beat wakes at least three times per
+# lease, so that the holder renews in time and a waiting beat notices a free lock soon.
 BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+CELERY_REDBEAT_REDIS_URL = env.str("BEAT_REDIS_URL", default=redis_url(CELERY_BROKER_URL))
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDBEAT_KEY_PREFIX = env.str("BEAT_KEY_PREFIX", default="yibao:beat:")
+CELERY_REDBEAT_LOCK_TIMEOUT = BEAT_LOCK_TTL_SECONDS
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, BEAT_LOCK_TTL_SECONDS // 3)
 
 # Every web and worker process on every machine shares the cache. By default it is the
 # broker's Redis one database number up, so that clearing the cache never drops queued tasks.
@@ -249,9 +254,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
-AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
-AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Successful sign-ins are in the audit log (audit app); axes keeps only the failure counts.
 AXES_DISABLE_ACCESS_LOG = True
@@ -267,9 +272,14 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # SECRET_KEY; production requires the variable. Earlier public keys (base64, raw 32 bytes)
 # stay trusted after a rotation through TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS.
 TRANSFER_SEAL_PRIVATE_KEY: str | None = env.str("TRANSFER_SEAL_PRIVATE_KEY", default=None)
-# Personal data at rest (accounts.crypto): base64 of 32 random bytes; derived from
-# SECRET_KEY when unset (development and tests only; production requires it).
-PII_ENCRYPTION_KEY: str | None = env.str("PII_ENCRYPTION_KEY", default=None)
+# Personal data at rest (accounts.crypto). PII_ENCRYPTION_KEYS: "id:base64 of 32 random bytes"
+# entries, newest first; the newest encrypts, each decrypts what carries its id. To rotate, put
+# a new key in front, run `manage.py reencrypt_personal_data`, then drop the old one.
+# PII_BLIND_INDEX_KEY (base64 of 32 bytes) keys the ID-number lookups and never rotates with
+# them. Both are derived from SECRET_KEY when unset (development and tests only; production
+# requires them).
+PII_ENCRYPTION_KEYS: list[str] = env.list("PII_ENCRYPTION_KEYS", default=[])
+PII_BLIND_INDEX_KEY: str | None = env.str("PII_BLIND_INDEX_KEY", default=None)
 TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS: list[str] = env.list(
     "TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS", default=[]
 )
@@ -283,7 +293,7 @@ OTP_MAX_ATTEMPTS = 5
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "accounts.security.MaskIdNumbersFilter"}},
+    "filters": {"mask_ids": {"()": "accounts.masking.MaskIdNumbersFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_ids"]}

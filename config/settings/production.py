@@ -28,4 +28,5 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp
 SMS_SENDER = env.str("SMS_SENDER")
 # The transfer information table seal key: no default, never derived from SECRET_KEY here.
 TRANSFER_SEAL_PRIVATE_KEY = env.str("TRANSFER_SEAL_PRIVATE_KEY")
-PII_ENCRYPTION_KEY = env.str("PII_ENCRYPTION_KEY")
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
+PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY")

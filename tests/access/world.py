@@ -229,13 +229,6 @@ def _charges(binding: Binding) -> tuple[Charge, FlaggedCharge, str]:
 def _admin_rows(users: dict[str, User]) -> None:
     """One row of each admin-registered model the cases above did not make."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from django_celery_beat.models import (
-        ClockedSchedule,
-        CrontabSchedule,
-        IntervalSchedule,
-        PeriodicTask,
-        SolarSchedule,
-    )
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from audit.services import audit_record
@@ -248,13 +241,6 @@ def _admin_rows(users: dict[str, User]) -> None:
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
     TOTPDevice.objects.create(user=UserFactory(username="device-owner"), name="phone")
-    interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(
-        name="access-matrix", task="cases.sweep_deadlines", interval=interval
-    )
-    CrontabSchedule.objects.create()
-    SolarSchedule.objects.create(event="sunrise", latitude="23.02", longitude="113.75")
-    ClockedSchedule.objects.create(clocked_time=timezone.now())
 
 
 def build_world() -> World:

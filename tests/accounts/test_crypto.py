@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import base64
+
 import pytest
-from django.core.exceptions import FieldError, ValidationError
+from django.core.exceptions import FieldError, ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from accounts.crypto import decrypt, encrypt
+from accounts.crypto import DecryptionError, blind_index, decrypt, encrypt
 from accounts.models import InsuredPerson
 from tests.accounts.factories import InsuredPersonFactory
 
 pytestmark = pytest.mark.django_db
+
+KEY_A = base64.b64encode(b"a" * 32).decode()
+KEY_B = base64.b64encode(b"b" * 32).decode()
 
 
 def _raw(table: str, column: str, pk: int) -> str:
@@ -79,3 +84,67 @@ def test_bank_and_heir_numbers_of_a_withdrawal_are_encrypted_at_rest():
     assert stored.startswith("k1:")
     assert "6222020200112233445" not in stored
     assert field_heir.get_prep_value("") == ""
+
+
+def test_a_value_naming_an_unknown_key_is_an_error_not_plain_text():
+    unknown = "k9:" + encrypt("441900199001011234").partition(":")[2]
+
+    with pytest.raises(DecryptionError):
+        decrypt(unknown)
+
+
+def test_a_value_without_a_key_id_is_an_error_not_plain_text():
+    with pytest.raises(DecryptionError):
+        decrypt("441900199001011234")
+    with pytest.raises(DecryptionError):
+        decrypt('{"name": "张三"}')
+
+
+def test_a_value_the_named_key_does_not_open_is_an_error(settings):
+    settings.PII_ENCRYPTION_KEYS = [f"k1:{KEY_A}"]
+    sealed = encrypt("441900199001011234")
+    settings.PII_ENCRYPTION_KEYS = [f"k1:{KEY_B}"]
+
+    with pytest.raises(DecryptionError):
+        decrypt(sealed)
+
+
+def test_the_newest_key_encrypts_and_every_listed_key_decrypts(settings):
+    settings.PII_ENCRYPTION_KEYS = [f"k1:{KEY_A}"]
+    old = encrypt("441900199001011234")
+
+    settings.PII_ENCRYPTION_KEYS = [f"k2:{KEY_B}", f"k1:{KEY_A}"]
+    new = encrypt("441900199001011234")
+
+    assert old.startswith("k1:")
+    assert new.startswith("k2:")
+    assert decrypt(old) == decrypt(new) == "441900199001011234"
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["k1"], ["k1:not base64!"], [f"k1:{base64.b64encode(b'short').decode()}"], [f"K1:{KEY_A}"]],
+)
+def test_a_malformed_key_list_is_refused(settings, keys):
+    settings.PII_ENCRYPTION_KEYS = keys
+
+    with pytest.raises((ImproperlyConfigured, ValueError)):
+        encrypt("x")
+
+
+def test_the_same_key_id_twice_is_refused(settings):
+    settings.PII_ENCRYPTION_KEYS = [f"k1:{KEY_A}", f"k1:{KEY_B}"]
+
+    with pytest.raises(ImproperlyConfigured):
+        encrypt("x")
+
+
+def test_the_blind_index_does_not_change_with_the_encryption_keys(settings):
+    settings.PII_ENCRYPTION_KEYS = [f"k1:{KEY_A}"]
+    before = blind_index("441900199001011234")
+
+    settings.PII_ENCRYPTION_KEYS = [f"k2:{KEY_B}", f"k1:{KEY_A}"]
+
+    assert blind_index("441900199001011234") == before
+    settings.PII_BLIND_INDEX_KEY = KEY_B
+    assert blind_index("441900199001011234") != before

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.conf import settings
-from django_celery_beat.models import PeriodicTask
-from django_celery_beat.schedulers import DatabaseScheduler
+from redbeat.schedulers import RedBeatScheduler, RedBeatSchedulerEntry, get_redis
 
 import cases.tasks
 from cases.deadlines import deadline_start
@@ -16,27 +16,45 @@ from config.celery_app import app
 pytestmark = pytest.mark.django_db
 
 
-def test_the_beat_schedule_is_written_into_the_database_scheduler(monkeypatch):
-    # Beat closes "old" connections between ticks; a test's open transaction looks old.
-    monkeypatch.setattr("django_celery_beat.schedulers.close_old_connections", lambda: None)
+@pytest.fixture
+def redbeat_prefix():
+    """A key prefix of this test's own in the beat's Redis, removed afterwards."""
+    prefix = f"test:redbeat:{uuid.uuid4().hex}"
+    previous = app.conf.redbeat_key_prefix
+    app.conf.redbeat_key_prefix = prefix
+    _forget_redbeat()
+    yield prefix
+    client = get_redis(app)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    app.conf.redbeat_key_prefix = previous
+    _forget_redbeat()
 
-    DatabaseScheduler(app=app)
 
-    rows = {row.name: row for row in PeriodicTask.objects.select_related("interval")}
+def _forget_redbeat():
+    # redbeat keeps its configuration and client on the app, read once.
+    for name in ("redbeat_conf", "redbeat_redis"):
+        if hasattr(app, name):
+            delattr(app, name)
+
+
+def test_the_beat_schedule_is_written_into_redbeat(redbeat_prefix):
+    RedBeatScheduler(app=app)
 
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        assert rows[name].task == entry["task"]
-        assert rows[name].enabled
-        assert rows[name].interval.schedule.run_every.total_seconds() == entry["schedule"]
+        stored = RedBeatSchedulerEntry.from_key(RedBeatSchedulerEntry.generate_key(app, name), app)
+        assert stored.task == entry["task"]
+        assert stored.enabled
+        assert stored.schedule.run_every.total_seconds() == entry["schedule"]
         assert entry["task"] in app.tasks
 
 
-def test_the_configured_scheduler_is_a_database_scheduler():
+def test_the_configured_scheduler_is_redbeat():
     from django.utils.module_loading import import_string
 
-    scheduler = import_string(settings.CELERY_BEAT_SCHEDULER.replace(":", "."))
+    scheduler = import_string(settings.CELERY_BEAT_SCHEDULER)
 
-    assert issubclass(scheduler, DatabaseScheduler)
+    assert issubclass(scheduler, RedBeatScheduler)
 
 
 def test_the_scheduled_tasks_run_without_a_worker(case, supervisor, applicant):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from scripts import devstack
+from scripts import children
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -84,7 +84,7 @@ class Stack:
                 # Own group, so that a kill reaches a worker's pool processes too, and the
                 # kernel's SIGTERM if pytest itself is killed.
                 start_new_session=True,
-                preexec_fn=devstack._parent_death_hook(),  # noqa: PLW1509 - only prctl
+                preexec_fn=children._parent_death_hook(),  # noqa: PLW1509 - only prctl
             )
         process = Process(name, proc, log, port)
         self.processes.append(process)
@@ -108,8 +108,8 @@ class Stack:
         return self.start(name, argv)
 
     def stop(self) -> None:
-        children = [devstack.Child(p.name, p.proc) for p in self.processes]
-        devstack.stop_children(children, grace=5.0)
+        running = [children.Child(p.name, p.proc) for p in self.processes]
+        children.stop_children(running, grace=5.0)
 
     def describe(self) -> str:
         """Every log's tail, for the failure message of a test that timed out."""
@@ -126,8 +126,8 @@ def stack_env(
         "CELERY_BROKER_URL": broker_url,
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": cache_prefix,
-        # A lock of this test's own: a leftover from another run cannot hold it.
-        "BEAT_LOCK_KEY": f"test:beat-leader:{uuid.uuid4().hex}",
+        # A schedule and lock of this test's own: a leftover from another run cannot hold it.
+        "BEAT_KEY_PREFIX": f"test:beat:{uuid.uuid4().hex}:",
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -59,4 +59,7 @@ def test_sessions_live_where_every_process_reads_them():
 
 
 def test_the_beat_scheduler_is_the_one_with_the_lock():
-    assert settings.CELERY_BEAT_SCHEDULER == "config.beat:LeaderDatabaseScheduler"
+    assert settings.CELERY_BEAT_SCHEDULER == "redbeat.RedBeatScheduler"
+    assert settings.CELERY_REDBEAT_LOCK_TIMEOUT == settings.BEAT_LOCK_TTL_SECONDS
+    # The holder renews, and a waiting beat looks again, several times per lease.
+    assert settings.CELERY_BEAT_MAX_LOOP_INTERVAL * 3 <= settings.BEAT_LOCK_TTL_SECONDS

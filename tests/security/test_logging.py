@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.conf import settings
 
-from accounts.security import MaskIdNumbersFilter, mask_sensitive
+from accounts.masking import MaskIdNumbersFilter, mask_sensitive
 from tests.accounts.factories import valid_id_number
 
 ID_NUMBER = valid_id_number()

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_site import PortalAdminSite
 from accounts.demo import DEMO_OTP_SECRET, DEMO_PASSWORD
 from accounts.roles import Role
-from accounts.security import PortalAdminSite
 from audit.models import AuditEvent
 from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory, staff_user
 

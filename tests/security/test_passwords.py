@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import SignupCode
-from accounts.security import CharacterClassesValidator
+from accounts.passwords import CharacterClassesValidator
 from cases.sms import MemorySmsSender
 from tests.accounts.factories import InsuredPersonFactory
 
