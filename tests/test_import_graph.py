@@ -146,7 +146,6 @@ def test_a_function_level_import_counts_and_one_for_type_checking_does_not(tmp_p
 KNOWN_LONG: dict[str, int] = {
     "family_pool.charging": 922,
     "transfers.models": 540,
-    "transfers.services": 773,
     "withdrawals.services": 532,
 }
 

@@ -1,0 +1,317 @@
+"""转入, 个账入账 and reconciliation at the destination, and what completion closes at the
+origin (docs/DOMAIN.md §2 steps 4–5)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    Enrollment,
+    FundSource,
+    LedgerTransaction,
+    PersonalAccount,
+    Scheme,
+    User,
+)
+from accounts.services import account_close, enrollment_end, ledger_credit
+from accounts.signals import CoverageEnd, coverage_ended
+from cases import steps, workflow
+from cases.deadlines import deadline_close
+from cases.errors import CaseError
+from cases.history import case_record
+from cases.models import Case
+from transfers import notices
+from transfers.models import (
+    CreditMismatch,
+    InfoTable,
+    MoneyMode,
+    Transfer,
+)
+from transfers.seal import SealError, verify
+from transfers.services.base import day_or_today, ledger_or_refuse, locked
+
+# --- transfer in and credit at the destination -------------------------------------------
+
+
+def _verified_table(transfer: Transfer) -> InfoTable:
+    table = InfoTable.objects.filter(transfer=transfer).first()
+    if table is None:
+        raise CaseError(_("No information table has arrived for this case."), code="no_table")
+    try:
+        verify(table.content, table.signature, table.key_id)
+    except SealError as exc:
+        raise CaseError(
+            _(
+                "The information table's electronic seal does not verify: it was altered "
+                "after sealing or sealed with an unknown key. It is refused; ask the origin "
+                "agency to issue it again."
+            ),
+            code="seal_invalid",
+        ) from exc
+    if table.content.get("reference") != transfer.case.reference:
+        raise CaseError(_("The information table belongs to another case."), code="seal_invalid")
+    return table
+
+
+def _recognise_months(transfer: Transfer, table: InfoTable) -> Enrollment:
+    """The months contributed at the origin count at the destination from now on."""
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(pk=transfer.destination_enrollment_id or 0)
+        .first()
+    )
+    if enrollment is None or enrollment.status != Enrollment.Status.ACTIVE:
+        raise CaseError(
+            _("The enrollment at the destination is no longer active."), code="not_active"
+        )
+    enrollment.contribution_months += table.contribution_months
+    enrollment.save(update_fields=["contribution_months"])
+    return enrollment
+
+
+def _destination_account(transfer: Transfer, enrollment: Enrollment) -> PersonalAccount | None:
+    """The account at the destination; a new employee enrollment may not have one yet. In
+    the portable case the origin account itself follows the person: no money moves."""
+    if enrollment.scheme != Scheme.EMPLOYEE:
+        return None
+    existing = PersonalAccount.objects.filter(enrollment=enrollment).first()
+    if existing is not None:
+        return existing
+    if transfer.money_mode == MoneyMode.PORTABLE and transfer.origin_account_id:
+        account = PersonalAccount.objects.select_for_update().get(pk=transfer.origin_account_id)
+        account.enrollment = enrollment
+        account.save(update_fields=["enrollment"])
+        return account
+    return PersonalAccount.objects.create(person_id=enrollment.person_id, enrollment=enrollment)
+
+
+@transaction.atomic
+def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None) -> Transfer:
+    """转入: verify the seal, import the table, recognise the months. With no money to
+    credit (bank payout, portable balance, nothing to move) the transfer completes here."""
+    transfer = locked(case)
+    steps.require(transfer, transfer.transfer_in, by)
+    table = _verified_table(transfer)
+    enrollment = _recognise_months(transfer, table)
+    transfer.destination_account = _destination_account(transfer, enrollment)
+    day = day_or_today(on)
+    steps.case_step(transfer, transfer.transfer_in, by=by)(on=day)
+    if transfer.money_mode != MoneyMode.MOVE:
+        steps.case_step(transfer, transfer.complete, by=by)(on=day)
+        _after_completion(transfer, by=by, day=day)
+    return transfer
+
+
+def _clean_received(value: Decimal | str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise CaseError(_("The amount is not a number."), code="amount_invalid") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise CaseError(
+            _("The amount must be in yuan with at most two decimals."), code="amount_invalid"
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def _credit_parts(transfer: Transfer, individual: Decimal, employer: Decimal, by: Any) -> None:
+    """Credit the destination keeping the split: the employer-funded part stays marked as
+    such, so that a later withdrawal cannot pay it out."""
+    account = transfer.destination_account
+    if account is None:
+        raise CaseError(_("There is no personal account at the destination."), code="no_account")
+    for source, amount in ((FundSource.TRANSFER_IN, individual), (FundSource.EMPLOYER, employer)):
+        _credit(account, amount, source, by, transfer, "in", _("transfer in"))
+
+
+def _credit(
+    account: PersonalAccount,
+    amount: Decimal,
+    source: str,
+    by: Any,
+    transfer: Transfer,
+    leg: str,
+    memo: str,
+) -> None:
+    """One credit per fund source, keyed by case, leg and source so a retry is a no-op."""
+    if amount <= 0:
+        return
+    ledger_or_refuse(
+        partial(
+            ledger_credit,
+            account=account,
+            amount=amount,
+            fund_source=source,
+            kind=LedgerTransaction.Kind.TRANSFER,
+            by=by,
+            memo=f"{transfer.case.reference} {memo}",
+            idempotency_key=f"transfer:{transfer.case_id}:{leg}:{source}",
+        )
+    )
+
+
+@transaction.atomic
+def transfer_credit(
+    *,
+    case: Case,
+    by: User | None,
+    received_amount: Decimal | str,
+    on: datetime.date | None = None,
+) -> Transfer:
+    """个账入账: the money received must equal the 信息表 balance; then the account is
+    credited and the transfer completes. A different amount goes to reconciliation."""
+    transfer = locked(case)
+    steps.require(transfer, transfer.credit, by)
+    received = _clean_received(received_amount)
+    table = _verified_table(transfer)
+    day = day_or_today(on)
+    if received != table.balance or received != transfer.amount_in_transit:
+        CreditMismatch.objects.create(
+            transfer=transfer,
+            expected_amount=table.balance,
+            received_amount=received,
+            reported_by=by,
+        )
+        reason = _("Received %(received)s yuan, the information table says %(expected)s.") % {
+            "received": received,
+            "expected": table.balance,
+        }
+        steps.case_step(transfer, transfer.credit, by=by, reason=reason)(
+            received=received, matches=False, on=day
+        )
+        notices.mismatch(transfer)
+        return transfer
+    _credit_parts(transfer, table.individual_part, table.employer_part, by)
+    steps.case_step(transfer, transfer.credit, by=by)(received=received, matches=True, on=day)
+    _after_completion(transfer, by=by, day=day)
+    return transfer
+
+
+# --- reconciliation (destination supervisor) ---------------------------------------------
+
+
+def _open_mismatch(transfer: Transfer, note: str) -> CreditMismatch:
+    if not note.strip():
+        raise CaseError(_("Write a note explaining the resolution."), code="empty_note")
+    return workflow.lock(CreditMismatch.objects.get(transfer=transfer))
+
+
+def _resolve(mismatch: CreditMismatch, resolution: str, by: User | None, note: str) -> None:
+    mismatch.resolution = resolution
+    mismatch.resolution_note = note.strip()
+    mismatch.resolved_by = by
+    mismatch.resolved_at = timezone.now()
+    mismatch.save(update_fields=["resolution", "resolution_note", "resolved_by", "resolved_at"])
+
+
+@transaction.atomic
+def transfer_reconcile_credit(
+    *, case: Case, by: User | None, note: str, on: datetime.date | None = None
+) -> Transfer:
+    """Credit what was actually received. Never more than left the origin; a shortfall
+    stays in transit on the row, visible, to be settled between the two funds."""
+    transfer = locked(case)
+    steps.require(transfer, transfer.reconcile_credit, by)
+    mismatch = _open_mismatch(transfer, note)
+    received = mismatch.received_amount
+    if received > transfer.amount_in_transit:
+        raise CaseError(
+            _("More was received than the origin sent; return the balance instead."),
+            code="too_much",
+        )
+    table = InfoTable.objects.get(transfer=transfer)
+    # The shortfall is taken from the individual part: the employer-funded part, which can
+    # never be paid out, is kept whole as far as the money allows.
+    employer = min(received, table.employer_part)
+    _credit_parts(transfer, received - employer, employer, by)
+    _resolve(mismatch, CreditMismatch.Resolution.CREDITED, by, note)
+    day = day_or_today(on)
+    steps.case_step(transfer, transfer.reconcile_credit, by=by, reason=note.strip())(
+        credited=received, on=day
+    )
+    _after_completion(transfer, by=by, day=day)
+    return transfer
+
+
+@transaction.atomic
+def transfer_reconcile_return(
+    *, case: Case, by: User | None, note: str, on: datetime.date | None = None
+) -> Transfer:
+    """Send the whole amount in transit back to the origin account, split as it left."""
+    transfer = locked(case)
+    steps.require(transfer, transfer.reconcile_return, by)
+    mismatch = _open_mismatch(transfer, note)
+    table = InfoTable.objects.get(transfer=transfer)
+    account = transfer.origin_account
+    employer = min(transfer.amount_in_transit, table.employer_part)
+    parts = (
+        (FundSource.INDIVIDUAL, transfer.amount_in_transit - employer),
+        (FundSource.EMPLOYER, employer),
+    )
+    for source, amount in parts:
+        if account is not None:
+            _credit(account, amount, source, by, transfer, "return", _("returned to the origin"))
+    _resolve(mismatch, CreditMismatch.Resolution.RETURNED, by, note)
+    day = day_or_today(on)
+    steps.case_step(transfer, transfer.reconcile_return, by=by, reason=note.strip())(on=day)
+    deadline_close(case=transfer.case, met=False)
+    notices.returned(transfer)
+    return transfer
+
+
+# --- completion --------------------------------------------------------------------------
+
+
+def _after_completion(transfer: Transfer, *, by: User | None, day: datetime.date) -> None:
+    deadline_close(case=transfer.case, met=True)
+    _end_origin_coverage(transfer, by, day)
+    _close_origin_account(transfer, by)
+    notices.completed(transfer)
+
+
+def _end_origin_coverage(transfer: Transfer, by: User | None, day: datetime.date) -> None:
+    """Close the origin enrollment and announce the transfer once: enrollment_end sends
+    coverage_ended with the reason we give it; if the enrollment was closed already, we
+    send the signal ourselves so that the family-pool bindings still end."""
+    enrollment = transfer.origin_enrollment
+    if enrollment is not None and enrollment.status != Enrollment.Status.CLOSED:
+        enrollment_end(
+            enrollment=enrollment,
+            status=Enrollment.Status.CLOSED,
+            by=by,
+            on=day,
+            coverage_reason=CoverageEnd.TRANSFERRED,
+        )
+        return
+    coverage_ended.send(
+        sender=Transfer, person=transfer.case.person, reason=CoverageEnd.TRANSFERRED, by=by
+    )
+
+
+def _close_origin_account(transfer: Transfer, by: User | None) -> None:
+    """The money has left: close the origin account, quietly (the transfer's own signal
+    has ended the bindings). One still holding money (a late contribution) stays open,
+    and the history says so."""
+    if transfer.money_mode not in (MoneyMode.MOVE, MoneyMode.PAYOUT, MoneyMode.NONE):
+        return
+    account = transfer.origin_account
+    if account is None:
+        return
+    account.refresh_from_db()
+    if account.balance != 0:
+        case_record(
+            case=transfer.case,
+            action="origin_account_left_open",
+            by=by,
+            reason=_("The origin account still holds %(amount)s yuan and stays open.")
+            % {"amount": account.balance},
+        )
+        return
+    account_close(account=account, by=by, announce=False)
