@@ -12,6 +12,7 @@ class FamilyPoolConfig(AppConfig):
     def ready(self) -> None:
         # Local: the app registry must be ready before models and rules load.
         import family_pool.permissions  # noqa: F401  (registers the steps' rules)
+        import family_pool.services  # noqa: F401  (registers what the steps' buttons run)
         from accounts.signals import coverage_ended
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind

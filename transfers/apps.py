@@ -12,6 +12,7 @@ class TransfersConfig(AppConfig):
     def ready(self) -> None:
         # Local: the app registry must be ready before models and rules load.
         import transfers.permissions  # noqa: F401  (registers the steps' rules)
+        import transfers.services  # noqa: F401  (registers what the steps' buttons run)
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from cases.steps import declared

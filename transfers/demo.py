@@ -25,7 +25,8 @@ from accounts.services import enrollment_end
 from cases.models import CaseEvent
 from cases.workflow import today
 from transfers import services
-from transfers.models import PayoutReason, Transfer, TransferType
+from transfers.choices import PayoutReason, TransferType
+from transfers.models import Transfer
 
 AGENCY_CODES = {
     "dongguan": "441900-01",

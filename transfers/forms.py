@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Agency, InsuredPerson
-from transfers.models import PayoutReason, TransferType
+from transfers.choices import PayoutReason, TransferType
 
 
 def _agencies() -> Any:

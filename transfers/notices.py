@@ -9,7 +9,8 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from cases.models import Notification
 from cases.notifications import notify, notify_person
-from transfers.models import MoneyMode, Transfer
+from transfers.choices import MoneyMode
+from transfers.models import Transfer
 
 
 def _values(transfer: Transfer) -> dict[str, str]:

@@ -20,7 +20,8 @@ from accounts.models import (
 )
 from cases.models import Deadline, DeadlineStep
 from cases.selectors import case_for
-from transfers.models import MoneyMode, RefusalReason, Transfer
+from transfers.choices import MoneyMode, RefusalReason
+from transfers.models import Transfer
 
 if TYPE_CHECKING:
     from accounts.models import User

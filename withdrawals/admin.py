@@ -18,7 +18,7 @@ from accounts.idnumbers import mask_id_number, normalize_id_number
 from accounts.models import User
 from cases.errors import CaseError
 from cases.selectors import rows_of_visible_cases
-from withdrawals import refunds, services
+from withdrawals import payout, refunds, services
 from withdrawals.models import EmergencyRefund, Withdrawal
 
 
@@ -116,7 +116,7 @@ class WithdrawalAdmin(_CaseRowAdmin):
         self._each(
             request,
             queryset,
-            lambda w, by: services.withdrawal_pay(withdrawal=w, by=by),
+            lambda w, by: payout.withdrawal_pay(withdrawal=w, by=by),
             str(_("Paid out")),
         )
 

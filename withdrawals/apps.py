@@ -11,7 +11,10 @@ class WithdrawalsConfig(AppConfig):
 
     def ready(self) -> None:
         # Local: the app registry must be ready before models and rules load.
+        import withdrawals.payout  # noqa: F401  (registers what the steps' buttons run)
         import withdrawals.permissions  # noqa: F401  (registers the steps' rules)
+        import withdrawals.refunds  # noqa: F401  (registers what the steps' buttons run)
+        import withdrawals.services  # noqa: F401  (registers what the steps' buttons run)
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from cases.steps import declared

@@ -20,7 +20,7 @@ from accounts.models import Agency, InsuredPerson, Scheme, User
 from accounts.policy import WithdrawalGround
 from cases.errors import CaseError
 from cases.models import Case, CaseKind, Channel, DocumentKind
-from withdrawals import eligibility, refunds, rules, services
+from withdrawals import eligibility, payout, refunds, rules, services
 from withdrawals.models import Withdrawal
 from withdrawals.selectors import open_account_of
 
@@ -57,7 +57,7 @@ def _steps(clerk: User, reviewer: User) -> dict[str, list[Callable[[Withdrawal],
         S.SUBMITTED: [],
         S.FIRST_REVIEWED: [first],
         S.APPROVED: [first, approve],
-        S.CLOSED: [first, approve, lambda w: services.withdrawal_pay(withdrawal=w, by=clerk)],
+        S.CLOSED: [first, approve, lambda w: payout.withdrawal_pay(withdrawal=w, by=clerk)],
         S.WAITING_DOCUMENTS: [
             lambda w: services.withdrawal_request_documents(
                 withdrawal=w,

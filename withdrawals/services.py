@@ -18,15 +18,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
-from accounts.models import LedgerTransaction, PersonalAccount
+from accounts.models import PersonalAccount
 from accounts.policy import WithdrawalGround
-from accounts.services import account_close, ledger_debit
 from cases import steps, workflow
 from cases.deadlines import deadline_close, deadline_start, deadlines_pause, deadlines_resume
 from cases.documents import document_add
@@ -38,7 +35,6 @@ from withdrawals.eligibility import (
     Application,
     amount_reasons,
     document_label,
-    payee_reasons,
     review_reasons,
     submission_reasons,
 )
@@ -344,146 +340,6 @@ def withdrawal_assess(*, withdrawal: Withdrawal, by: User, assessment: Assessmen
     return withdrawal
 
 
-# --- payout ------------------------------------------------------------------------------
-
-
-def _debit(
-    account: PersonalAccount,
-    amount: Decimal,
-    *,
-    kind: str,
-    key: str,
-    memo: str,
-    by: User | None,
-) -> LedgerTransaction | None:
-    if amount <= 0:
-        return None
-    return ledger_debit(
-        account=account, amount=amount, kind=kind, by=by, memo=memo, idempotency_key=key
-    )
-
-
-def _post_payout(
-    withdrawal: Withdrawal, computation: rules.Computation, by: User | None
-) -> LedgerTransaction:
-    """Settle outstanding costs, take the fee, pay the individual part, and return what is
-    left (the employer-funded part) to the pooled fund, so the account ends at zero. Each
-    movement has a key of its own per case: a retried step finds it and writes nothing."""
-    account = withdrawal.account
-    ref = withdrawal.case.reference
-    adjustment = LedgerTransaction.Kind.ADJUSTMENT
-    prefix = f"withdrawal:{withdrawal.pk}"
-    _debit(
-        account,
-        computation.outstanding_costs,
-        kind=adjustment,
-        key=f"{prefix}:outstanding",
-        memo=f"{ref} outstanding costs settled",
-        by=by,
-    )
-    _debit(account, computation.fee, kind=adjustment, key=f"{prefix}:fee", memo=f"{ref} fee", by=by)
-    payout = _debit(
-        account,
-        computation.payout,
-        kind=LedgerTransaction.Kind.WITHDRAWAL,
-        key=f"{prefix}:payout",
-        memo=f"{ref} paid to {withdrawal.payee_name} card …{withdrawal.bank_account[-4:]}",
-        by=by,
-    )
-    assert payout is not None  # noqa: S101 - nothing_to_pay refused before
-    left = PersonalAccount.objects.get(pk=account.pk).balance
-    _debit(
-        account,
-        left,
-        kind=adjustment,
-        key=f"{prefix}:pooled",
-        memo=f"{ref} employer-funded part returned to the pooled fund",
-        by=by,
-    )
-    return payout
-
-
-@transaction.atomic
-def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
-    """Pay the approved withdrawal to the payee's bank account and close the account.
-
-    Safe to call again: a withdrawal already paid is returned as it is, and each ledger
-    movement carries a per-case idempotency key, so a retried payout records one payout."""
-    withdrawal = workflow.lock(withdrawal)
-    if withdrawal.state in (State.PAID, State.CLOSED):
-        if withdrawal.state == State.PAID:
-            return withdrawal_close_account(withdrawal=withdrawal, by=by)
-        return withdrawal
-    steps.require(withdrawal, withdrawal.pay, by)
-    PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
-    computation = withdrawal_computation(withdrawal)
-    reasons = [
-        *payee_reasons(
-            ground=withdrawal.ground,
-            person_name=withdrawal.account.person.name,
-            heir_name=withdrawal.heir_name,
-            payee_name=withdrawal.payee_name,
-            bank_account=withdrawal.bank_account,
-        ),
-        *amount_reasons(computation),
-    ]
-    if reasons:
-        raise CaseError(_("The payout cannot be made."), code="payout", reasons=reasons)
-    try:
-        txn = _post_payout(withdrawal, computation, by)
-    except AccountsError as exc:
-        raise CaseError(exc.message, code=exc.code) from exc
-    withdrawal.individual_part = computation.individual_part
-    withdrawal.employer_part = computation.employer_part
-    withdrawal.fee = computation.fee
-    withdrawal.payout_amount = computation.payout
-    withdrawal.paid_at = timezone.now()
-    withdrawal.payout_transaction = txn
-    steps.case_step(
-        withdrawal,
-        withdrawal.pay,
-        by=by,
-        reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
-        % {
-            "amount": computation.payout,
-            "name": withdrawal.payee_name,
-            "last4": withdrawal.bank_account[-4:],
-        },
-    )()
-    return withdrawal_close_account(withdrawal=withdrawal, by=by)
-
-
-@transaction.atomic
-def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
-    """注销: the paid-out account is closed; every family-pool binding of the person ends
-    (account_close sends coverage_ended)."""
-    withdrawal = workflow.lock(withdrawal)
-    if withdrawal.state == State.CLOSED:
-        return withdrawal
-    steps.require(withdrawal, withdrawal.close_account, by)
-    try:
-        account_close(account=withdrawal.account, by=by, reason=withdrawal.case.reference)
-    except AccountsError as exc:
-        raise CaseError(exc.message, code=exc.code) from exc
-    steps.case_step(withdrawal, withdrawal.close_account, by=by)()
-    tell_applicant(
-        withdrawal.case,
-        message(
-            N_("Withdrawal %(ref)s paid"),
-            N_(
-                "%(amount)s yuan of case %(ref)s was paid to the card ending %(last4)s "
-                "(fee %(fee)s yuan). The personal account is now closed."
-            ),
-            ref=withdrawal.case.reference,
-            amount=withdrawal.payout_amount,
-            last4=withdrawal.bank_account[-4:],
-            fee=withdrawal.fee,
-        ),
-        heir_phone=withdrawal.heir_phone,
-    )
-    return withdrawal
-
-
 # --- what the case page's buttons run ------------------------------------------------------
 
 
@@ -525,8 +381,3 @@ def _documents_supplied_step(obj: Withdrawal, by: User, given: steps.Given) -> o
 @steps.performs(Withdrawal.cancel)
 def _cancel_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
     return withdrawal_cancel(withdrawal=obj, by=by)
-
-
-@steps.performs(Withdrawal.pay)
-def _pay_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
-    return withdrawal_pay(withdrawal=obj, by=by)

@@ -15,7 +15,7 @@ from bench.volume.people import birth_ordinal
 from cases.calendar import WorkingCalendar
 from cases.models import DeadlineStep
 from family_pool.models import Relation
-from transfers.models import TransferType
+from transfers.choices import TransferType
 
 # Shares of the cases by kind, and of the states within each kind (open states last).
 KINDS = {"transfer": 0.40, "withdrawal": 0.25, "emergency_refund": 0.05, "family_binding": 0.30}

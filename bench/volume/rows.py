@@ -14,7 +14,8 @@ from bench.volume.model import CasePlan, LedgerLine, Options, Report, at, money
 from bench.volume.people import phone_number
 from cases.models import CaseEvent, Deadline, DeadlineReminder
 from family_pool.models import Binding
-from transfers.models import MoneyMode, Transfer, TransferType
+from transfers.choices import MoneyMode, TransferType
+from transfers.models import Transfer
 from withdrawals.models import EmergencyRefund, Withdrawal
 
 

@@ -43,7 +43,8 @@ from tests.withdrawals.factories import (
     upload,
 )
 from transfers import services as transfers
-from transfers.models import Transfer, TransferType
+from transfers.choices import TransferType
+from transfers.models import Transfer
 from withdrawals.models import EmergencyRefund, Withdrawal
 from withdrawals.refunds import emergency_refund_submit
 from withdrawals.services import withdrawal_submit

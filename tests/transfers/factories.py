@@ -29,7 +29,8 @@ from tests.accounts.factories import (
     staff_user,
 )
 from transfers import services
-from transfers.models import Transfer, TransferType
+from transfers.choices import TransferType
+from transfers.models import Transfer
 
 
 @dataclass

@@ -12,7 +12,8 @@ from cases.errors import CaseError
 from tests.accounts.factories import InsuredPersonFactory, UserFactory, staff_user
 from tests.transfers.factories import balances, mover, window_transfer
 from transfers import services
-from transfers.models import CreditMismatch, MoneyMode, PayoutReason, Transfer, TransferType
+from transfers.choices import MoneyMode, PayoutReason, TransferType
+from transfers.models import CreditMismatch, Transfer
 
 pytestmark = pytest.mark.django_db
 

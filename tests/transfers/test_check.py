@@ -10,7 +10,8 @@ from cases.models import Notification
 from tests.accounts.factories import InsuredPersonFactory
 from tests.transfers.factories import mover, window_transfer
 from transfers import services
-from transfers.models import RefusalReason, Transfer, TransferType
+from transfers.choices import RefusalReason, TransferType
+from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from cases.errors import CaseError
 from cases.models import Deadline, Notification
 from tests.transfers.factories import balances, mover, photo, window_transfer
 from transfers import services
-from transfers.models import MoneyMode, Transfer, TransferType
+from transfers.choices import MoneyMode, TransferType
+from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,8 @@ from tests.withdrawals.factories import (
     submit,
     upload,
 )
-from withdrawals.services import withdrawal_approve, withdrawal_first_review, withdrawal_pay
+from withdrawals.payout import withdrawal_pay
+from withdrawals.services import withdrawal_approve, withdrawal_first_review
 
 pytestmark = pytest.mark.django_db
 

@@ -20,14 +20,13 @@ from tests.withdrawals.factories import (
     submit,
 )
 from withdrawals.models import Withdrawal
+from withdrawals.payout import _post_payout, withdrawal_pay
 from withdrawals.selectors import withdrawal_computation
 from withdrawals.services import (
     Assessment,
-    _post_payout,
     withdrawal_approve,
     withdrawal_assess,
     withdrawal_first_review,
-    withdrawal_pay,
 )
 
 pytestmark = pytest.mark.django_db

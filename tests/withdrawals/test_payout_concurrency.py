@@ -9,7 +9,8 @@ from accounts.models import LedgerTransaction
 from cases.errors import CaseError
 from tests.withdrawals.factories import account_in, clerk_and_reviewer, dongguan_agency, submit
 from withdrawals.models import Withdrawal
-from withdrawals.services import withdrawal_approve, withdrawal_first_review, withdrawal_pay
+from withdrawals.payout import withdrawal_pay
+from withdrawals.services import withdrawal_approve, withdrawal_first_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

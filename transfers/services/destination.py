@@ -28,12 +28,8 @@ from cases.errors import CaseError
 from cases.history import case_record
 from cases.models import Case
 from transfers import notices
-from transfers.models import (
-    CreditMismatch,
-    InfoTable,
-    MoneyMode,
-    Transfer,
-)
+from transfers.choices import MoneyMode
+from transfers.models import CreditMismatch, InfoTable, Transfer
 from transfers.seal import SealError, verify
 from transfers.services.base import day_or_today, ledger_or_refuse, locked
 

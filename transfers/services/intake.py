@@ -23,12 +23,8 @@ from cases.errors import CaseError
 from cases.history import case_open
 from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
 from transfers import notices
-from transfers.models import (
-    PayoutReason,
-    RefusalReason,
-    Transfer,
-    TransferType,
-)
+from transfers.choices import PayoutReason, RefusalReason, TransferType
+from transfers.models import Transfer
 from transfers.selectors import reason_message, transfer_check
 from transfers.services.base import day_or_today, locked
 

@@ -23,13 +23,9 @@ from cases.deadlines import deadline_close, deadline_start
 from cases.errors import CaseError
 from cases.models import Case, DeadlineStep
 from transfers import notices
+from transfers.choices import MoneyMode
 from transfers.infotable import build_content
-from transfers.models import (
-    BankPayout,
-    InfoTable,
-    MoneyMode,
-    Transfer,
-)
+from transfers.models import BankPayout, InfoTable, Transfer
 from transfers.seal import seal
 from transfers.selectors import balance_split
 from transfers.services.base import day_or_today, ledger_or_refuse, locked
