@@ -34,6 +34,7 @@ from django_fsm import can_proceed, has_transition_perm
 from cases.errors import CaseError
 from cases.history import case_record
 from cases.models import Case
+from cases.registry import state_label
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -182,11 +183,6 @@ def offered(user: User, obj: Any) -> list[Offer]:
 # --- the guard and the transition ------------------------------------------------------
 
 
-def state_label(obj: Any) -> str:
-    """The state of a workflow row in words."""
-    return str(obj.get_state_display())
-
-
 def allowed(obj: Any, method: Callable[..., Any], by: User | None) -> bool:
     if not can_proceed(method):
         return False
@@ -203,7 +199,7 @@ def require(
     if not can_proceed(method):
         raise CaseError(
             _("This step is not possible while the case is “%(state)s”.")
-            % {"state": state_label(obj)},
+            % {"state": state_label(obj.case.kind, obj.state)},
             code="wrong_state",
         )
     if (

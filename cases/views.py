@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import csv
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
@@ -33,14 +34,9 @@ from cases.registry import state_label
 from cases.templatetags.case_people import REVEAL_SESSION_KEY
 
 
-def _user(request: HttpRequest) -> User:
-    # login_required has run: an anonymous user never gets here.
-    return cast(User, request.user)
-
-
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def queue(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     if not selectors.is_staff_member(user):
         raise Http404
     form, filters = _queue_filters(request, user)
@@ -51,7 +47,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/queue.html", {"form": form, "page": page})
 
 
-def _queue_filters(request: HttpRequest, user: User) -> tuple[QueueFilterForm, dict[str, Any]]:
+def _queue_filters(
+    request: AuthenticatedRequest, user: User
+) -> tuple[QueueFilterForm, dict[str, Any]]:
     """The work queue's filter form and the selector arguments it gives (page and export)."""
     form = QueueFilterForm(request.GET or None, colleagues=selectors.colleagues_of(user))
     filters = form.filters()
@@ -69,9 +67,9 @@ EXPORT_LIMIT = 5000
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedRequest) -> HttpResponse:
     """The work queue as CSV, for supervisors and auditors only; ID numbers masked; logged."""
-    user = _user(request)
+    user = request.user
     if not selectors.is_staff_member(user):
         raise Http404
     if not user.has_perm("accounts.export_personal_data"):
@@ -117,8 +115,8 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     if not selectors.is_staff_member(user):
         raise Http404
     return render(request, "cases/dashboard.html", {"board": selectors.dashboard_for(user)})
@@ -126,9 +124,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def assign(request: HttpRequest, case_id: int) -> HttpResponse:
+def assign(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     """Claim the case (no assignee given) or, for a supervisor, give it to a colleague."""
-    user = _user(request)
+    user = request.user
     case = selectors.case_for(user, case_id)
     if not selectors.is_staff_member(user) or not (
         user.has_perm("cases.process_case")
@@ -154,8 +152,8 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_for(_user(request), case_id)
+def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_for(request.user, case_id)
     url = case.get_absolute_url()
     # A kind no workflow app registered has no page but this one: not a redirect loop.
     if url == request.path:
@@ -164,8 +162,8 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, document_id: int) -> FileResponse:
-    user = _user(request)
+def document_download(request: AuthenticatedRequest, document_id: int) -> FileResponse:
+    user = request.user
     document = selectors.document_for(user, document_id)
     try:
         content = document.file.open("rb")
@@ -197,8 +195,8 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
 
 @login_required
 @require_POST
-def document_upload(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def document_upload(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     case = selectors.case_for(user, case_id)
     if case.closed_at is not None:
         messages.error(request, _("This case is closed; no more documents can be added."))
@@ -225,8 +223,8 @@ def document_upload(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_add(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def note_add(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     case = selectors.case_for(user, case_id)
     if not selectors.is_staff_member(user):
         raise Http404
@@ -244,16 +242,16 @@ def note_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     page = Paginator(selectors.inbox_for(user), 25).get_page(request.GET.get("page"))
     return render(request, "cases/inbox.html", {"page": page})
 
 
 @login_required
 @require_POST
-def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    user = _user(request)
+def inbox_read(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
+    user = request.user
     notification = get_object_or_404(
         Notification, pk=notification_id, recipient=user, channel=Notification.Channel.INBOX
     )
@@ -264,9 +262,9 @@ def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedRequest) -> HttpResponse:
     """The applicant's cases of every kind, each with its state and a link to its page."""
-    user = _user(request)
+    user = request.user
     if user.person_id is None:
         raise Http404
     page = Paginator(selectors.cases_of_applicant(user), 25).get_page(request.GET.get("page"))
@@ -277,9 +275,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reveal_id(request: HttpRequest, case_id: int) -> HttpResponse:
+def reveal_id(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     """Show the insured person's full ID number on the next view of the case page, once."""
-    user = _user(request)
+    user = request.user
     case = selectors.case_for(user, case_id)
     if not selectors.is_staff_member(user):
         raise Http404

@@ -7,16 +7,16 @@ Every view is permission check, form, one service call, message, redirect; a ref
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, User
 from cases import steps
@@ -35,25 +35,21 @@ from family_pool.forms import (
 from family_pool.models import Binding
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _applicant(request: HttpRequest) -> tuple[User, InsuredPerson]:
-    user = _user(request)
+def _applicant(request: AuthenticatedRequest) -> tuple[User, InsuredPerson]:
+    user = request.user
     if user.person is None:
         raise Http404
     return user, user.person
 
 
-def _staff(request: HttpRequest) -> User:
-    user = _user(request)
+def _staff(request: AuthenticatedRequest) -> User:
+    user = request.user
     if not is_staff_member(user):
         raise Http404
     return user
 
 
-def _refused(request: HttpRequest, exc: CaseError) -> None:
+def _refused(request: AuthenticatedRequest, exc: CaseError) -> None:
     messages.error(request, exc.message)
     for reason in exc.reasons:
         if reason != exc.message:
@@ -65,7 +61,7 @@ def _form_refused(form: BindForm | WindowBindForm, exc: CaseError) -> None:
         form.add_error(None, reason)
 
 
-def _attempt(request: HttpRequest, call: Callable[[], object], done: str) -> None:
+def _attempt(request: AuthenticatedRequest, call: Callable[[], object], done: str) -> None:
     """Run one service call: its refusal becomes messages, its success the `done` message."""
     try:
         call()
@@ -79,7 +75,7 @@ def _attempt(request: HttpRequest, call: Callable[[], object], done: str) -> Non
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     _user_, person = _applicant(request)
     context = {
         "as_holder": selectors.bindings_as_holder(person),
@@ -91,7 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bind(request: HttpRequest) -> HttpResponse:
+def bind(request: AuthenticatedRequest) -> HttpResponse:
     user, _person = _applicant(request)
     form = BindForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -120,8 +116,8 @@ def _state_message(binding: Binding) -> str:
 
 
 @login_required
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     binding = selectors.binding_for(user, case_id)
     context = case_page_context(user, binding.case)
     staff = is_staff_member(user)
@@ -141,8 +137,8 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quota(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def quota(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     binding = selectors.binding_for(user, case_id)
     form = QuotaForm(request.POST)
     if not form.is_valid():
@@ -158,9 +154,9 @@ def quota(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
-def _take_step(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def _take_step(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
     """A step of the binding, as declared on its transition; its service's guard decides."""
-    user = _user(request)
+    user = request.user
     binding = selectors.binding_for(user, case_id)
     form = StepForm(request.POST)
     given = form.given() if form.is_valid() else steps.Given()
@@ -175,7 +171,7 @@ def _take_step(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
     if action not in steps.declared(Binding):
         raise Http404
     return _take_step(request, case_id, action)
@@ -183,8 +179,8 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def consent(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     binding = selectors.binding_for(user, case_id)
     agree = request.POST.get("answer") == "agree"
     try:
@@ -198,7 +194,7 @@ def consent(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def order(request: HttpRequest) -> HttpResponse:
+def order(request: AuthenticatedRequest) -> HttpResponse:
     user, person = _applicant(request)
     bindings = list(selectors.bindings_as_relative(person).filter(state__in=Binding.OPEN_STATES))
     form = OrderForm(request.POST or None, bindings=bindings)
@@ -214,7 +210,7 @@ def order(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def statement(request: HttpRequest) -> HttpResponse:
+def statement(request: AuthenticatedRequest) -> HttpResponse:
     _user_, person = _applicant(request)
     context = {
         "paid_for_me": Paginator(selectors.paid_for(person), 25).get_page(request.GET.get("in")),
@@ -227,7 +223,7 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedRequest) -> HttpResponse:
     user = _staff(request)
     page = Paginator(selectors.review_queue(user), 25).get_page(request.GET.get("page"))
     return render(request, "family_pool/review.html", {"page": page})
@@ -235,7 +231,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def window(request: HttpRequest) -> HttpResponse:
+def window(request: AuthenticatedRequest) -> HttpResponse:
     user = _staff(request)
     if not user.has_perm("cases.process_case"):
         raise Http404
@@ -271,7 +267,7 @@ def _person_by_id(id_number: str) -> InsuredPerson | None:
 
 
 @login_required
-def person_search(request: HttpRequest) -> HttpResponse:
+def person_search(request: AuthenticatedRequest) -> HttpResponse:
     _staff(request)
     form = PersonSearchForm(request.GET or None)
     if form.is_valid():
@@ -283,7 +279,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person(request: HttpRequest, person_id: int) -> HttpResponse:
+def person(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     user = _staff(request)
     who = selectors.person_for_staff(user, person_id)
     context = {
@@ -296,7 +292,7 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def flags(request: HttpRequest) -> HttpResponse:
+def flags(request: AuthenticatedRequest) -> HttpResponse:
     user = _staff(request)
     page = Paginator(selectors.flags_for(user), 25).get_page(request.GET.get("page"))
     can_review = user.has_perm("family_pool.review_flaggedcharge")
@@ -309,7 +305,7 @@ def flags(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_review(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_review(request: AuthenticatedRequest, flag_id: int) -> HttpResponse:
     user = _staff(request)
     flag = get_object_or_404(selectors.flags_for(user), pk=flag_id)
     form = FlagReviewForm(request.POST)

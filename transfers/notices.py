@@ -1,5 +1,6 @@
 """What a transfer tells people, one function per event. Each writes outbox rows in the
-caller's transaction; the texts are built when written, in each recipient's language."""
+caller's transaction; the texts are built when written, in the portal's language (users keep
+no language of their own, so every notice is in Chinese, the default)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from cases.models import Notification
 from cases.notifications import notify, notify_person
 from transfers.choices import MoneyMode
 from transfers.models import Transfer
+from transfers.selectors import refusal_messages
 
 
 def _values(transfer: Transfer) -> dict[str, str]:
@@ -23,11 +25,9 @@ def _values(transfer: Transfer) -> dict[str, str]:
 
 def _tell_applicant(transfer: Transfer, subject: str, body: str, reasons: bool = False) -> None:
     """`subject` and `body` are source strings marked with gettext_noop below, translated
-    here in the recipient's language (notify calls `message` with it active)."""
+    here in the portal's language (notify calls `message` with it active)."""
 
     def message() -> tuple[str, str]:
-        from transfers.selectors import refusal_messages
-
         values = _values(transfer)
         text = _(body) % values
         if reasons:

@@ -6,16 +6,17 @@ a message, a redirect. A CaseError becomes a message with every reason it carrie
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
@@ -23,6 +24,7 @@ from audit.services import audit_record
 from cases import steps
 from cases.errors import CaseError
 from cases.forms import DocumentForm, StepForm
+from cases.history import case_record
 from cases.models import DocumentKind
 from cases.selectors import case_page_context, is_staff_member
 from transfers import selectors, services
@@ -31,11 +33,7 @@ from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _error(request: HttpRequest, exc: CaseError) -> None:
+def _error(request: AuthenticatedRequest, exc: CaseError) -> None:
     messages.error(request, exc.message)
     for reason in exc.reasons:
         if reason != exc.message:
@@ -56,9 +54,9 @@ def _require_staff(user: User) -> None:
 
 
 @login_required
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     """The applicant sees their progress; staff of either agency see the case page."""
-    user = _user(request)
+    user = request.user
     transfer = selectors.transfer_for(user, case_id)
     if user.person_id is not None:
         return render(request, "transfers/progress.html", _progress_context(user, transfer))
@@ -112,9 +110,9 @@ def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
     """Any step the page offers: the declaration says what it needs, its rule who may take it."""
-    user = _user(request)
+    user = request.user
     transfer = selectors.transfer_for(user, case_id)
     _require_staff(user)
     if action not in steps.declared(Transfer):
@@ -133,14 +131,12 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 
 @login_required
-def info_table_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def info_table_pdf(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     transfer = selectors.transfer_for(user, case_id)
     table = InfoTable.objects.filter(transfer=transfer).first()
     if table is None:
         raise Http404
-    from cases.history import case_record
-
     case_record(case=transfer.case, action="info_table_viewed", by=user)
     audit_record(
         action=AuditAction.DOCUMENT_DOWNLOAD,
@@ -156,9 +152,9 @@ def info_table_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedRequest) -> HttpResponse:
     """A clerk at either agency takes in an application at the window."""
-    user = _user(request)
+    user = request.user
     _require_staff(user)
     if not user.has_perm("cases.process_case"):
         raise Http404
@@ -191,8 +187,8 @@ def _file(form: IntakeForm | ApplyForm, user: User, person: Any, **photos: Any) 
 
 
 @login_required
-def reconciliation(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     _require_staff(user)
     rows = selectors.reconciliation_queue(user)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
@@ -203,8 +199,8 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def mine(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     _require_applicant(user)
     rows = selectors.transfers_of_applicant(user)
     return render(request, "transfers/mine.html", {"transfers": rows})
@@ -212,8 +208,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def apply(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     _require_applicant(user)
     form = ApplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -236,8 +232,8 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def cancel(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     transfer = selectors.transfer_for(user, case_id)
     try:
         services.transfer_cancel(case=transfer.case, by=user)
@@ -250,8 +246,8 @@ def cancel(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def upload(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     transfer = selectors.transfer_for(user, case_id)
     _require_applicant(user)
     form = DocumentForm(request.POST, request.FILES)

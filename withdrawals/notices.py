@@ -1,5 +1,6 @@
 """What the applicant is told: the words are marked for translation where they are written
-and put into the recipient's language when the outbox row is made (cases.notifications.notify)."""
+and put into the portal's language (Chinese; users keep none of their own) when the outbox
+row is made (cases.notifications.notify)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ Message = Callable[[], tuple[str, str]]
 
 
 def message(subject: str, body: str, **values: Any) -> Message:
-    """A notification worded in the recipient's language: the strings are marked with
+    """A notification worded in the portal's language: the strings are marked with
     gettext_noop where they are written and translated when the outbox row is made."""
 
     def words() -> tuple[str, str]:

@@ -129,7 +129,7 @@ def withdrawal_submit(
                 "(%(ground)s). Estimated payout: %(amount)s yuan."
             ),
             ref=case.reference,
-            # Lazy labels: worded in the recipient's language when the row is written.
+            # Lazy labels: worded in the portal's language when the row is written.
             ground=WithdrawalGround(application.ground).label,
             amount=computation.payout,
         ),

@@ -5,16 +5,17 @@ a service becomes messages on the page, never an error page."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import ConcurrentTransition
 
+from accounts.http import AuthenticatedRequest
 from accounts.idnumbers import mask_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.policy import WithdrawalGround
@@ -37,17 +38,13 @@ from withdrawals.models import EmergencyRefund, Withdrawal
 APPLY_KEY = "withdrawal_apply"
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _person(user: User) -> InsuredPerson:
     if user.person is None:
         raise Http404
     return user.person
 
 
-def _show(request: HttpRequest, exc: CaseError) -> None:
+def _show(request: AuthenticatedRequest, exc: CaseError) -> None:
     """The refusal, then each of its reasons (一次性告知)."""
     messages.error(request, exc.message)
     for reason in exc.reasons:
@@ -59,8 +56,8 @@ def _show(request: HttpRequest, exc: CaseError) -> None:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     person = _person(user)
     account = selectors.open_account_of(person)
     context = {
@@ -81,9 +78,9 @@ def _deceased_account(data: dict[str, Any]) -> PersonalAccount | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthenticatedRequest) -> HttpResponse:
     """Step 1: the ground (and for a death, whose balance)."""
-    user = _user(request)
+    user = request.user
     own = selectors.open_account_of(_person(user))
     groups = selectors.account_policy(own).withdrawal_fee_exempt_groups if own else ()
     form = GroundForm(
@@ -123,9 +120,9 @@ def _documents_by_ground() -> list[tuple[str, list[str]]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply_confirm(request: HttpRequest) -> HttpResponse:
+def apply_confirm(request: AuthenticatedRequest) -> HttpResponse:
     """Step 2: the amount as it will be computed, then bank account and documents."""
-    user = _user(request)
+    user = request.user
     person = _person(user)
     chosen = request.session.get(APPLY_KEY)
     account = (
@@ -163,7 +160,7 @@ def apply_confirm(request: HttpRequest) -> HttpResponse:
 
 
 def _submit(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     form: ApplyForm,
     account: PersonalAccount,
     person: InsuredPerson,
@@ -182,7 +179,7 @@ def _submit(
         heir_id_number=person.id_number if death else "",
         heir_phone=person.phone if death else "",
     )
-    user = _user(request)
+    user = request.user
     try:
         withdrawal = services.withdrawal_submit(
             account=account,
@@ -224,9 +221,9 @@ def _window_account(user: User, id_number: str) -> PersonalAccount | str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def window(request: HttpRequest) -> HttpResponse:
+def window(request: AuthenticatedRequest) -> HttpResponse:
     """A clerk files an application brought to the service hall, with its documents."""
-    user = _user(request)
+    user = request.user
     if not (is_staff_member(user) and user.has_perm("cases.process_case")):
         raise Http404
     form = WindowForm(request.POST or None, request.FILES or None)
@@ -306,8 +303,8 @@ def _pay_summary(withdrawal: Withdrawal, computation: Any) -> str:
 
 
 @login_required
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     withdrawal = _withdrawal_for(user, case_id)
     staff = is_staff_member(user)
     policy = selectors.account_policy(withdrawal.account)
@@ -358,7 +355,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "withdrawals/detail.html", context)
 
 
-def _assess(request: HttpRequest, w: Withdrawal, user: User) -> str:
+def _assess(request: AuthenticatedRequest, w: Withdrawal, user: User) -> str:
     policy = selectors.account_policy(w.account)
     form = AssessForm(request.POST, exempt_groups=policy.withdrawal_fee_exempt_groups)
     if not form.is_valid():
@@ -370,7 +367,7 @@ def _assess(request: HttpRequest, w: Withdrawal, user: User) -> str:
     return _("The findings are saved.")
 
 
-def _take_step(request: HttpRequest, obj: Any, action: str, user: User) -> None:
+def _take_step(request: AuthenticatedRequest, obj: Any, action: str, user: User) -> None:
     """Any declared step the page posted; the service's guard decides."""
     form = StepForm(request.POST, kinds=DocumentKind.choices)
     try:
@@ -387,8 +384,8 @@ def _take_step(request: HttpRequest, obj: Any, action: str, user: User) -> None:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    user = _user(request)
+def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
+    user = request.user
     withdrawal = _withdrawal_for(user, case_id)
     if action == "assess":
         # The agency's findings are not a step: they change figures, not the state.
@@ -408,8 +405,8 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def refund_apply(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def refund_apply(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     account = selectors.open_account_of(_person(user))
     form = RefundForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -451,8 +448,8 @@ def _refund_for(user: User, case_id: int) -> EmergencyRefund:
 
 
 @login_required
-def refund_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+def refund_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    user = request.user
     refund = _refund_for(user, case_id)
     context = case_page_context(user, refund.case)
     context.update(
@@ -468,8 +465,8 @@ def refund_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refund_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    user = _user(request)
+def refund_act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
+    user = request.user
     refund = _refund_for(user, case_id)
     if action not in steps.declared(EmergencyRefund):
         raise Http404
