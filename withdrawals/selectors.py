@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from accounts.choices import WithdrawalGround
 from accounts.models import Agency, InsuredPerson, LedgerEntry, PersonalAccount
 from accounts.policy import ResolvedPolicy, policy_for
 from cases.models import CaseEvent
@@ -87,8 +89,6 @@ def refunds_visible_to(user: User) -> QuerySet[EmergencyRefund]:
 
 def withdrawal_progress(withdrawal: Withdrawal) -> list[tuple[str, object, bool]]:
     """办理进度 for the applicant: each step with the time it was done, or None."""
-    from django.utils.translation import gettext as _
-
     done = dict(
         CaseEvent.objects.filter(
             case_id=withdrawal.pk,
@@ -110,8 +110,6 @@ def withdrawal_progress(withdrawal: Withdrawal) -> list[tuple[str, object, bool]
 def allowed_grounds(account: PersonalAccount | None) -> list[str]:
     """The grounds to offer: those of the applicant's own region, and always a death (which
     concerns the deceased's region, checked when the application is made)."""
-    from accounts.policy import WithdrawalGround
-
     own = set(account_policy(account).withdrawal_grounds) if account is not None else set()
     return [g for g in WithdrawalGround.values if g in own or g == WithdrawalGround.DEATH]
 
