@@ -2,7 +2,7 @@
 consent, staff review, quota, payment order and ending (by a person or automatically).
 
 Locks: a service that reads money locks the holder's account before the binding, the
-order a charge takes (see `family_pool.charging`), so that the two never wait on each other
+order a charge takes (see `family_pool.charging.locked`), so that the two never wait on each other
 in a circle. A service that only moves the state locks just the binding."""
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, User
 from cases.errors import CaseError
 from cases.selectors import case_page_context, is_staff_member
-from family_pool import charging, selectors, services
+from family_pool import selectors, services
+from family_pool.charging import flags as charge_flags
 from family_pool.forms import (
     BindForm,
     FlagReviewForm,
@@ -345,7 +346,7 @@ def flag_review(request: HttpRequest, flag_id: int) -> HttpResponse:
         return redirect("family_pool:flags")
     _attempt(
         request,
-        lambda: charging.flag_review(flag=flag, by=user, note=form.cleaned_data["note"]),
+        lambda: charge_flags.flag_review(flag=flag, by=user, note=form.cleaned_data["note"]),
         _("The flag was marked as reviewed."),
     )
     return redirect("family_pool:flags")
