@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import BlindIndexedCharField
 from accounts.idnumbers import parse_id_number, validate_id_number
+from accounts.money import MONEY
 from accounts.policy import FamilyPoolCategory, WithdrawalGround
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Region(models.Model):

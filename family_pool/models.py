@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.crypto import EncryptedCharField
-from accounts.models import MONEY
+from accounts.money import MONEY
 from accounts.policy import FamilyPoolCategory
 
 

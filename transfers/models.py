@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.crypto import EncryptedCharField, EncryptedJSONField
-from accounts.models import MONEY, Scheme
+from accounts.models import Scheme
+from accounts.money import MONEY
 
 
 class TransferType(models.TextChoices):

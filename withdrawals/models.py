@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.crypto import BlindIndexedCharField, EncryptedCharField
-from accounts.models import MONEY
+from accounts.money import MONEY
 from accounts.policy import WithdrawalGround
 
 PROCESS = "cases.process_case"

@@ -13,7 +13,7 @@ from accounts.crypto import blind_index
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import Enrollment, InsuredPerson, PersonalAccount, Scheme
-from accounts.services import clean_amount
+from accounts.money import clean_amount
 from family_pool.charging.facts import ChargeLookup, check_category, facts_and_policy
 from family_pool.charging.flags import patient_and_card
 from family_pool.charging.locked import charge_locked
