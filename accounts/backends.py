@@ -6,7 +6,6 @@ the name as it was typed (`accounts.lockout.axes_username`)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from axes.backends import AxesBackend, AxesStandaloneBackend
@@ -14,17 +13,15 @@ from django.http import HttpRequest
 
 from accounts.idnumbers import normalize_id_number
 from accounts.models import User
-
-_MOBILE = re.compile(r"^1\d{10}$")
-_ID_LIKE = re.compile(r"^\d{17}[\dX]$")
+from accounts.validators import has_id_number_shape, is_mobile
 
 
 def find_user(identifier: str) -> User | None:
     value = identifier.strip()
-    if _MOBILE.match(value):
+    if is_mobile(value):
         return User.objects.filter(mobile=value).first()
     id_number = normalize_id_number(value)
-    if _ID_LIKE.match(id_number):
+    if has_id_number_shape(id_number):
         return User.objects.filter(person__id_number=id_number).first()
     return User.objects.filter(username=value).first()
 

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number, validate_id_number
-
-mobile_validator = RegexValidator(
-    r"^1\d{10}$", _("A mobile number has 11 digits and starts with 1."), code="mobile"
+from accounts.money import CENT, MAX_AMOUNT, MONEY, clean_amount
+from accounts.validators import (
+    PHONE_MAX_LENGTH,
+    normalize_mobile,
+    normalize_phone,
+    validate_mobile,
+    validate_phone,
 )
 
 
@@ -29,6 +35,58 @@ class IdNumberField(forms.CharField):
         return normalize_id_number(super().to_python(value) or "")
 
 
+class MobileField(forms.CharField):
+    """Accepts the spaces and hyphens people group the digits with; stores the 11 digits."""
+
+    default_validators = [validate_mobile]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Mobile number"))
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "tel")
+
+    def to_python(self, value: Any) -> str:
+        return normalize_mobile(super().to_python(value) or "")
+
+
+class PhoneField(forms.CharField):
+    """A contact phone: a mobile number, or a landline with its area code."""
+
+    default_validators = [validate_phone]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "tel")
+        self.widget.attrs.setdefault("maxlength", str(PHONE_MAX_LENGTH))
+
+    def to_python(self, value: Any) -> str:
+        return normalize_phone(super().to_python(value) or "")
+
+
+class AmountField(forms.DecimalField):
+    """An amount in yuan, cleaned by `accounts.money.clean_amount`: the same rules and the
+    same messages as the services that take it. Greater than zero unless `zero_allowed`."""
+
+    def __init__(self, *, zero_allowed: bool = False, **kwargs: Any) -> None:
+        self.zero_allowed = zero_allowed
+        # The bounds and places only shape the input (min, max, step); `to_python` decides.
+        super().__init__(
+            min_value=Decimal("0") if zero_allowed else CENT,
+            max_value=MAX_AMOUNT,
+            decimal_places=MONEY["decimal_places"],
+            **kwargs,
+        )
+
+    # The stubs type DecimalField as an IntegerField and ignore this override themselves.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        if value in self.empty_values:
+            return None
+        try:
+            return clean_amount(str(value).strip(), zero_allowed=self.zero_allowed)
+        except AccountsError as exc:
+            raise ValidationError(exc.message, code=exc.code) from None
+
+
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("ID number, mobile number or username"),
@@ -44,7 +102,7 @@ class LoginForm(AuthenticationForm):
 class SignupForm(forms.Form):
     id_number = IdNumberField()
     name = forms.CharField(label=_("Name"), max_length=50)
-    mobile = forms.CharField(label=_("Mobile number"), validators=[mobile_validator], max_length=11)
+    mobile = MobileField()
 
 
 class SignupConfirmForm(forms.Form):

@@ -18,7 +18,8 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+from accounts.validators import has_id_number_shape
+
 # A name in stdnum's code list with its years of validity: "[1983-2005]东山区".
 _SPAN = re.compile(r"^\[(\d{4})?-(\d{4})?\]")
 
@@ -43,7 +44,7 @@ def parse_id_number(value: str) -> ParsedId:
             code="id_length",
             params={"count": len(number)},
         )
-    if not _SHAPE.match(number):
+    if not has_id_number_shape(number):
         raise ValidationError(
             _("An ID number is 17 digits followed by a digit or X."), code="id_format"
         )

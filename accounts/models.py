@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import FamilyPoolCategory, WithdrawalGround
 from accounts.crypto import BlindIndexedCharField
 from accounts.idnumbers import parse_id_number, validate_id_number
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+from accounts.money import MONEY
 
 
 class Region(models.Model):

@@ -11,8 +11,7 @@ from django.db import models
 
 # The choices a policy is made of live in accounts.choices, which accounts.models imports
 # without importing this module (it needs the models); importers name them from here.
-from accounts.choices import FamilyPoolCategory as FamilyPoolCategory
-from accounts.choices import WithdrawalGround as WithdrawalGround
+from accounts.choices import FamilyPoolCategory, WithdrawalGround
 from accounts.db import prepared_cursor
 from accounts.models import Region, RegionPolicy
 

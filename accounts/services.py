@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -32,10 +32,9 @@ from accounts.models import (
     SignupCode,
     User,
 )
+from accounts.money import clean_amount
 from accounts.signals import CoverageEnd, coverage_ended
 from cases.sms import get_sms_sender
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -44,24 +43,6 @@ class Leg:
     direction: str
     amount: Decimal
     fund_source: str | None = None
-
-
-def clean_amount(value: Decimal | str | int) -> Decimal:
-    """A positive amount in yuan with at most two decimals; floats are refused outright."""
-    if isinstance(value, float):
-        raise TypeError("money is never a float")
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise AccountsError(_("The amount is not a number."), code="amount_invalid") from None
-    if not amount.is_finite() or amount <= 0:
-        raise AccountsError(_("The amount must be greater than zero."), code="amount_invalid")
-    # Size first: quantizing a huge amount overflows the decimal context (InvalidOperation).
-    if amount >= Decimal("1e12") or amount != amount.quantize(CENT):
-        raise AccountsError(
-            _("The amount must be in yuan with at most two decimals."), code="amount_invalid"
-        )
-    return amount.quantize(CENT)
 
 
 def _check_fund_source(fund_source: str) -> None:

@@ -128,7 +128,7 @@ def prepare(patients: int = 2000, hot: int = 8) -> tuple[list[Patient], list[Pat
     `patients` charged small amounts, and `hot` more, charged large amounts by every client
     so that concurrent charges meet on the same accounts and run them dry."""
     from accounts.models import Agency, InsuredPerson, PersonalAccount
-    from family_pool.charging import hash_key, institution_issue_key
+    from family_pool.charging.institutions import hash_key, institution_issue_key
     from family_pool.models import Binding, Institution, InsuranceCard
 
     agency = Agency.objects.filter(code__endswith="-01").order_by("pk").first()

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AmountField
 from cases.models import CaseKind, DocumentKind
 from cases.steps import Given, StrOrPromise
 
@@ -64,9 +65,7 @@ class StepForm(forms.Form):
     of these the page shows, its service says what it requires."""
 
     note = forms.CharField(label=_("Note or reason"), required=False, max_length=4000)
-    amount = forms.DecimalField(
-        label=_("Amount (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
-    )
+    amount = AmountField(label=_("Amount (yuan)"), required=False, zero_allowed=True)
     kinds = forms.MultipleChoiceField(
         label=_("Documents needed"), required=False, widget=forms.CheckboxSelectMultiple
     )

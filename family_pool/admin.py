@@ -20,7 +20,11 @@ from accounts.admin import ReadOnlyAdmin
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from cases.errors import CaseError
-from family_pool import charging, services
+from family_pool import services
+from family_pool.charging.cards import card_deactivate, card_issue
+from family_pool.charging.flags import flag_review
+from family_pool.charging.institutions import institution_issue_key
+from family_pool.charging.refunds import charge_refund
 from family_pool.models import (
     Binding,
     Charge,
@@ -169,7 +173,7 @@ class InstitutionAdmin(admin.ModelAdmin[Institution]):
     @admin.action(description=_lazy("Issue a new API key (shown once)"), permissions=["change"])
     def issue_key(self, request: HttpRequest, rows: QuerySet[Institution]) -> None:
         for institution in rows:
-            key = charging.institution_issue_key(institution=institution)
+            key = institution_issue_key(institution=institution)
             # Shown this once only: the database keeps its hash. The old key stops working.
             messages.warning(
                 request,
@@ -210,7 +214,7 @@ class InsuranceCardAdmin(admin.ModelAdmin[InsuranceCard]):
     def save_model(self, request: HttpRequest, obj: InsuranceCard, form: Any, change: bool) -> None:
         if change:
             return  # nothing is editable; deactivation is an action
-        issued = charging.card_issue(person=obj.person, number=obj.number or "")
+        issued = card_issue(person=obj.person, number=obj.number or "")
         obj.pk, obj.number, obj.issued_at = issued.pk, issued.number, issued.issued_at
 
     @admin.action(description=_lazy("Deactivate the selected cards"), permissions=["change"])
@@ -218,7 +222,7 @@ class InsuranceCardAdmin(admin.ModelAdmin[InsuranceCard]):
         _each(
             request,
             rows,
-            lambda card: charging.card_deactivate(card=card),
+            lambda card: card_deactivate(card=card),
             _("%(count)d card(s) deactivated."),
         )
 
@@ -279,7 +283,7 @@ class ChargeAdmin(ReadOnlyAdmin):
         _each(
             request,
             rows.select_related("institution"),
-            lambda c: charging.charge_refund(
+            lambda c: charge_refund(
                 institution=c.institution,
                 settlement_number=c.settlement_number,
                 refund_number=f"ADMIN-{c.pk}",
@@ -319,7 +323,7 @@ class FlaggedChargeAdmin(ReadOnlyAdmin):
         _each(
             request,
             rows,
-            lambda f: charging.flag_review(flag=f, by=by, note=note),
+            lambda f: flag_review(flag=f, by=by, note=note),
             _("%(count)d flag(s) reviewed."),
         )
         return None

@@ -20,15 +20,12 @@ from ninja import Field, NinjaAPI, Path, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
 
-from accounts.policy import FamilyPoolCategory
-from family_pool.charging import (
-    ChargeRefused,
-    ChargeResult,
-    charge_create,
-    charge_lookup,
-    charge_refund,
-    institution_for_key,
-)
+from accounts.choices import FamilyPoolCategory
+from family_pool.charging.charges import charge_create
+from family_pool.charging.facts import charge_lookup
+from family_pool.charging.institutions import institution_for_key
+from family_pool.charging.refunds import charge_refund
+from family_pool.charging.results import ChargeRefused, ChargeResult
 from family_pool.models import INVERSE_RELATION, Charge, Institution
 from family_pool.selectors import charge_parts, mask_name
 

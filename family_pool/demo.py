@@ -16,11 +16,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
+from accounts.choices import FamilyPoolCategory
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Agency, Enrollment, InsuredPerson, RegionPolicy, User
-from accounts.policy import FamilyPoolCategory
 from cases.errors import CaseError
-from family_pool import charging, services
+from family_pool import services
+from family_pool.charging.cards import card_issue
+from family_pool.charging.charges import charge_create
+from family_pool.charging.institutions import hash_key, institution_issue_key
+from family_pool.charging.refunds import charge_refund
 from family_pool.models import Binding, Institution, InsuranceCard, Relation
 from family_pool.rules import MIN_GENERATION_GAP_YEARS, holder_account, holder_refusals
 
@@ -79,8 +83,8 @@ def _institutions(agency: Agency) -> tuple[Institution, Institution]:
                 "region": agency.region,
             },
         )
-        if institution.api_key_hash != charging.hash_key(demo_key(code)):
-            charging.institution_issue_key(institution=institution, key=demo_key(code))
+        if institution.api_key_hash != hash_key(demo_key(code)):
+            institution_issue_key(institution=institution, key=demo_key(code))
         made.append(institution)
     return made[0], made[1]
 
@@ -88,7 +92,7 @@ def _institutions(agency: Agency) -> tuple[Institution, Institution]:
 def _cards() -> None:
     without = InsuredPerson.objects.filter(insurance_cards__isnull=True).order_by("pk")
     for person in without:
-        charging.card_issue(person=person, number=f"C{person.id_number[:6]}{person.pk:09d}")
+        card_issue(person=person, number=f"C{person.id_number[:6]}{person.pk:09d}")
 
 
 def _agency_demo(agency: Agency, institutions: tuple[Institution, Institution]) -> list[str]:
@@ -231,7 +235,7 @@ def _charges(agency: Agency, institutions: tuple[Institution, Institution]) -> l
     for institution, patient, card, amount, category, n in plans:
         number = f"DEMO-{agency.region_id}-{n}"
         try:
-            charging.charge_create(
+            charge_create(
                 institution=institution,
                 id_number=patient.id_number,
                 card_number=card,
@@ -244,7 +248,7 @@ def _charges(agency: Agency, institutions: tuple[Institution, Institution]) -> l
         else:
             lines.append(f"    charge {number}: {amount} for {patient.name} at {institution.code}")
     try:
-        charging.charge_refund(
+        charge_refund(
             institution=pharmacy,
             settlement_number=f"DEMO-{agency.region_id}-2",
             refund_number=f"DEMO-RF-{agency.region_id}-2",

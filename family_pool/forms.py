@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AmountField
 from family_pool.models import Binding, Relation
 
 
@@ -42,12 +42,10 @@ class WindowBindForm(forms.Form):
 
 
 class QuotaForm(forms.Form):
-    quota = forms.DecimalField(
+    quota = AmountField(
         label=_("Quota (yuan)"),
         required=False,
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=2,
+        zero_allowed=True,
         help_text=_(
             "Reserved for this relative for the whole binding. Leave empty to share the "
             "available balance instead."

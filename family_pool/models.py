@@ -18,9 +18,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.choices import FamilyPoolCategory
 from accounts.crypto import EncryptedCharField
-from accounts.models import MONEY
-from accounts.policy import FamilyPoolCategory
+from accounts.money import MONEY
 from cases.steps import declare, internal, may
 
 

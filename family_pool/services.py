@@ -2,13 +2,13 @@
 consent, staff review, quota, payment order and ending (by a person or automatically).
 
 Locks: a service that reads money locks the holder's account before the binding, the
-order a charge takes (see `family_pool.charging`), so that the two never wait on each other
+order a charge takes (see `family_pool.charging.locked`), so that the two never wait on each other
 in a circle. A service that only moves the state locks just the binding."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,8 +16,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
+from accounts.money import clean_amount
 from accounts.policy import policy_for
 from accounts.signals import CoverageEnd
 from cases import steps
@@ -29,8 +31,6 @@ from cases.notifications import notify_person as _notify_person
 from cases.workflow import lock
 from family_pool.models import INVERSE_RELATION, Binding, Relation
 from family_pool.rules import agency_for_region, binding_refusals, bindings_of, holder_account
-
-CENT = Decimal("0.01")
 
 # What the history shows as the actor of an automatic end, by the coverage-ended reason.
 SYSTEM_LABELS = {
@@ -294,23 +294,10 @@ def clean_quota(value: Decimal | str | None) -> Decimal | None:
     """None (no quota) or an amount ≥ 0 with at most two decimals."""
     if value is None or value == "":
         return None
-    if isinstance(value, float):
-        raise TypeError("money is never a float")
     try:
-        quota = Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise CaseError(_("The quota is not a number."), code="quota_invalid") from None
-    if (
-        not quota.is_finite()
-        or quota < 0
-        or quota >= Decimal("1e12")
-        or quota != quota.quantize(CENT)
-    ):
-        raise CaseError(
-            _("The quota must be an amount in yuan, at least 0, with at most two decimals."),
-            code="quota_invalid",
-        )
-    return quota.quantize(CENT)
+        return clean_amount(value, zero_allowed=True)
+    except AccountsError as exc:
+        raise CaseError(exc.message, code="quota_invalid") from None
 
 
 def reservations(account_id: int, *, exclude_pk: int | None = None) -> Decimal:

@@ -23,7 +23,8 @@ from cases import steps
 from cases.errors import CaseError
 from cases.forms import StepForm
 from cases.selectors import case_page_context, is_staff_member
-from family_pool import charging, selectors, services
+from family_pool import selectors, services
+from family_pool.charging import flags as charge_flags
 from family_pool.forms import (
     BindForm,
     FlagReviewForm,
@@ -314,7 +315,7 @@ def flag_review(request: AuthenticatedRequest, flag_id: int) -> HttpResponse:
         return redirect("family_pool:flags")
     _attempt(
         request,
-        lambda: charging.flag_review(flag=flag, by=user, note=form.cleaned_data["note"]),
+        lambda: charge_flags.flag_review(flag=flag, by=user, note=form.cleaned_data["note"]),
         _("The flag was marked as reviewed."),
     )
     return redirect("family_pool:flags")

@@ -140,38 +140,17 @@ def test_a_function_level_import_counts_and_one_for_type_checking_does_not(tmp_p
     assert found == {"cases.selectors"}
 
 
-# Known debt, each entry to be removed when it is paid: a module listed here may not grow past
-# the lines it has today, and a test below fails as soon as an entry is no longer needed, so
-# the list only shrinks.
-KNOWN_LONG: dict[str, int] = {
-    "family_pool.charging": 922,
-}
-
-
-def _long_modules() -> dict[str, int]:
-    return {
-        name: n
-        for name, path in _sources().items()
-        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-    }
-
-
 def test_the_apps_import_no_module_that_imports_them_back():
     found = cycles(import_graph())
 
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
-def test_no_module_of_an_app_grows_past_500_lines():
-    long = _long_modules()
+def test_no_module_of_an_app_has_more_than_500_lines():
+    long = {
+        name: n
+        for name, path in _sources().items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
 
-    grown = {name: n for name, n in long.items() if n > KNOWN_LONG.get(name, MAX_LINES)}
-    assert not grown, f"modules over {MAX_LINES} lines (split them by concern): {grown}"
-
-
-def test_the_known_long_modules_are_still_long_or_struck_off():
-    long = _long_modules()
-
-    assert set(KNOWN_LONG) <= set(long), (
-        f"split modules to strike off: {set(KNOWN_LONG) - set(long)}"
-    )
+    assert not long, f"modules over {MAX_LINES} lines (split them by concern): {long}"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from accounts.choices import WithdrawalGround
 from accounts.models import Agency, RegionPolicy
-from accounts.policy import WithdrawalGround
 from cases import steps
 from cases.errors import CaseError
 from cases.models import DocumentKind

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import PhoneField
 from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Agency, InsuredPerson
 from transfers.choices import PayoutReason, TransferType
@@ -28,11 +29,7 @@ class TransferForm(forms.Form):
         label=_("To (destination agency)"), queryset=Agency.objects.none()
     )
     transfer_type = forms.ChoiceField(label=_("Type of transfer"), choices=TransferType.choices)
-    contact_phone = forms.RegexField(
-        label=_("Contact phone"),
-        regex=r"^[0-9\-]{7,20}$",
-        error_messages={"invalid": _("Enter a phone number of digits only.")},
-    )
+    contact_phone = PhoneField(label=_("Contact phone"))
     payout_reason = forms.ChoiceField(
         label=_("Pay the balance to my own bank account instead"),
         choices=PayoutReason.choices,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.crypto import EncryptedCharField, EncryptedJSONField
-from accounts.models import MONEY
+from accounts.money import MONEY
 from cases.steps import declare, internal, may
 from transfers.choices import TYPE_SCHEMES, MoneyMode, PayoutReason, RefusalReason, TransferType
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from accounts.choices import WithdrawalGround
 from accounts.models import Agency, InsuredPerson, Scheme, User
-from accounts.policy import WithdrawalGround
 from cases.errors import CaseError
 from cases.models import Case, CaseKind, Channel, DocumentKind
 from withdrawals import eligibility, payout, refunds, rules, services

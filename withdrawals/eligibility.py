@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.choices import WithdrawalGround
 from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Enrollment, PersonalAccount
-from accounts.policy import ResolvedPolicy, WithdrawalGround
+from accounts.policy import ResolvedPolicy
 from cases.models import DocumentKind
 from withdrawals import rules
 from withdrawals.models import Withdrawal

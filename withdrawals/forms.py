@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import IdNumberField
-from accounts.policy import WithdrawalGround
+from accounts.choices import WithdrawalGround
+from accounts.forms import AmountField, IdNumberField, MobileField
 from cases.documents import check_upload
 from cases.errors import CaseError
 from cases.models import DocumentKind
@@ -127,11 +126,8 @@ class RequestDocumentsForm(forms.Form):
 
 
 class AssessForm(forms.Form):
-    outstanding_costs = forms.DecimalField(
-        label=_("Outstanding costs or overdraft to settle (yuan)"),
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=2,
+    outstanding_costs = AmountField(
+        label=_("Outstanding costs or overdraft to settle (yuan)"), zero_allowed=True
     )
     last_local_treatment_on = forms.DateField(
         label=_("Last treatment in the enrollment region (from the settlement records)"),
@@ -154,22 +150,13 @@ class RefundForm(forms.Form):
         label=_("Date of the emergency treatment"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    amount = forms.DecimalField(
-        label=_("Amount you paid (yuan)"),
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-    )
+    amount = AmountField(label=_("Amount you paid (yuan)"))
     receipts = DocumentField(label=_("Receipts (JPEG, PNG or PDF)"))
 
 
 class RefundApproveForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount approved (yuan; empty for the whole claim)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
+    amount = AmountField(
+        label=_("Amount approved (yuan; empty for the whole claim)"), required=False
     )
 
 
@@ -186,9 +173,7 @@ class WindowForm(forms.Form):
     ground = forms.ChoiceField(label=_("Ground"), choices=WithdrawalGround.choices)
     heir_name = forms.CharField(label=_("Heir's name (death only)"), max_length=50, required=False)
     heir_id_number = IdNumberField(label=_("Heir's ID number (death only)"), required=False)
-    heir_phone = forms.CharField(
-        label=_("Heir's mobile number (death only)"), max_length=11, required=False
-    )
+    heir_phone = MobileField(label=_("Heir's mobile number (death only)"), required=False)
     payee_name = forms.CharField(label=_("Name of the bank account holder"), max_length=50)
     bank_name = forms.CharField(label=_("Bank"), max_length=100)
     bank_account = forms.CharField(label=_("Bank card number"), max_length=30)

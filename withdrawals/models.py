@@ -17,9 +17,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.choices import WithdrawalGround
 from accounts.crypto import BlindIndexedCharField, EncryptedCharField
-from accounts.models import MONEY
-from accounts.policy import WithdrawalGround
+from accounts.money import MONEY
 from cases.steps import declare, internal, may
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import rules
 
-from accounts.policy import WithdrawalGround
+from accounts.choices import WithdrawalGround
 from cases.models import CaseEvent
 from cases.permissions import of_case_agency, processes_cases, reviews_cases
 

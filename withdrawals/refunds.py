@@ -16,7 +16,8 @@ from django.utils.translation import gettext_noop as N_
 
 from accounts.errors import AccountsError
 from accounts.models import FundSource, LedgerTransaction, PersonalAccount
-from accounts.services import clean_amount, ledger_credit
+from accounts.money import clean_amount
+from accounts.services import ledger_credit
 from cases import steps, workflow
 from cases.deadlines import deadline_close, deadline_start
 from cases.documents import document_add

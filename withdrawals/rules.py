@@ -25,8 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from accounts.choices import WithdrawalGround
 from accounts.models import FundSource, LedgerEntry
-from accounts.policy import ResolvedPolicy, WithdrawalGround
+from accounts.policy import ResolvedPolicy
 from cases.models import DocumentKind
 
 ZERO = Decimal("0.00")

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from accounts.choices import WithdrawalGround
 from accounts.idnumbers import normalize_id_number
 from accounts.models import PersonalAccount
-from accounts.policy import WithdrawalGround
 from cases import steps, workflow
 from cases.deadlines import deadline_close, deadline_start, deadlines_pause, deadlines_resume
 from cases.documents import document_add

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_fsm import ConcurrentTransition
 
+from accounts.choices import WithdrawalGround
 from accounts.http import AuthenticatedRequest
 from accounts.idnumbers import mask_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
-from accounts.policy import WithdrawalGround
 from accounts.selectors import person_login
 from cases import steps
 from cases.errors import CaseError

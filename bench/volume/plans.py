@@ -8,8 +8,8 @@ import datetime
 import random
 from array import array
 
+from accounts.choices import WithdrawalGround
 from accounts.models import Region
-from accounts.policy import WithdrawalGround
 from bench.volume.model import CasePlan, DeadlinePlan, Options, Report, pick
 from bench.volume.people import birth_ordinal
 from cases.calendar import WorkingCalendar

@@ -7,8 +7,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from accounts.choices import WithdrawalGround
 from accounts.models import Region
-from accounts.policy import WithdrawalGround
 from bench.copy import Copier
 from bench.volume.model import CasePlan, LedgerLine, Options, Report, at, money
 from bench.volume.people import phone_number

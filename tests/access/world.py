@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from accounts.choices import WithdrawalGround
 from accounts.models import (
     Agency,
     Enrollment,
@@ -25,11 +26,11 @@ from accounts.models import (
     Scheme,
     User,
 )
-from accounts.policy import WithdrawalGround
 from cases.models import Document, Notification
 from cases.notifications import notify
-from family_pool import charging
 from family_pool import services as pool
+from family_pool.charging.charges import charge_create
+from family_pool.charging.results import ChargeRefused
 from family_pool.models import Binding, Charge, FlaggedCharge, Relation
 from tests.accounts.factories import UserFactory, staff_user
 from tests.cases.factories import CalendarOverrideFactory, CalendarYearFactory
@@ -206,7 +207,7 @@ def _charges(binding: Binding) -> tuple[Charge, FlaggedCharge, str]:
     institution, key = institution_with_key(region_id="441900")
     patient_card = card(binding.relative)
     holder_card = card(binding.holder)
-    result = charging.charge_create(
+    result = charge_create(
         institution=institution,
         id_number=binding.relative.id_number,
         card_number=patient_card.number,
@@ -215,8 +216,8 @@ def _charges(binding: Binding) -> tuple[Charge, FlaggedCharge, str]:
         settlement_number="ACCESS-1",
     )
     # The holder's card shown for the relative: refused and flagged (冒名就医).
-    with contextlib.suppress(charging.ChargeRefused):
-        charging.charge_create(
+    with contextlib.suppress(ChargeRefused):
+        charge_create(
             institution=institution,
             id_number=binding.relative.id_number,
             card_number=holder_card.number,

@@ -12,8 +12,9 @@ from accounts.models import (
     LedgerTransaction,
     PersonalAccount,
 )
+from accounts.money import clean_amount
 from accounts.selectors import ledger_differences
-from accounts.services import clean_amount, ledger_credit, ledger_debit, ledger_move
+from accounts.services import ledger_credit, ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, UserFactory, funded_account
 
 pytestmark = pytest.mark.django_db

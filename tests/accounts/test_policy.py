@@ -6,8 +6,9 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
+from accounts.choices import FamilyPoolCategory, WithdrawalGround
 from accounts.models import RegionPolicy
-from accounts.policy import FamilyPoolCategory, WithdrawalGround, policy_for
+from accounts.policy import policy_for
 from tests.accounts.factories import guangdong_regions
 
 pytestmark = pytest.mark.django_db

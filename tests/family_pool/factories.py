@@ -7,7 +7,8 @@ import datetime
 import factory
 
 from accounts.models import Enrollment, InsuredPerson, Scheme, User
-from family_pool.charging import card_issue, institution_issue_key
+from family_pool.charging.cards import card_issue
+from family_pool.charging.institutions import institution_issue_key
 from family_pool.models import Binding, Institution, InsuranceCard, Relation
 from tests.accounts.factories import (
     AgencyFactory,

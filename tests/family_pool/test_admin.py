@@ -7,7 +7,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from accounts.models import Agency, RegionPolicy
-from family_pool.charging import ChargeRefused, charge_create, institution_for_key
+from family_pool.charging.charges import charge_create
+from family_pool.charging.institutions import institution_for_key
+from family_pool.charging.results import ChargeRefused
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, InsuranceCard, Relation
 from family_pool.services import binding_request
 from tests.accounts.factories import UserFactory, staff_user

@@ -12,7 +12,7 @@ from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount, Reg
 from accounts.selectors import ledger_differences
 from accounts.services import account_close, ledger_debit
 from cases.errors import CaseError
-from family_pool.charging import charge_create
+from family_pool.charging.charges import charge_create
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, Relation
 from family_pool.services import binding_set_quota, bindings_set_order
 from tests.family_pool.factories import (
@@ -414,7 +414,7 @@ def test_both_key_headers_are_accepted(client, hospital, header):
 
 
 def test_a_wrong_missing_replaced_or_deactivated_key_is_401(client, hospital):
-    from family_pool.charging import institution_issue_key
+    from family_pool.charging.institutions import institution_issue_key
 
     institution, key = hospital
     owner = holder()
@@ -445,7 +445,7 @@ def test_a_wrong_key_is_401_before_the_body_is_judged(client, hospital):
 
 
 def test_a_lookup_read_for_another_card_or_settlement_is_not_used(hospital):
-    from family_pool.charging import charge_lookup
+    from family_pool.charging.facts import charge_lookup
 
     institution, key = hospital
     first, second = holder(balance="100.00"), holder(balance="100.00")
@@ -480,7 +480,7 @@ def test_a_lookup_read_for_another_card_or_settlement_is_not_used(hospital):
 
 
 def test_a_lookup_with_a_wrong_key_finds_nothing(hospital):
-    from family_pool.charging import charge_lookup
+    from family_pool.charging.facts import charge_lookup
 
     owner = holder()
 

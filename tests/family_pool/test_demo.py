@@ -5,7 +5,7 @@ import pytest
 from accounts.demo import load_demo as load_people
 from accounts.models import InsuredPerson, Region
 from accounts.selectors import ledger_differences
-from family_pool.charging import institution_for_key
+from family_pool.charging.institutions import institution_for_key
 from family_pool.demo import demo_key, load_demo
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, InsuranceCard
 from tests.accounts.factories import guangdong_regions, region

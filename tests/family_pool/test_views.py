@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Agency, RegionPolicy
-from family_pool.charging import charge_create
+from family_pool.charging.charges import charge_create
 from family_pool.models import Binding, FlaggedCharge, Relation
 from family_pool.services import binding_request
 from tests.accounts.factories import staff_user
@@ -332,7 +332,7 @@ def test_another_regions_staff_cannot_open_a_persons_page(client, places):
 def test_flagged_charges_are_listed_for_the_institutions_region_and_reviewed(client, places):
     institution, _key = institution_with_key(code="H-FL", region_id="441900")
     owner, impostor = holder(), insured()
-    from family_pool.charging import ChargeRefused
+    from family_pool.charging.results import ChargeRefused
 
     with pytest.raises(ChargeRefused):
         charge_create(

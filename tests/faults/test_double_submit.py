@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.policy import WithdrawalGround
+from accounts.choices import WithdrawalGround
 from cases.models import Case
 from tests.accounts.factories import UserFactory
 from tests.family_pool.factories import holder, insured

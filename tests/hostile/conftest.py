@@ -10,7 +10,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
-from accounts.policy import WithdrawalGround
+from accounts.choices import WithdrawalGround
 from family_pool import services as pool
 from family_pool.models import Relation
 from tests.accounts.factories import InsuredPersonFactory, UserFactory, staff_user

@@ -12,7 +12,7 @@ from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from accounts.policy import WithdrawalGround
+from accounts.choices import WithdrawalGround
 from tests.hostile.conftest import HOSTILE
 from tests.hostile.helpers import (
     Upload,

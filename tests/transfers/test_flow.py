@@ -152,6 +152,36 @@ def test_the_destination_cannot_skip_the_transfer_out(transfer, origin_clerk, de
     assert refused.value.code == "wrong_state"
 
 
+@pytest.mark.parametrize("received", ["1e30", "NaN", "Infinity", "-1.00", "12.345", "abc", ""])
+def test_a_received_amount_that_is_not_money_is_refused_with_a_message(
+    transfer, origin_clerk, destination_clerk, received
+):
+    services.transfer_accept(case=transfer.case, by=origin_clerk)
+    services.transfer_out(case=transfer.case, by=origin_clerk)
+    services.transfer_in(case=transfer.case, by=destination_clerk)
+
+    with pytest.raises(CaseError) as refused:
+        services.transfer_credit(case=transfer.case, by=destination_clerk, received_amount=received)
+
+    assert refused.value.code == "amount_invalid"
+    transfer.refresh_from_db()
+    assert transfer.state == Transfer.State.TRANSFERRED_IN
+
+
+def test_nothing_received_is_an_amount_that_goes_to_reconciliation(
+    transfer, origin_clerk, destination_clerk
+):
+    services.transfer_accept(case=transfer.case, by=origin_clerk)
+    services.transfer_out(case=transfer.case, by=origin_clerk)
+    services.transfer_in(case=transfer.case, by=destination_clerk)
+
+    services.transfer_credit(case=transfer.case, by=destination_clerk, received_amount="0")
+
+    transfer.refresh_from_db()
+    assert transfer.state == Transfer.State.RECONCILIATION
+    assert transfer.mismatch.received_amount == Decimal("0.00")
+
+
 def test_an_applicant_applies_online_with_both_id_card_photos(places, django_user_model):
     person = mover(places.dongguan, places.changde)
     user = django_user_model.objects.create(username="me", person=person)

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from accounts.choices import WithdrawalGround
 from accounts.models import (
     Agency,
     Enrollment,
@@ -19,7 +20,6 @@ from accounts.models import (
     PersonalAccount,
     RegionPolicy,
 )
-from accounts.policy import WithdrawalGround
 from accounts.services import ledger_credit, ledger_debit
 from cases.models import Channel
 from tests.accounts.factories import (

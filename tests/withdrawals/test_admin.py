@@ -5,7 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from accounts.policy import WithdrawalGround
+from accounts.choices import WithdrawalGround
 from tests.accounts.factories import UserFactory, staff_user
 from tests.withdrawals.factories import (
     account_in,

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.choices import WithdrawalGround
 from accounts.errors import AccountsError
 from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount
-from accounts.policy import WithdrawalGround
 from accounts.signals import CoverageEnd, coverage_ended
 from cases.errors import CaseError
 from cases.models import Notification

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.choices import WithdrawalGround
 from accounts.models import RegionPolicy
-from accounts.policy import WithdrawalGround
 from cases.documents import document_add
 from cases.errors import CaseError
 from cases.models import CaseEvent, Deadline, DocumentKind, Notification

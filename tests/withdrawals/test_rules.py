@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.choices import WithdrawalGround
 from accounts.models import FundSource
-from accounts.policy import NATIONAL_DEFAULTS, WithdrawalGround
+from accounts.policy import NATIONAL_DEFAULTS
 from cases.models import DocumentKind
 from withdrawals import rules
 

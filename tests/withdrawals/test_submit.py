@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.choices import WithdrawalGround
 from accounts.models import Enrollment
-from accounts.policy import WithdrawalGround
 from cases.errors import CaseError
 from cases.models import Channel, Deadline, DocumentKind, Notification
 from tests.accounts.factories import InsuredPersonFactory, UserFactory

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from accounts.choices import WithdrawalGround
 from accounts.models import PersonalAccount
-from accounts.policy import WithdrawalGround
 from cases.models import DocumentKind
 from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory, staff_user
 from tests.withdrawals.factories import (

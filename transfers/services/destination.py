@@ -4,7 +4,7 @@ origin (docs/DOMAIN.md §2 steps 4–5)."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.errors import AccountsError
 from accounts.models import (
     Enrollment,
     FundSource,
@@ -20,6 +21,7 @@ from accounts.models import (
     Scheme,
     User,
 )
+from accounts.money import clean_amount
 from accounts.services import account_close, enrollment_end, ledger_credit
 from accounts.signals import CoverageEnd, coverage_ended
 from cases import steps, workflow
@@ -106,15 +108,11 @@ def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None)
 
 
 def _clean_received(value: Decimal | str) -> Decimal:
+    # Nothing received is an amount too: it goes to reconciliation like any other mismatch.
     try:
-        amount = Decimal(value)
-    except (InvalidOperation, ValueError, TypeError):
-        raise CaseError(_("The amount is not a number."), code="amount_invalid") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise CaseError(
-            _("The amount must be in yuan with at most two decimals."), code="amount_invalid"
-        )
-    return amount.quantize(Decimal("0.01"))
+        return clean_amount(value, zero_allowed=True)
+    except AccountsError as exc:
+        raise CaseError(exc.message, code=exc.code) from None
 
 
 def _credit_parts(transfer: Transfer, individual: Decimal, employer: Decimal, by: Any) -> None:
