@@ -419,6 +419,13 @@ class RegionPolicy(models.Model):
     reminder_days_before = models.PositiveSmallIntegerField(
         _("reminder before a limit (working days)"), null=True, blank=True
     )
+    # 双人复核: from this amount a second member of staff confirms what one prepared.
+    second_person_from = models.DecimalField(
+        _("amount from which a second person confirms a payment (CNY)"),
+        null=True,
+        blank=True,
+        **MONEY,
+    )
 
     class Meta:
         verbose_name = _("region policy")

@@ -32,6 +32,7 @@ class ResolvedPolicy:
     withdrawal_serious_illness_review_days: int
     emergency_refund_days: int
     reminder_days_before: int
+    second_person_from: Decimal
 
 
 # The national rules (医保办发〔2021〕43号 and docs/DOMAIN.md) where no region says otherwise.
@@ -54,9 +55,15 @@ NATIONAL_DEFAULTS = ResolvedPolicy(
     withdrawal_serious_illness_review_days=1,
     emergency_refund_days=7,
     reminder_days_before=2,
+    second_person_from=Decimal("20000.00"),
 )
 
 POLICY_FIELDS = tuple(f.name for f in fields(ResolvedPolicy))
+
+
+def needs_second_person(policy: ResolvedPolicy, amount: Decimal) -> bool:
+    """Whether a payment of this amount is confirmed by a second member of staff (双人复核)."""
+    return amount > 0 and amount >= policy.second_person_from
 
 
 def _is_set(value: Any) -> bool:

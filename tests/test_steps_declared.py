@@ -28,6 +28,7 @@ from transfers.models import Transfer
 from withdrawals import refunds
 from withdrawals import services as withdrawal_services
 from withdrawals.models import EmergencyRefund, Withdrawal
+from withdrawals.payout import withdrawal_pay
 
 pytestmark = pytest.mark.django_db
 
@@ -94,8 +95,10 @@ def _assert_one_source(client: Any, obj: Any, users: list[Any]) -> set[str]:
     return seen
 
 
-def _transfer_states(places: Any) -> list[Callable[[], Transfer]]:
+def _transfer_states(places: Any) -> tuple[list[Callable[[], Transfer]], ...]:
+    """The states a transfer passes through: with one person on money, then with two."""
     clerk_o = staff_user("clerk", places.dongguan, "o-clerk")
+    supervisor_o = staff_user("supervisor", places.dongguan, "o-supervisor")
     clerk_d = staff_user("clerk", places.changde, "d-clerk")
 
     def applied() -> Transfer:
@@ -131,15 +134,27 @@ def _transfer_states(places: Any) -> list[Callable[[], Transfer]]:
     def short(t: Transfer) -> object:
         return transfer_services.transfer_credit(case=t.case, by=clerk_d, received_amount="1.00")
 
-    return [
+    def ask_at_destination(t: Transfer) -> object:
+        return transfer_services.transfer_request_documents(case=t.case, by=clerk_d, note="户口簿")
+
+    def confirm_out(t: Transfer) -> object:
+        return transfer_services.transfer_out_confirm(case=t.case, by=supervisor_o)
+
+    def whole(t: Transfer) -> object:
+        return transfer_services.transfer_credit(case=t.case, by=clerk_d, received_amount="1000.00")
+
+    one_person = [
         applied,
         refused_by_the_check,
         after(ask),
         after(accept),
         after(accept, out),
+        after(accept, out, ask_at_destination),
         after(accept, out, in_),
         after(accept, out, in_, short),
     ]
+    two_people = [after(accept, out), after(accept, out, confirm_out, in_, whole)]
+    return one_person, two_people
 
 
 def test_transfer_buttons_services_and_declarations_are_one_set(client):
@@ -147,7 +162,14 @@ def test_transfer_buttons_services_and_declarations_are_one_set(client):
     users = _staff([places.dongguan, places.changde])
     seen: set[str] = set()
 
-    for build in _transfer_states(places):
+    one_person, two_people = _transfer_states(places)
+    for build in one_person:
+        seen |= _assert_one_source(client, build(), users)
+    for agency in (places.dongguan, places.changde):
+        RegionPolicy.objects.update_or_create(
+            region=agency.region, defaults={"second_person_from": Decimal("500.00")}
+        )
+    for build in two_people:
         seen |= _assert_one_source(client, build(), users)
 
     assert seen == {n for n, s in steps.declared(Transfer).items() if not s.internal}
@@ -172,10 +194,18 @@ def test_withdrawal_and_refund_buttons_services_and_declarations_are_one_set(cli
     # … and by one of them, who then may not.
     self_reviewed = submit(account_in(agency), WithdrawalGround.SERIOUS_ILLNESS)
     withdrawal_services.withdrawal_first_review(withdrawal=self_reviewed, by=other_clerk)
+    prepared = submit(account_in(agency), WithdrawalGround.SERIOUS_ILLNESS)
+    withdrawal_services.withdrawal_first_review(withdrawal=prepared, by=clerk)
+    withdrawal_services.withdrawal_approve(withdrawal=prepared, by=reviewer)
+    RegionPolicy.objects.update_or_create(
+        region=agency.region, defaults={"second_person_from": Decimal("1.00")}
+    )
+    withdrawal_pay(withdrawal=prepared, by=clerk)
+    RegionPolicy.objects.filter(region=agency.region).update(second_person_from=None)
     approved = submit(account_in(agency), WithdrawalGround.SERIOUS_ILLNESS)
     withdrawal_services.withdrawal_first_review(withdrawal=approved, by=clerk)
     withdrawal_services.withdrawal_approve(withdrawal=approved, by=reviewer)
-    for withdrawal in (submitted, waiting, reviewed, self_reviewed, approved):
+    for withdrawal in (submitted, waiting, reviewed, self_reviewed, approved, prepared):
         seen |= _assert_one_source(client, withdrawal, users)
 
     # Cancelling is the applicant's step, not staff's.

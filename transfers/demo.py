@@ -60,7 +60,22 @@ SCENARIOS = (
     Scenario("cancelled", "changde", "guangzhou", (("cancel", 1),), 2),
     Scenario("out", "dongguan", "changde", (("accept", 6), ("transfer_out", 2)), 7),
     Scenario("out-overdue", "guangzhou", "changde", (("accept", 20), ("transfer_out", 12)), 21),
-    Scenario("in", "hangzhou", "dongguan", (("accept", 9), ("transfer_out", 5), ("in", 1)), 10),
+    Scenario(
+        "in",
+        "hangzhou",
+        "dongguan",
+        (("accept", 9), ("transfer_out", 5), ("confirm_out", 5), ("in", 1)),
+        10,
+    ),
+    # 浙江 has every payment confirmed by a second person (双人复核, region policy).
+    Scenario("out-prepared", "hangzhou", "changde", (("accept", 5), ("transfer_out", 1)), 6),
+    Scenario(
+        "credit-prepared",
+        "dongguan",
+        "hangzhou",
+        (("accept", 8), ("transfer_out", 5), ("in", 2), ("credit", 1)),
+        9,
+    ),
     Scenario(
         "reconciliation",
         "changde",
@@ -91,7 +106,14 @@ SCENARIOS = (
         "returned",
         "hangzhou",
         "changde",
-        (("accept", 12), ("transfer_out", 9), ("in", 6), ("credit", 5), ("return", 4)),
+        (
+            ("accept", 12),
+            ("transfer_out", 9),
+            ("confirm_out", 9),
+            ("in", 6),
+            ("credit", 5),
+            ("return", 4),
+        ),
         13,
         received="12.34",
     ),
@@ -103,6 +125,7 @@ def load_demo() -> list[str]:
     if not all(agencies.values()):
         return ["transfers: demo agencies missing, no demo transfers"]
     _portable_guangdong()
+    _two_people_in_zhejiang()
     made = 0
     for scenario in SCENARIOS:
         if CaseEvent.objects.filter(action="filed", reason=_marker(scenario)).exists():
@@ -128,6 +151,14 @@ def _portable_guangdong() -> None:
     if policy.balance_portable_in_province is None:
         policy.balance_portable_in_province = True
         policy.save(update_fields=["balance_portable_in_province"])
+
+
+def _two_people_in_zhejiang() -> None:
+    """浙江: a second member of staff confirms every payment, whatever its amount."""
+    policy, _created = RegionPolicy.objects.get_or_create(region_id="330000")
+    if policy.second_person_from is None:
+        policy.second_person_from = Decimal("0.01")
+        policy.save(update_fields=["second_person_from"])
 
 
 def _eligible(agency: Agency, online: bool) -> InsuredPerson | None:
@@ -256,6 +287,9 @@ _STEPS: dict[str, Step] = {
         case=t.case, by=_origin(t), note="请补交原参保地参保凭证", on=on
     ),
     "transfer_out": lambda t, s, on: services.transfer_out(case=t.case, by=_origin(t), on=on),
+    "confirm_out": lambda t, s, on: services.transfer_out_confirm(
+        case=t.case, by=_origin(t, "supervisor"), on=on
+    ),
     "in": lambda t, s, on: services.transfer_in(case=t.case, by=_destination(t), on=on),
     "credit": _credit,
     "return": lambda t, s, on: services.transfer_reconcile_return(

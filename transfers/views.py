@@ -6,6 +6,7 @@ a message, a redirect. A CaseError becomes a message with every reason it carrie
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,8 @@ from transfers import selectors, services
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
+from transfers.services.destination import credit_summary
+from transfers.services.origin import out_summary
 
 
 def _error(request: AuthenticatedRequest, exc: CaseError) -> None:
@@ -91,7 +94,7 @@ def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
         {
             "id_number": person.id_number if reveal else mask_id_number(person.id_number),
             "side": selectors.side_of(user, transfer),
-            "actions": steps.offered(user, transfer),
+            "actions": _with_summaries(steps.offered(user, transfer), transfer),
             "check_reasons": (
                 selectors.check_messages(transfer)
                 if transfer.state == Transfer.State.APPLIED
@@ -103,6 +106,20 @@ def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
         }
     )
     return context
+
+
+def _with_summaries(offers: list[steps.Offer], transfer: Transfer) -> list[steps.Offer]:
+    """A step that moves money says, on its button's form, what it will do in figures."""
+    summaries = {
+        "confirm_transfer_out": out_summary,
+        "send_back_transfer_out": out_summary,
+        "confirm_credit": credit_summary,
+        "send_back_credit": credit_summary,
+    }
+    return [
+        replace(o, summary=summaries[o.name](transfer)) if o.name in summaries else o
+        for o in offers
+    ]
 
 
 # --- staff steps -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ notifications) lives in `withdrawals.services`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -29,6 +29,7 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
         WAITING_DOCUMENTS = "waiting_documents", _("Waiting for documents (补件)")
         FIRST_REVIEWED = "first_reviewed", _("First review passed, awaiting second review")
         APPROVED = "approved", _("Approved, awaiting payout")
+        PAYOUT_PREPARED = "payout_prepared", _("Payout prepared, awaiting a second person")
         PAID = "paid", _("Paid out")
         CLOSED = "closed", _("Paid out, account closed")
         REFUSED = "refused", _("Refused")
@@ -94,6 +95,16 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
     fee = models.DecimalField(_("fee"), null=True, blank=True, **MONEY)
     payout_amount = models.DecimalField(_("amount paid out"), null=True, blank=True, **MONEY)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # 双人复核: the payout one member of staff prepared and who, for a second to confirm.
+    prepared_amount = models.DecimalField(_("amount prepared"), null=True, blank=True, **MONEY)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("prepared by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     payout_transaction = models.ForeignKey(
         "accounts.LedgerTransaction",
         verbose_name=_("payout ledger transaction"),
@@ -255,6 +266,50 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
     )
     def pay(self) -> None:
         pass
+
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.PAYOUT_PREPARED,
+        custom=internal(_("Payout prepared for a second person")),
+    )
+    def prepare_payout(self, *, amount: Decimal, by: Any) -> None:
+        self.prepared_amount = amount
+        self.prepared_by = by
+
+    @transition(
+        field=state,
+        source=State.PAYOUT_PREPARED,
+        target=State.PAID,
+        permission=may("withdrawals.confirm_payout"),
+        custom=declare(
+            _("Confirm the payout (second person)"),
+            done=_("The payout is confirmed and recorded; the personal account is closed."),
+            history=_("Payout confirmed by a second person"),
+            moves_money=True,
+        ),
+    )
+    def confirm_payout(self) -> None:
+        self.prepared_amount = None
+        self.prepared_by = None
+
+    @transition(
+        field=state,
+        source=State.PAYOUT_PREPARED,
+        target=State.APPROVED,
+        permission=may("withdrawals.confirm_payout"),
+        custom=declare(
+            _("Send the payout back"),
+            done=_("The payout went back to be prepared again."),
+            history=_("Payout sent back by the second person"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("What is wrong"),
+        ),
+    )
+    def send_back_payout(self) -> None:
+        self.prepared_amount = None
+        self.prepared_by = None
 
     @transition(
         field=state,

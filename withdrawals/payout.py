@@ -4,6 +4,7 @@ payout records one payout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_noop as N_
 
 from accounts.errors import AccountsError
 from accounts.models import LedgerTransaction, PersonalAccount
+from accounts.policy import needs_second_person
 from accounts.services import account_close, ledger_debit
 from cases import steps, workflow
 from cases.errors import CaseError
@@ -24,7 +26,9 @@ from withdrawals.eligibility import (
 )
 from withdrawals.models import Withdrawal
 from withdrawals.notices import message, tell_applicant
+from withdrawals.rules import Computation
 from withdrawals.selectors import (
+    account_policy,
     withdrawal_computation,
 )
 
@@ -102,6 +106,63 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
             return withdrawal_close_account(withdrawal=withdrawal, by=by)
         return withdrawal
     steps.require(withdrawal, withdrawal.pay, by)
+    computation = _checked_computation(withdrawal)
+    policy = account_policy(withdrawal.account)
+    if by is not None and needs_second_person(policy, computation.payout):
+        steps.case_step(
+            withdrawal,
+            withdrawal.prepare_payout,
+            by=by,
+            reason=_("%(amount)s yuan to %(name)s, to be confirmed by a second person")
+            % {"amount": computation.payout, "name": withdrawal.payee_name},
+        )(amount=computation.payout, by=by)
+        return withdrawal
+    return _pay(withdrawal, computation, by, withdrawal.pay)
+
+
+@transaction.atomic
+def withdrawal_payout_confirm(*, withdrawal: Withdrawal, by: User) -> Withdrawal:
+    """The second person confirms the payout a colleague prepared, for the amount prepared."""
+    withdrawal = workflow.lock(withdrawal)
+    steps.require(withdrawal, withdrawal.confirm_payout, by)
+    computation = _checked_computation(withdrawal)
+    if computation.payout != withdrawal.prepared_amount:
+        raise CaseError(
+            _(
+                "The payout is now %(now)s yuan, not the %(prepared)s yuan prepared; send it "
+                "back to be prepared again."
+            )
+            % {"now": computation.payout, "prepared": withdrawal.prepared_amount},
+            code="amount_changed",
+        )
+    return _pay(withdrawal, computation, by, withdrawal.confirm_payout)
+
+
+@transaction.atomic
+def withdrawal_payout_send_back(*, withdrawal: Withdrawal, by: User, note: str) -> Withdrawal:
+    withdrawal = workflow.lock(withdrawal)
+    steps.require(withdrawal, withdrawal.send_back_payout, by)
+    if not note.strip():
+        raise CaseError(_("Say what is wrong with the prepared payout."), code="empty_note")
+    steps.case_step(withdrawal, withdrawal.send_back_payout, by=by, reason=note.strip())()
+    return withdrawal
+
+
+def payout_summary(withdrawal: Withdrawal) -> str:
+    """What the payout does, in figures: the amount, the account it leaves, the payee."""
+    return _(
+        "Pay %(amount)s yuan from personal account %(account)s to %(name)s, %(bank)s card "
+        "ending %(last4)s, and close the account."
+    ) % {
+        "amount": withdrawal_computation(withdrawal).payout,
+        "account": withdrawal.account_id,
+        "name": withdrawal.payee_name,
+        "bank": withdrawal.bank_name,
+        "last4": withdrawal.bank_account[-4:],
+    }
+
+
+def _checked_computation(withdrawal: Withdrawal) -> Computation:
     PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
     computation = withdrawal_computation(withdrawal)
     reasons = [
@@ -116,6 +177,15 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
     ]
     if reasons:
         raise CaseError(_("The payout cannot be made."), code="payout", reasons=reasons)
+    return computation
+
+
+def _pay(
+    withdrawal: Withdrawal,
+    computation: Computation,
+    by: User | None,
+    step: Callable[[], None],
+) -> Withdrawal:
     try:
         txn = _post_payout(withdrawal, computation, by)
     except AccountsError as exc:
@@ -128,7 +198,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
     withdrawal.payout_transaction = txn
     steps.case_step(
         withdrawal,
-        withdrawal.pay,
+        step,
         by=by,
         reason=_("%(amount)s yuan paid to %(name)s, card ending %(last4)s")
         % {
@@ -174,3 +244,13 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
 @steps.performs(Withdrawal.pay)
 def _pay_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
     return withdrawal_pay(withdrawal=obj, by=by)
+
+
+@steps.performs(Withdrawal.confirm_payout)
+def _confirm_payout_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_payout_confirm(withdrawal=obj, by=by)
+
+
+@steps.performs(Withdrawal.send_back_payout)
+def _send_back_payout_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
+    return withdrawal_payout_send_back(withdrawal=obj, by=by, note=given.note)

@@ -36,9 +36,16 @@ def did_first_review(user: Any, obj: Any) -> bool:
     )
 
 
+@rules.predicate
+def prepared_it(user: Any, obj: Any) -> bool:
+    return obj is not None and getattr(obj, "prepared_by_id", None) == user.pk
+
+
 clerk = of_case_agency & processes_cases
 
 rules.add_perm("withdrawals.process", clerk)
 rules.add_perm("withdrawals.second_review", of_case_agency & reviews_cases & ~did_first_review)
 rules.add_perm("withdrawals.documents_supplied", is_withdrawal_applicant | clerk)
 rules.add_perm("withdrawals.cancel", is_withdrawal_applicant)
+# 双人复核: the payout a colleague prepared, confirmed by another member of the same agency.
+rules.add_perm("withdrawals.confirm_payout", clerk & ~prepared_it)

@@ -25,7 +25,7 @@ from cases.errors import CaseError
 from cases.forms import StepForm
 from cases.models import Channel, DocumentKind
 from cases.selectors import case_for, case_page_context, is_staff_member
-from withdrawals import eligibility, refunds, rules, selectors, services
+from withdrawals import eligibility, payout, refunds, rules, selectors, services
 from withdrawals.forms import (
     ApplyForm,
     AssessForm,
@@ -295,13 +295,6 @@ def _masked(user: User, number: str) -> str:
     return number if user.has_perm("accounts.reveal_id_number") else mask_id_number(number)
 
 
-def _pay_summary(withdrawal: Withdrawal, computation: Any) -> str:
-    return _("Pay %(amount)s yuan to %(name)s and close the personal account.") % {
-        "amount": computation.payout,
-        "name": withdrawal.payee_name,
-    }
-
-
 @login_required
 def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     user = request.user
@@ -310,8 +303,8 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     policy = selectors.account_policy(withdrawal.account)
     computation = selectors.shown_computation(withdrawal)
     actions = [
-        replace(offer, summary=_pay_summary(withdrawal, computation))
-        if offer.step.moves_money
+        replace(offer, summary=payout.payout_summary(withdrawal))
+        if offer.step.moves_money or offer.name == "send_back_payout"
         else offer
         for offer in steps.offered(user, withdrawal)
     ]

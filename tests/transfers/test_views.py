@@ -111,7 +111,11 @@ def test_after_transfer_out_only_the_destination_may_transfer_in(
     services.transfer_out(case=transfer.case, by=origin_clerk)
 
     assert _actions(_page(client, origin_clerk, transfer)) == []
-    assert _actions(_page(client, destination_clerk, transfer)) == ["transfer_in"]
+    # The destination may also ask for documents (补件) during its five days.
+    assert _actions(_page(client, destination_clerk, transfer)) == [
+        "request_documents",
+        "transfer_in",
+    ]
 
 
 def test_a_failed_check_hides_acceptance_and_lists_the_reasons(client, places, origin_clerk):

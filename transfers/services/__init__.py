@@ -16,6 +16,8 @@ from cases import steps
 from transfers.models import Transfer
 from transfers.services.destination import (
     transfer_credit,
+    transfer_credit_confirm,
+    transfer_credit_send_back,
     transfer_in,
     transfer_reconcile_credit,
     transfer_reconcile_return,
@@ -29,17 +31,25 @@ from transfers.services.intake import (
     transfer_refuse,
     transfer_request_documents,
 )
-from transfers.services.origin import transfer_out
+from transfers.services.origin import (
+    transfer_out,
+    transfer_out_confirm,
+    transfer_out_send_back,
+)
 
 __all__ = [
     "transfer_accept",
     "transfer_apply",
     "transfer_cancel",
     "transfer_credit",
+    "transfer_credit_confirm",
+    "transfer_credit_send_back",
     "transfer_documents_received",
     "transfer_documents_upload",
     "transfer_in",
     "transfer_out",
+    "transfer_out_confirm",
+    "transfer_out_send_back",
     "transfer_reconcile_credit",
     "transfer_reconcile_return",
     "transfer_refuse",
@@ -98,3 +108,23 @@ def _reconcile_credit(transfer: Transfer, by: User, given: steps.Given) -> objec
 @steps.performs(Transfer.reconcile_return)
 def _reconcile_return(transfer: Transfer, by: User, given: steps.Given) -> object:
     return transfer_reconcile_return(case=transfer.case, by=by, note=given.note)
+
+
+@steps.performs(Transfer.confirm_transfer_out)
+def _confirm_out(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_out_confirm(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.send_back_transfer_out)
+def _send_back_out(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_out_send_back(case=transfer.case, by=by, note=given.note)
+
+
+@steps.performs(Transfer.confirm_credit)
+def _confirm_credit(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_credit_confirm(case=transfer.case, by=by)
+
+
+@steps.performs(Transfer.send_back_credit)
+def _send_back_credit(transfer: Transfer, by: User, given: steps.Given) -> object:
+    return transfer_credit_send_back(case=transfer.case, by=by, note=given.note)

@@ -4,6 +4,7 @@ origin (docs/DOMAIN.md §2 steps 4–5)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -22,6 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.money import clean_amount
+from accounts.policy import needs_second_person, policy_for
 from accounts.services import account_close, enrollment_end, ledger_credit
 from accounts.signals import CoverageEnd, coverage_ended
 from cases import steps, workflow
@@ -160,13 +162,70 @@ def transfer_credit(
     on: datetime.date | None = None,
 ) -> Transfer:
     """个账入账: the money received must equal the 信息表 balance; then the account is
-    credited and the transfer completes. A different amount goes to reconciliation."""
+    credited and the transfer completes. A different amount goes to reconciliation. From the
+    region's threshold a second member of staff confirms the credit (双人复核)."""
     transfer = locked(case)
     steps.require(transfer, transfer.credit, by)
     received = _clean_received(received_amount)
     table = _verified_table(transfer)
-    day = day_or_today(on)
-    if received != table.balance or received != transfer.amount_in_transit:
+    matches = received == table.balance == transfer.amount_in_transit
+    policy = policy_for(transfer.destination_region)
+    if matches and by is not None and needs_second_person(policy, received):
+        steps.case_step(
+            transfer,
+            transfer.prepare_credit,
+            by=by,
+            reason=_("%(amount)s yuan to credit, to be confirmed by a second person")
+            % {"amount": received},
+        )(amount=received, by=by)
+        return transfer
+    _enter_credit(transfer, table, received, matches, day_or_today(on), by, transfer.credit)
+    return transfer
+
+
+@transaction.atomic
+def transfer_credit_confirm(*, case: Case, by: User, on: datetime.date | None = None) -> Transfer:
+    """The second person confirms the credit another prepared, with the amount prepared."""
+    transfer = locked(case)
+    steps.require(transfer, transfer.confirm_credit, by)
+    received = transfer.prepared_amount
+    assert received is not None  # noqa: S101 - set by prepare_credit
+    table = _verified_table(transfer)
+    matches = received == table.balance == transfer.amount_in_transit
+    _enter_credit(transfer, table, received, matches, day_or_today(on), by, transfer.confirm_credit)
+    return transfer
+
+
+@transaction.atomic
+def transfer_credit_send_back(*, case: Case, by: User, note: str) -> Transfer:
+    transfer = locked(case)
+    steps.require(transfer, transfer.send_back_credit, by)
+    if not note.strip():
+        raise CaseError(_("Say what is wrong with the prepared credit."), code="empty_note")
+    steps.case_step(transfer, transfer.send_back_credit, by=by, reason=note.strip())()
+    return transfer
+
+
+def credit_summary(transfer: Transfer) -> str:
+    """What confirming the credit does, in figures (shown on the confirming button)."""
+    account = transfer.destination_account
+    return _("%(amount)s yuan into personal account %(account)s of %(name)s.") % {
+        "amount": transfer.prepared_amount,
+        "account": account.pk if account is not None else "—",
+        "name": transfer.case.person.name,
+    }
+
+
+def _enter_credit(
+    transfer: Transfer,
+    table: InfoTable,
+    received: Decimal,
+    matches: bool,
+    day: datetime.date,
+    by: User | None,
+    step: Callable[..., str],
+) -> None:
+    if not matches:
         CreditMismatch.objects.create(
             transfer=transfer,
             expected_amount=table.balance,
@@ -177,15 +236,14 @@ def transfer_credit(
             "received": received,
             "expected": table.balance,
         }
-        steps.case_step(transfer, transfer.credit, by=by, reason=reason)(
+        steps.case_step(transfer, step, by=by, reason=reason)(
             received=received, matches=False, on=day
         )
         notices.mismatch(transfer)
-        return transfer
+        return
     _credit_parts(transfer, table.individual_part, table.employer_part, by)
-    steps.case_step(transfer, transfer.credit, by=by)(received=received, matches=True, on=day)
+    steps.case_step(transfer, step, by=by)(received=received, matches=True, on=day)
     _after_completion(transfer, by=by, day=day)
-    return transfer
 
 
 # --- reconciliation (destination supervisor) ---------------------------------------------

@@ -4,6 +4,7 @@ where it is (docs/DOMAIN.md §2 step 3)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from accounts.models import (
     Scheme,
     User,
 )
-from accounts.policy import policy_for
+from accounts.policy import needs_second_person, policy_for
 from accounts.services import ledger_debit
 from cases import steps, workflow
 from cases.deadlines import deadline_close, deadline_start
@@ -118,21 +119,102 @@ def _pay_to_bank(
     )
 
 
+def _amount_moved(account: PersonalAccount | None, mode: str) -> Decimal:
+    if account is None or mode not in (MoneyMode.MOVE, MoneyMode.PAYOUT):
+        return Decimal("0.00")
+    return account.balance
+
+
+def _payee(transfer: Transfer, mode: str) -> str:
+    if mode == MoneyMode.PAYOUT:
+        return _("%(holder)s's account at %(bank)s ending %(last4)s") % {
+            "holder": transfer.bank_account_name,
+            "bank": transfer.bank_name,
+            "last4": transfer.bank_account_number[-4:],
+        }
+    return _("the personal account at %(destination)s") % {
+        "destination": transfer.destination_region.name
+    }
+
+
+def out_summary(transfer: Transfer) -> str:
+    """What confirming the transfer-out does, in figures (shown on the confirming button)."""
+    account = transfer.origin_account
+    mode = _money_mode(transfer, account)
+    return _("%(amount)s yuan from account %(account)s to %(payee)s.") % {
+        "amount": _amount_moved(account, mode),
+        "account": account.pk if account is not None else "—",
+        "payee": _payee(transfer, mode),
+    }
+
+
 @transaction.atomic
 def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None) -> Transfer:
     """转出: issue and seal the 信息表, send the balance (or pay it to the bank), and start
-    the destination's clock from the table's receipt."""
+    the destination's clock from the table's receipt. From the region's threshold a second
+    member of staff confirms (双人复核): this step then only prepares it."""
     transfer = locked(case)
     steps.require(transfer, transfer.transfer_out, by)
-    day = day_or_today(on)
     # Locked before its balance is read: a charge cannot slip between table and debit.
     account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
     mode = _money_mode(transfer, account)
+    amount = _amount_moved(account, mode)
+    if by is not None and needs_second_person(policy_for(transfer.origin_region), amount):
+        steps.case_step(
+            transfer,
+            transfer.prepare_transfer_out,
+            by=by,
+            reason=_("%(amount)s yuan to %(payee)s, to be confirmed by a second person")
+            % {"amount": amount, "payee": _payee(transfer, mode)},
+        )(amount=amount, by=by)
+        return transfer
+    _send(transfer, account, mode, day_or_today(on), by, transfer.transfer_out)
+    return transfer
+
+
+@transaction.atomic
+def transfer_out_confirm(*, case: Case, by: User, on: datetime.date | None = None) -> Transfer:
+    """The second person confirms the prepared transfer-out; the balance must still be what
+    was prepared (a charge in between changes it: send it back and prepare again)."""
+    transfer = locked(case)
+    steps.require(transfer, transfer.confirm_transfer_out, by)
+    account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
+    mode = _money_mode(transfer, account)
+    amount = _amount_moved(account, mode)
+    if amount != transfer.prepared_amount:
+        raise CaseError(
+            _(
+                "The balance is %(now)s yuan, not the %(prepared)s yuan prepared; send the "
+                "transfer-out back to be prepared again."
+            )
+            % {"now": amount, "prepared": transfer.prepared_amount},
+            code="amount_changed",
+        )
+    _send(transfer, account, mode, day_or_today(on), by, transfer.confirm_transfer_out)
+    return transfer
+
+
+@transaction.atomic
+def transfer_out_send_back(*, case: Case, by: User, note: str) -> Transfer:
+    transfer = locked(case)
+    steps.require(transfer, transfer.send_back_transfer_out, by)
+    if not note.strip():
+        raise CaseError(_("Say what is wrong with the prepared transfer-out."), code="empty_note")
+    steps.case_step(transfer, transfer.send_back_transfer_out, by=by, reason=note.strip())()
+    return transfer
+
+
+def _send(
+    transfer: Transfer,
+    account: PersonalAccount | None,
+    mode: str,
+    day: datetime.date,
+    by: User | None,
+    step: Callable[..., None],
+) -> None:
     _issue_table(transfer, account, mode, day, by)
     in_transit = _send_balance(transfer, account, mode, day, by)
-    steps.case_step(transfer, transfer.transfer_out, by=by)(
-        mode=mode, in_transit=in_transit, on=day
-    )
+    steps.case_step(transfer, step, by=by)(mode=mode, in_transit=in_transit, on=day)
     deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
     policy = policy_for(transfer.destination_region)
     deadline_start(
@@ -145,4 +227,3 @@ def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None
     )
     notices.transferred_out(transfer)
     notices.table_arrived(transfer)
-    return transfer

@@ -1,11 +1,5 @@
-"""Transfer of the insurance relationship between coordination areas (医保关系转移接续,
-医保办发〔2021〕43号): the workflow row of a transfer case, its sealed information table
-(信息表), the bank payout of the balance-to-bank branch and the queue of credits whose
-amount did not match the table.
-
-The row's primary key is its case (cases.Case); `Case.agency` is the origin agency and
-`Case.other_agency` the destination agency. Transitions touch only this row: the money,
-the deadlines and the notifications are the services' business."""
+"""The workflow row of a transfer case: its state machine, each step declared once on its
+transition (cases.steps), and what the steps write on the row."""
 
 from __future__ import annotations
 
@@ -20,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.crypto import EncryptedCharField, EncryptedJSONField
+from accounts.crypto import EncryptedCharField
 from accounts.money import MONEY
 from cases.steps import declare, internal, may
 from transfers.choices import TYPE_SCHEMES, MoneyMode, PayoutReason, RefusalReason, TransferType
@@ -37,8 +31,10 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         ACCEPTED = "accepted", _("Accepted, transfer-out pending")
         REFUSED = "refused", _("Refused (not accepted)")
         CANCELLED = "cancelled", _("Cancelled by the applicant")
+        OUT_PREPARED = "out_prepared", _("Transfer-out prepared, awaiting a second person")
         TRANSFERRED_OUT = "transferred_out", _("Transferred out, transfer-in pending")
         TRANSFERRED_IN = "transferred_in", _("Transferred in, credit pending")
+        CREDIT_PREPARED = "credit_prepared", _("Credit prepared, awaiting a second person")
         RECONCILIATION = "reconciliation", _("Credit amount mismatch, in reconciliation")
         COMPLETED = "completed", _("Completed")
         RETURNED = "returned", _("Balance returned to the origin")
@@ -142,6 +138,16 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     )
     refusal_note = models.TextField(_("refusal note"), blank=True)
     documents_note = models.TextField(_("documents requested"), blank=True)
+    # 双人复核: the amount one member of staff prepared and who, for a second to confirm.
+    prepared_amount = models.DecimalField(_("amount prepared"), null=True, blank=True, **MONEY)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("prepared by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The state a 补件 request interrupted, to go back to when the documents come.
     paused_from = models.CharField(_("paused from"), max_length=30, blank=True)
 
@@ -209,7 +215,8 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.APPLIED, State.ACCEPTED],
+        # At the origin before the transfer-out, at the destination before the credit.
+        source=[State.APPLIED, State.ACCEPTED, State.TRANSFERRED_OUT, State.TRANSFERRED_IN],
         target=State.DOCUMENTS_REQUESTED,
         permission=may("transfers.request_documents"),
         custom=declare(
@@ -227,7 +234,9 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=State.DOCUMENTS_REQUESTED,
-        target=RETURN_VALUE(State.APPLIED, State.ACCEPTED),
+        target=RETURN_VALUE(
+            State.APPLIED, State.ACCEPTED, State.TRANSFERRED_OUT, State.TRANSFERRED_IN
+        ),
         permission=may("transfers.documents_received"),
         custom=declare(
             _("Documents received, resume"),
@@ -253,9 +262,49 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         ),
     )
     def transfer_out(self, *, mode: str, in_transit: Decimal, on: datetime.date) -> None:
-        self.money_mode = mode
-        self.amount_in_transit = in_transit
-        self.transferred_out_on = on
+        self._sent(mode=mode, in_transit=in_transit, on=on)
+
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.OUT_PREPARED,
+        custom=internal(_("Transfer-out prepared for a second person")),
+    )
+    def prepare_transfer_out(self, *, amount: Decimal, by: Any) -> None:
+        self._set_prepared(amount=amount, by=by)
+
+    @transition(
+        field=state,
+        source=State.OUT_PREPARED,
+        target=State.TRANSFERRED_OUT,
+        permission=may("transfers.confirm_out"),
+        custom=declare(
+            _("Confirm the transfer-out (second person)"),
+            done=_("Confirmed: the information table is sealed and the balance sent."),
+            history=_("Transfer-out confirmed by a second person"),
+            moves_money=True,
+        ),
+    )
+    def confirm_transfer_out(self, *, mode: str, in_transit: Decimal, on: datetime.date) -> None:
+        self._set_prepared(amount=None, by=None)
+        self._sent(mode=mode, in_transit=in_transit, on=on)
+
+    @transition(
+        field=state,
+        source=State.OUT_PREPARED,
+        target=State.ACCEPTED,
+        permission=may("transfers.confirm_out"),
+        custom=declare(
+            _("Send the transfer-out back"),
+            done=_("The transfer-out went back to be prepared again."),
+            history=_("Transfer-out sent back by the second person"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("What is wrong"),
+        ),
+    )
+    def send_back_transfer_out(self) -> None:
+        self._set_prepared(amount=None, by=None)
 
     @transition(
         field=state,
@@ -290,6 +339,51 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
             return self.State.RECONCILIATION
         self._completed(credited=received, on=on)
         return self.State.COMPLETED
+
+    @transition(
+        field=state,
+        source=State.TRANSFERRED_IN,
+        target=State.CREDIT_PREPARED,
+        custom=internal(_("Credit prepared for a second person")),
+    )
+    def prepare_credit(self, *, amount: Decimal, by: Any) -> None:
+        self._set_prepared(amount=amount, by=by)
+
+    @transition(
+        field=state,
+        source=State.CREDIT_PREPARED,
+        target=RETURN_VALUE(State.COMPLETED, State.RECONCILIATION),
+        permission=may("transfers.confirm_credit"),
+        custom=declare(
+            _("Confirm the credit (second person)"),
+            done=_("Confirmed: the received amount was recorded."),
+            history=_("Credit confirmed by a second person"),
+            moves_money=True,
+        ),
+    )
+    def confirm_credit(self, *, received: Decimal, matches: bool, on: datetime.date) -> str:
+        self._set_prepared(amount=None, by=None)
+        if not matches:
+            return self.State.RECONCILIATION
+        self._completed(credited=received, on=on)
+        return self.State.COMPLETED
+
+    @transition(
+        field=state,
+        source=State.CREDIT_PREPARED,
+        target=State.TRANSFERRED_IN,
+        permission=may("transfers.confirm_credit"),
+        custom=declare(
+            _("Send the credit back"),
+            done=_("The credit went back to be entered again."),
+            history=_("Credit sent back by the second person"),
+            needs_note=True,
+            destructive=True,
+            note_label=_("What is wrong"),
+        ),
+    )
+    def send_back_credit(self) -> None:
+        self._set_prepared(amount=None, by=None)
 
     @transition(
         field=state,
@@ -353,144 +447,18 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         """No money travelled (paid to the bank, portable, nothing to move): done at import."""
         self._completed(credited=None, on=on)
 
+    def _sent(self, *, mode: str, in_transit: Decimal, on: datetime.date) -> None:
+        self.money_mode = mode
+        self.amount_in_transit = in_transit
+        self.transferred_out_on = on
+
+    def _set_prepared(self, *, amount: Decimal | None, by: Any) -> None:
+        self.prepared_amount = amount
+        self.prepared_by = by
+
     def _completed(self, *, credited: Decimal | None, on: datetime.date) -> None:
         if credited is not None:
             self.amount_in_transit -= credited
             self.credited_on = on
         self.completed_on = on
         self.closed_on = on
-
-
-class InfoTable(models.Model):
-    """《参保人员基本医疗保险信息表》: what the origin certifies about the person. `content`
-    is the whole table; the seal is an Ed25519 signature over its canonical JSON, checked
-    by the destination before it imports anything (see transfers.seal)."""
-
-    transfer = models.OneToOneField(
-        Transfer, verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="info_table"
-    )
-    content = EncryptedJSONField(_("content"))
-    signature = models.CharField(_("seal (signature)"), max_length=120)
-    key_id = models.CharField(_("sealing key id"), max_length=32)
-    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("issued by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("information table")
-        verbose_name_plural = _("information tables")
-
-    def __str__(self) -> str:
-        return f"{self.content.get('reference', self.transfer_id)} · {self.key_id}"
-
-    def _money(self, key: str) -> Decimal:
-        return Decimal(str(self.content.get(key, "0.00")))
-
-    @property
-    def balance(self) -> Decimal:
-        return self._money("balance")
-
-    @property
-    def individual_part(self) -> Decimal:
-        return self._money("individual_part")
-
-    @property
-    def employer_part(self) -> Decimal:
-        return self._money("employer_part")
-
-    @property
-    def contribution_months(self) -> int:
-        return int(self.content.get("contribution_months", 0))
-
-
-class BankPayout(models.Model):
-    """The balance paid to the applicant's own bank account instead of the destination."""
-
-    transfer = models.OneToOneField(
-        Transfer, verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="payout"
-    )
-    amount = models.DecimalField(_("amount"), **MONEY)
-    bank_name = models.CharField(_("bank"), max_length=60)
-    account_number = EncryptedCharField(_("bank account number"), max_length=30)
-    account_name = models.CharField(_("account holder"), max_length=50)
-    ledger_transaction = models.ForeignKey(
-        "accounts.LedgerTransaction",
-        verbose_name=_("ledger transaction"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    paid_on = models.DateField(_("paid on"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("bank payout")
-        verbose_name_plural = _("bank payouts")
-        constraints: ClassVar = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.transfer_id} · {self.amount}"
-
-
-class CreditMismatch(models.Model):
-    """A received amount that differs from the 信息表 balance, waiting for a supervisor at
-    the destination to credit what came with a note, or to send it back."""
-
-    class Resolution(models.TextChoices):
-        OPEN = "", _("Open")
-        CREDITED = "credited", _("Received amount credited")
-        RETURNED = "returned", _("Returned to the origin")
-
-    transfer = models.OneToOneField(
-        Transfer, verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="mismatch"
-    )
-    expected_amount = models.DecimalField(_("amount in the information table"), **MONEY)
-    received_amount = models.DecimalField(_("amount received"), **MONEY)
-    reported_at = models.DateTimeField(_("reported at"), auto_now_add=True)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reported by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    resolution = models.CharField(
-        _("resolution"), max_length=10, choices=Resolution.choices, blank=True, default=""
-    )
-    resolution_note = models.TextField(_("resolution note"), blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resolved by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("credit mismatch")
-        verbose_name_plural = _("credit mismatches")
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(received_amount__gte=0), name="mismatch_received_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.transfer_id} {self.expected_amount} ≠ {self.received_amount}"
