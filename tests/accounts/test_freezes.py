@@ -109,9 +109,7 @@ def test_a_supervisor_of_another_agency_can_neither_freeze_nor_unfreeze(agency, 
     assert _status(account) == PersonalAccount.Status.FROZEN
 
 
-def test_overlapping_freezes_keep_the_account_frozen_until_the_last_is_lifted(
-    agency, supervisor
-):
+def test_overlapping_freezes_keep_the_account_frozen_until_the_last_is_lifted(agency, supervisor):
     account = account_in(agency)
     court = _freeze(account, supervisor)
     fraud = _freeze(account, supervisor, kind=FreezeKind.SUSPECTED_FRAUD, reason="冒名就医")
@@ -155,7 +153,9 @@ def test_a_freeze_is_lifted_once(agency, supervisor):
         (
             FreezeKind.JUDICIAL,
             "x",
-            SimpleUploadedFile("order.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"),
+            SimpleUploadedFile(
+                "order.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+            ),
             "bad_type",
         ),
     ],
