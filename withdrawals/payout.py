@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from accounts.errors import AccountsError
+from accounts.freezes.selectors import frozen_refusal
 from accounts.models import LedgerTransaction, PersonalAccount
 from accounts.services import account_close, ledger_debit
 from cases import steps, workflow
@@ -102,7 +103,11 @@ def withdrawal_pay(*, withdrawal: Withdrawal, by: User | None) -> Withdrawal:
             return withdrawal_close_account(withdrawal=withdrawal, by=by)
         return withdrawal
     steps.require(withdrawal, withdrawal.pay, by)
-    PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
+    account = PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
+    # A freeze set after the approval stops the payout, with its kind (the debit would refuse
+    # too, but without saying why).
+    if (frozen := frozen_refusal(account)) is not None:
+        raise CaseError(frozen, code="account_frozen")
     computation = withdrawal_computation(withdrawal)
     reasons = [
         *payee_reasons(

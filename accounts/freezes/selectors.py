@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.freezes.models import AccountFreeze
+from accounts.models import PersonalAccount
 
 
 def active_freezes(account_id: int) -> QuerySet[AccountFreeze]:
@@ -33,3 +34,11 @@ def frozen_because(account_id: int) -> str:
     return _("The personal account is frozen (%(kinds)s); ask your agency.") % {
         "kinds": "、".join(kinds)
     }
+
+
+def frozen_refusal(account: PersonalAccount) -> str | None:
+    """The refusal's words when the account is frozen, else None: for the services that take
+    money from it, asked after they lock it."""
+    if account.status != PersonalAccount.Status.FROZEN:
+        return None
+    return frozen_because(account.pk)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.freezes.selectors import frozen_refusal
 from accounts.models import (
     LedgerTransaction,
     PersonalAccount,
@@ -127,6 +128,9 @@ def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None
     day = day_or_today(on)
     # Locked before its balance is read: a charge cannot slip between table and debit.
     account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
+    # Refused whatever the money mode: a portable balance or none still leaves with the table.
+    if account is not None and (frozen := frozen_refusal(account)) is not None:
+        raise CaseError(frozen, code="account_frozen")
     mode = _money_mode(transfer, account)
     _issue_table(transfer, account, mode, day, by)
     in_transit = _send_balance(transfer, account, mode, day, by)
