@@ -63,7 +63,8 @@ def freezes(request: AuthenticatedRequest, account_id: int) -> HttpResponse:
         try:
             services.account_freeze(account=account, by=request.user, **form.cleaned_data)
         except AccountsError as exc:
-            form.add_error(None, exc.message)
+            # A message, not a form error: a clerk, who is refused, is shown no form.
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("The account is frozen."))
             return redirect("accounts:freezes", account_id=account.pk)
@@ -80,7 +81,8 @@ def unfreeze(request: AuthenticatedRequest, freeze_id: int) -> HttpResponse:
         try:
             services.account_unfreeze(freeze=freeze, by=request.user, **form.cleaned_data)
         except AccountsError as exc:
-            form.add_error(None, exc.message)
+            # A message, not a form error: a clerk, who is refused, is shown no form.
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("The freeze is lifted."))
             return redirect("accounts:freezes", account_id=account.pk)
