@@ -64,9 +64,9 @@ class AccountRow:
 
 def _with_freeze_kinds(accounts: list[PersonalAccount]) -> list[AccountRow]:
     kinds: dict[int, list[str]] = {}
-    active = AccountFreeze.objects.filter(
-        account__in=accounts, lifted_at__isnull=True
-    ).order_by("set_at", "pk")
+    active = AccountFreeze.objects.filter(account__in=accounts, lifted_at__isnull=True).order_by(
+        "set_at", "pk"
+    )
     for freeze in active:
         shown = kinds.setdefault(freeze.account_id, [])
         if (label := str(freeze.get_kind_display())) not in shown:
