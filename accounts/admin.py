@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.duties import check_group_permissions, check_separation_of_duties
+from accounts.freezes.models import AccountFreeze
 from accounts.idnumbers import mask_id_number, normalize_id_number
 from accounts.models import (
     Agency,
@@ -134,6 +135,16 @@ class PersonalAccountAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
     search_fields = ("person__name",)
     list_select_related = ("person", "enrollment__region", "enrollment__person")
     inlines = (LedgerEntryInline,)
+
+
+@admin.register(AccountFreeze)
+class AccountFreezeAdmin(ReadOnlyAdmin):
+    """Set and lifted on the supervisor's page (accounts.freezes.views), never here."""
+
+    list_display = ("account", "kind", "set_by", "set_at", "lifted_by", "lifted_at")
+    list_filter = ("kind", ("lifted_at", admin.EmptyFieldListFilter))
+    search_fields = ("account__person__name",)
+    list_select_related = ("account__person", "set_by", "lifted_by")
 
 
 @admin.register(LedgerTransaction)

@@ -465,3 +465,8 @@ class SignupCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# Django finds an app's models in its `models` module; the freezes keep theirs with the rest
+# of their concern (accounts/freezes/), so this module imports them.
+from accounts.freezes.models import AccountFreeze, FreezeDocument  # noqa: E402, F401

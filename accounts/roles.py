@@ -44,6 +44,7 @@ _READ_CASES = [
     "cases.view_document",
     "cases.view_deadline",
     "cases.view_notification",
+    "accounts.view_accountfreeze",
 ]
 
 # Each workflow app lists what its models add, in its own module, so apps don't edit here.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from accounts.freezes.models import AccountFreeze
 from accounts.models import Enrollment, InsuredPerson, LedgerEntry, PersonalAccount, User
 from accounts.roles import Role
 
@@ -49,7 +51,27 @@ def applicant_overview(*, person_id: int) -> dict[str, Any]:
         .select_related("transaction", "account__enrollment__region")
         .order_by("-id")[:20]
     )
-    return {"person": person, "enrollments": enrollments, "accounts": accounts, "entries": entries}
+    rows = _with_freeze_kinds(accounts)
+    return {"person": person, "enrollments": enrollments, "accounts": rows, "entries": entries}
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account: PersonalAccount
+    # The kinds of its active freezes in words; the agency's notes are not for the holder.
+    freeze_kinds: list[str]
+
+
+def _with_freeze_kinds(accounts: list[PersonalAccount]) -> list[AccountRow]:
+    kinds: dict[int, list[str]] = {}
+    active = AccountFreeze.objects.filter(account__in=accounts, lifted_at__isnull=True).order_by(
+        "set_at", "pk"
+    )
+    for freeze in active:
+        shown = kinds.setdefault(freeze.account_id, [])
+        if (label := str(freeze.get_kind_display())) not in shown:
+            shown.append(label)
+    return [AccountRow(account, kinds.get(account.pk, [])) for account in accounts]
 
 
 def staff_overview(*, user: User) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from accounts import views
+from accounts.freezes import views as freezes
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +15,6 @@ urlpatterns = [
     path("signup/confirm/", views.signup_confirm, name="signup_confirm"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),
     path("otp/verify/", views.otp_verify, name="otp_verify"),
+    path("personal-accounts/<int:account_id>/freezes/", freezes.freezes, name="freezes"),
+    path("freezes/<int:freeze_id>/lift/", freezes.unfreeze, name="unfreeze"),
 ]

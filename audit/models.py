@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
     REVEAL_ID_NUMBER = "reveal_id_number", _("Revealed a full ID number")
     DOCUMENT_DOWNLOAD = "document_download", _("Downloaded a document")
     AUDIT_PURGE = "audit_purge", _("Purged old audit records")
+    ACCOUNT_FREEZE = "account_freeze", _("Froze a personal account")
+    ACCOUNT_UNFREEZE = "account_unfreeze", _("Lifted a freeze of a personal account")
 
 
 class AuditEvent(models.Model):

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.freezes.permissions import of_account_agency
 from accounts.http import AuthenticatedRequest
 from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, User
@@ -283,11 +284,14 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
 def person(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     user = _staff(request)
     who = selectors.person_for_staff(user, person_id)
+    wallet = selectors.wallet(who)
     context = {
         "person": who,
         "as_holder": selectors.bindings_as_holder(who),
         "as_relative": selectors.bindings_as_relative(who),
-        "wallet": selectors.wallet(who),
+        "wallet": wallet,
+        # The freezes page is for the agency that runs the account (its supervisors act there).
+        "shows_freezes": wallet.account is not None and of_account_agency(user, wallet.account),
     }
     return render(request, "family_pool/person.html", context)
 

@@ -12,6 +12,7 @@ from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.freezes.selectors import freeze_kinds
 from accounts.models import (
     Enrollment,
     FundSource,
@@ -124,7 +125,19 @@ def reason_message(code: str, transfer: Transfer) -> str:
         RefusalReason.OTHER: _("Other reason given by the agency: %(note)s"),
     }
     values["note"] = transfer.refusal_note
+    if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and (kinds := _origin_freeze_kinds(transfer)):
+        return _("Your personal account in %(origin)s is frozen (冻结): %(kinds)s.") % {
+            **values,
+            "kinds": "、".join(kinds),
+        }
     return messages.get(code, code) % values
+
+
+def _origin_freeze_kinds(transfer: Transfer) -> list[str]:
+    account = transfer.origin_account
+    if account is None:
+        account = PersonalAccount.objects.filter(enrollment=_origin_enrollment(transfer)).first()
+    return freeze_kinds(account.pk) if account is not None else []
 
 
 def refusal_messages(transfer: Transfer) -> list[str]:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.choices import WithdrawalGround
+from accounts.freezes.selectors import frozen_because
 from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Enrollment, PersonalAccount
 from accounts.policy import ResolvedPolicy
@@ -80,7 +81,7 @@ def eligibility_reasons(
     if account.status == PersonalAccount.Status.CLOSED:
         reasons.append(_("The personal account is already closed."))
     elif account.status == PersonalAccount.Status.FROZEN:
-        reasons.append(_("The personal account is frozen; ask your agency."))
+        reasons.append(frozen_because(account.pk))
     reasons += _ground_reasons(account, ground, policy, last_local_treatment_on, on)
     if ground == WithdrawalGround.DEATH:
         reasons += _heir_reasons(account, heir_name, heir_id_number)

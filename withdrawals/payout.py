@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from accounts.errors import AccountsError
+from accounts.freezes.selectors import frozen_refusal
 from accounts.models import LedgerTransaction, PersonalAccount
 from accounts.policy import needs_second_person
 from accounts.services import account_close, ledger_debit
@@ -163,7 +164,11 @@ def payout_summary(withdrawal: Withdrawal) -> str:
 
 
 def _checked_computation(withdrawal: Withdrawal) -> Computation:
-    PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
+    account = PersonalAccount.objects.select_for_update().get(pk=withdrawal.account_id)
+    # A freeze set after the approval stops the payout, with its kind (the debit would refuse
+    # too, but without saying why).
+    if (frozen := frozen_refusal(account)) is not None:
+        raise CaseError(frozen, code="account_frozen")
     computation = withdrawal_computation(withdrawal)
     reasons = [
         *payee_reasons(

@@ -54,8 +54,10 @@ def split(payers: Payers, amount: Decimal) -> Plan:
         if share > 0:
             plan.append((payers.own, None, share))
             left -= share
+    frozen_holder = False
     for binding in payers.bindings:
         account = payers.accounts[binding.holder_account_id]
+        frozen_holder |= account.status == PersonalAccount.Status.FROZEN
         if left <= 0 or account.status != PersonalAccount.Status.NORMAL:
             continue
         if binding.quota is not None:
@@ -67,15 +69,27 @@ def split(payers: Payers, amount: Decimal) -> Plan:
             plan.append((account, binding, share))
             left -= share
     if left > 0:
-        raise _insufficient(payers, amount - left, amount)
+        raise _insufficient(payers, amount - left, amount, frozen_holder=frozen_holder)
     return plan
 
 
-def _insufficient(payers: Payers, available: Decimal, amount: Decimal) -> ChargeRefused:
+def _insufficient(
+    payers: Payers, available: Decimal, amount: Decimal, *, frozen_holder: bool = False
+) -> ChargeRefused:
     if payers.own is None and not payers.bindings:
         return ChargeRefused(
             _("The patient has no personal account and no family pool binding to pay from."),
             code="no_account",
+        )
+    if frozen_holder:
+        # Said apart from a plain shortfall: the family would have paid but for a freeze.
+        return ChargeRefused(
+            _(
+                "Not enough money: %(available)s yuan available, %(amount)s yuan asked; the "
+                "personal account of a family member who would pay is frozen."
+            )
+            % {"available": available, "amount": amount},
+            code="holder_account_frozen",
         )
     return ChargeRefused(
         _(

@@ -141,6 +141,14 @@ TABLE: dict[str, Rule] = {
     "accounts:otp_verify": Rule(
         who(own=REDIRECT, other=REDIRECT, same=REDIRECT, elsewhere=REDIRECT)
     ),
+    # --- freezes: staff of the account's agency see them, its supervisors lift them ----------
+    "accounts:freezes": Rule(who(own=NOT_FOUND, same=AGENCY_PAGE), target="account"),
+    "accounts:unfreeze": Rule(
+        who(own=NOT_FOUND, same=staff(REFUSED, REFUSED, DONE, REFUSED)),
+        post=True,
+        target="freeze",
+        data=lambda w: {"reason": "court lifted it", "document": upload("lift.pdf")},
+    ),
     # --- shared case pages -------------------------------------------------------------------
     "cases:queue": Rule(STAFF_PAGE),
     "cases:dashboard": Rule(STAFF_PAGE),
@@ -276,6 +284,7 @@ TABLE: dict[str, Rule] = {
     **admin_model("accounts.personalaccount", CASE_ROLES),
     **admin_model("accounts.ledgertransaction", CASE_ROLES),
     **admin_model("accounts.ledgerentry", CASE_ROLES),
+    **admin_model("accounts.accountfreeze", CASE_ROLES),
     **admin_model("audit.auditevent", ("auditor",)),
     **admin_model("axes.accessattempt", ("auditor",)),
     **admin_model("axes.accesslog", NOBODY),
@@ -398,6 +407,8 @@ def _target(world: World, target: str | None) -> Any:
         "flag": world.flag,
         "charge": world.charge,
         "person": world.binding.holder,
+        "account": world.freeze.account,
+        "freeze": world.freeze,
     }
     return objects[target]
 
@@ -451,6 +462,8 @@ def _kwargs(world: World, rule: Rule, name: str) -> dict[str, Any]:
         "flag": "flag_id",
         "person": "person_id",
         "charge": "settlement_number",
+        "account": "account_id",
+        "freeze": "freeze_id",
     }.get(rule.target or "", "case_id")
     values[key] = obj.settlement_number if key == "settlement_number" else obj.pk
     return values

@@ -16,6 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.choices import WithdrawalGround
+from accounts.freezes.models import AccountFreeze, FreezeKind
+from accounts.freezes.services import account_freeze
 from accounts.models import (
     Agency,
     Enrollment,
@@ -76,6 +78,7 @@ class World:
     notification: Notification
     flag: FlaggedCharge
     charge: Charge
+    freeze: AccountFreeze  # active, on an account of Dongguan
     api_key: str
     users: dict[str, User] = field(default_factory=dict)
     owners: dict[str, User] = field(default_factory=dict)  # target name -> its applicant
@@ -273,6 +276,15 @@ def build_world() -> World:
     )[0]
     stranger_account = account_in(dg)
     stranger = _applicant(stranger_account.person, "stranger")
+    frozen_account = account_in(dg)
+    freeze = account_freeze(
+        account=frozen_account,
+        kind=FreezeKind.JUDICIAL,
+        reason="court order",
+        document=upload("order.pdf"),
+        by=users["supervisor_same"],
+    )
+    frozen_owner = _applicant(frozen_account.person, "f-owner")
     _admin_rows(users)
 
     owners: dict[str | None, User | None] = {
@@ -286,6 +298,8 @@ def build_world() -> World:
         "notification": w_user,
         "flag": binding_user,
         "person": binding_user,
+        "account": frozen_owner,
+        "freeze": frozen_owner,
         None: w_user,
     }
     built = World(
@@ -303,6 +317,7 @@ def build_world() -> World:
         notification=notification,
         flag=flag,
         charge=charge,
+        freeze=freeze,
         api_key=key,
         users=users,
         owners=owners,  # type: ignore[arg-type]
@@ -333,4 +348,5 @@ def state_fingerprint() -> tuple[Any, ...]:
         LedgerTransaction.objects.count(),
         FlaggedCharge.objects.filter(reviewed_at__isnull=False).count(),
         Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).count(),
+        sorted(AccountFreeze.objects.values_list("pk", "lifted_at")),
     )

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.freezes.selectors import frozen_refusal
 from accounts.models import (
     LedgerTransaction,
     PersonalAccount,
@@ -157,6 +158,9 @@ def transfer_out(*, case: Case, by: User | None, on: datetime.date | None = None
     steps.require(transfer, transfer.transfer_out, by)
     # Locked before its balance is read: a charge cannot slip between table and debit.
     account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
+    # Refused whatever the money mode: a portable balance or none still leaves with the table.
+    if account is not None and (frozen := frozen_refusal(account)) is not None:
+        raise CaseError(frozen, code="account_frozen")
     mode = _money_mode(transfer, account)
     amount = _amount_moved(account, mode)
     if by is not None and needs_second_person(policy_for(transfer.origin_region), amount):
@@ -179,6 +183,8 @@ def transfer_out_confirm(*, case: Case, by: User, on: datetime.date | None = Non
     transfer = locked(case)
     steps.require(transfer, transfer.confirm_transfer_out, by)
     account = workflow.lock(transfer.origin_account) if transfer.origin_account else None
+    if account is not None and (frozen := frozen_refusal(account)) is not None:
+        raise CaseError(frozen, code="account_frozen")
     mode = _money_mode(transfer, account)
     amount = _amount_moved(account, mode)
     if amount != transfer.prepared_amount:

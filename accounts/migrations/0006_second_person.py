@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_drop_covered_indexes'),
+        ('accounts', '0005_account_freezes'),
     ]
 
     operations = [
