@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, Enrollment, InsuredPerson, PersonalAccount, Region, Scheme
+from accounts.regions import region_prefix
 from family_pool.models import Binding, Relation
 
 MIN_GENERATION_GAP_YEARS = 15
@@ -152,15 +153,6 @@ def agency_for_region(region: Region) -> Agency | None:
             return agency
         node = node.parent
     return None
-
-
-def region_prefix(code: str) -> str:
-    """A GB/T 2260 code without its trailing zero pairs: 441900 → 4419, 440000 → 44. Every
-    region inside this one starts with it."""
-    prefix = code
-    while prefix.endswith("00") and len(prefix) > 2:
-        prefix = prefix[:-2]
-    return prefix
 
 
 def bindings_of(person: InsuredPerson) -> Q:
