@@ -46,13 +46,18 @@ def sees_every_agency(user: Any) -> bool:
 
 
 def persons_related_to(agency: Agency) -> QuerySet[InsuredPerson]:
-    """People enrolled in the agency's region (a county inside a prefecture included), or on
-    one of its cases, either end of a transfer."""
+    """People enrolled in the agency's region (a county inside a prefecture included), on one
+    of its cases (either end of a transfer), or the relative in one of its family-pool
+    bindings (whose case is the holder's): whom the agency's pages show."""
     enrolled = Enrollment.objects.filter(
         region__code__startswith=region_prefix(agency.region_id)
     ).values("person_id")
-    on_cases = Case.objects.filter(Q(agency=agency) | Q(other_agency=agency)).values("person_id")
-    return InsuredPerson.objects.filter(Q(pk__in=enrolled) | Q(pk__in=on_cases))
+    of_cases = Case.objects.filter(Q(agency=agency) | Q(other_agency=agency))
+    return InsuredPerson.objects.filter(
+        Q(pk__in=enrolled)
+        | Q(pk__in=of_cases.values("person_id"))
+        | Q(bindings_as_relative__case__in=of_cases)
+    ).distinct()
 
 
 def staff_of(agency: Agency) -> QuerySet[User]:
