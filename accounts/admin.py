@@ -97,17 +97,17 @@ class InsuredPersonAdmin(IdNumberSearchMixin, PersonScopedAdmin):
     masked_id_number = masked("id_number", mask_id_number, _("ID number"))
     masked_phone = masked("phone", mask_phone, _("mobile number"))
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # Typed in once when the person is registered; afterwards shown masked only: the
         # full number is read through the case page's logged reveal.
         if obj is None:
-            return ["name", "id_number", "phone"]
-        return ["name", "masked_id_number", "masked_phone", "birth_date", "sex", "created_at"]
+            return ("name", "id_number", "phone")
+        return ("name", "masked_id_number", "masked_phone", "birth_date", "sex", "created_at")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return []
-        return ["masked_id_number", "masked_phone", "birth_date", "sex", "created_at"]
+            return ()
+        return ("masked_id_number", "masked_phone", "birth_date", "sex", "created_at")
 
 
 @admin.register(Enrollment)

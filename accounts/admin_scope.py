@@ -126,9 +126,7 @@ class RegionScopedAdmin(AgencyScopedAdmin):
         return rows.filter(**{f"{self.region_path}__code__startswith": prefix})
 
 
-def masked(
-    field: str, mask: Callable[[str], str], description: Any
-) -> Callable[[Any, Any], str]:
+def masked(field: str, mask: Callable[[str], str], description: Any) -> Callable[[Any, Any], str]:
     """A read-only admin column or field that shows `field` masked (dotted for a related
     object's: "case.person.id_number")."""
 
@@ -141,4 +139,3 @@ def masked(
 
     show.__name__ = f"masked_{field.replace('.', '_')}"
     return show
-

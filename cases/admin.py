@@ -170,13 +170,10 @@ class NotificationAdmin(_ReadOnly):
     readonly_fields = ("masked_address",)
 
     # An SMS goes to a mobile number, shown masked; an e-mail address as it is.
-    masked_address = masked(
-        "address", lambda a: mask_phone(a) if a.isdigit() else a, _("address")
-    )
+    masked_address = masked("address", lambda a: mask_phone(a) if a.isdigit() else a, _("address"))
 
     def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
         # A notification about no case (a flagged charge, say) went to its agency's staff.
         return rows.filter(
-            Q(case__in=cases_visible_to(user))
-            | Q(case__isnull=True, recipient__agency=agency)
+            Q(case__in=cases_visible_to(user)) | Q(case__isnull=True, recipient__agency=agency)
         )

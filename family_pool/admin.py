@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.admin_scope import CaseScopedAdmin, PersonScopedAdmin, RegionScopedAdmin, masked
-from accounts.idnumbers import mask_id_number
 from accounts.http import AuthenticatedRequest
+from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from cases.errors import CaseError
 from family_pool import services

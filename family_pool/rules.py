@@ -20,7 +20,6 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, Enrollment, InsuredPerson, PersonalAccount, Region, Scheme
-from accounts.regions import region_prefix
 from family_pool.models import Binding, Relation
 
 MIN_GENERATION_GAP_YEARS = 15
