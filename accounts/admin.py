@@ -16,9 +16,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scope import (
+    AgencyScopedAdmin,
+    PersonScopedAdmin,
+    masked,
+    persons_related_to,
+    staff_of,
+)
 from accounts.duties import check_group_permissions, check_separation_of_duties
 from accounts.freezes.models import AccountFreeze
 from accounts.idnumbers import mask_id_number, normalize_id_number
+from accounts.masking import mask_phone
 from accounts.models import (
     Agency,
     Enrollment,
@@ -81,19 +89,30 @@ class EnrollmentInline(admin.TabularInline[Enrollment, InsuredPerson]):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(IdNumberSearchMixin, admin.ModelAdmin[InsuredPerson]):
-    list_display = ("name", "masked_id_number", "sex", "birth_date", "phone")
+class InsuredPersonAdmin(IdNumberSearchMixin, PersonScopedAdmin):
+    person_path = ""
+    list_display = ("name", "masked_id_number", "sex", "birth_date", "masked_phone")
     search_fields = ("name", "phone")
-    readonly_fields = ("birth_date", "sex", "created_at")
     inlines = (EnrollmentInline,)
 
-    @admin.display(description=_("ID number"))
-    def masked_id_number(self, obj: InsuredPerson) -> str:
-        return mask_id_number(obj.id_number)
+    masked_id_number = masked("id_number", mask_id_number, _("ID number"))
+    masked_phone = masked("phone", mask_phone, _("mobile number"))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Typed in once when the person is registered; afterwards shown masked only: the
+        # full number is read through the case page's logged reveal.
+        if obj is None:
+            return ("name", "id_number", "phone")
+        return ("name", "masked_id_number", "masked_phone", "birth_date", "sex", "created_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        return ("masked_id_number", "masked_phone", "birth_date", "sex", "created_at")
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(IdNumberSearchMixin, admin.ModelAdmin[Enrollment]):
+class EnrollmentAdmin(IdNumberSearchMixin, PersonScopedAdmin):
     id_number_path = "person__id_number"
     list_display = ("person", "region", "scheme", "status", "contribution_months", "in_arrears")
     list_filter = ("scheme", "status", "in_arrears")
@@ -128,7 +147,7 @@ class LedgerEntryInline(admin.TabularInline[LedgerEntry, Any]):
 
 
 @admin.register(PersonalAccount)
-class PersonalAccountAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
+class PersonalAccountAdmin(IdNumberSearchMixin, PersonScopedAdmin, ReadOnlyAdmin):
     id_number_path = "person__id_number"
     list_display = ("id", "person", "enrollment", "balance", "status")
     list_filter = ("status",)
@@ -138,8 +157,10 @@ class PersonalAccountAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
 
 
 @admin.register(AccountFreeze)
-class AccountFreezeAdmin(ReadOnlyAdmin):
+class AccountFreezeAdmin(PersonScopedAdmin, ReadOnlyAdmin):
     """Set and lifted on the supervisor's page (accounts.freezes.views), never here."""
+
+    person_path = "account__person"
 
     list_display = ("account", "kind", "set_by", "set_at", "lifted_by", "lifted_at")
     list_filter = ("kind", ("lifted_at", admin.EmptyFieldListFilter))
@@ -148,16 +169,23 @@ class AccountFreezeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
     list_display = ("id", "kind", "memo", "created_at", "created_by")
     list_filter = ("kind",)
     search_fields = ("idempotency_key", "memo")
     inlines = (LedgerEntryInline,)
 
+    def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
+        # A transaction belongs to the agency when one of its entries does (a transfer's
+        # moves both ends' accounts); a subquery, so that it is listed once.
+        entries = LedgerEntry.objects.filter(account__person__in=persons_related_to(agency))
+        return rows.filter(pk__in=entries.values("transaction_id"))
+
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
+class LedgerEntryAdmin(IdNumberSearchMixin, PersonScopedAdmin, ReadOnlyAdmin):
     id_number_path = "account__person__id_number"
+    person_path = "account__person"
     list_display = (
         "id",
         "account",
@@ -230,13 +258,48 @@ class PortalGroupAdmin(BaseGroupAdmin):
     form = PortalGroupForm
 
 
+# What only a national administrator (a superuser of no agency) may change on a user: the
+# superuser flag, single permissions (roles are groups), and an applicant's person.
+_NATIONAL_USER_FIELDS = ("is_superuser", "user_permissions", "person")
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User]):
+class UserAdmin(AgencyScopedAdmin, BaseUserAdmin[User]):
+    """A system administrator runs their own agency's staff (and sees the applicant logins of
+    the people related to it); they can neither move anyone to another agency nor make a
+    superuser."""
+
     form = PortalUserChangeForm
     list_display = ("username", "get_full_name", "agency", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "groups", "agency")
     raw_id_fields = ("person",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Portal"), {"fields": ("mobile", "agency", "person")}),
+        (_("Portal"), {"fields": ("masked_mobile", "agency", "person")}),
     )
+    readonly_fields = ("masked_mobile",)
+
+    masked_mobile = masked("mobile", mask_phone, _("mobile number"))
+
+    def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
+        return rows.filter(pk__in=staff_of(agency).values("pk"))
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # Someone added by an agency's administrator is of that agency (else they could not
+        # find them again).
+        by: Any = request.user
+        if not change and obj.agency_id is None and not by.is_superuser:
+            obj.agency_id = by.agency_id
+        super().save_model(request, obj, form, change)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not getattr(request.user, "is_superuser", False):
+            fields += _NATIONAL_USER_FIELDS
+        return fields
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        user: Any = request.user
+        if db_field.name == "agency" and not user.is_superuser:
+            kwargs["queryset"] = Agency.objects.filter(pk=user.agency_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -42,3 +42,10 @@ class MaskIdNumbersFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_sensitive(record.stack_info)
         return True
+
+
+def mask_phone(number: str) -> str:
+    """A mobile number with its middle four digits hidden (139****0001), as banks print it."""
+    if len(number) < 7:
+        return "*" * len(number)
+    return f"{number[:3]}{'*' * (len(number) - 7)}{number[-4:]}"

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_scope import AgencyScopedAdmin
+from accounts.models import Agency, User
 from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
     list_display = ("at", "action", "username", "ip_address", "object_repr")
     list_filter = ("action",)
     date_hierarchy = "at"
@@ -27,3 +32,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
     list_select_related = ("user",)
+
+    def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
+        # What the agency's own people did; a failed sign-in has no user, only the name typed.
+        staff = User.objects.filter(agency=agency)
+        return rows.filter(
+            Q(user__in=staff) | Q(user__isnull=True, username__in=staff.values("username"))
+        )

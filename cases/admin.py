@@ -15,6 +15,9 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_scope import CaseScopedAdmin, masked
+from accounts.masking import mask_phone
+from accounts.models import Agency, User
 from cases.calendar import is_published_year
 from cases.models import (
     CalendarOverride,
@@ -25,7 +28,7 @@ from cases.models import (
     Document,
     Notification,
 )
-from cases.selectors import cases_visible_to, rows_of_visible_cases
+from cases.selectors import cases_visible_to
 
 
 def _parse_date(term: str) -> datetime.date | None:
@@ -96,18 +99,9 @@ class CalendarYearAdmin(UpdatedByMixin, admin.ModelAdmin[CalendarYear]):
         return super().get_search_results(request, queryset, search_term)
 
 
-class _ReadOnly(ReadOnlyAdmin):
+class _ReadOnly(CaseScopedAdmin, ReadOnlyAdmin):
     """Case rows change only through the services; the admin shows them, to staff only those
     of their own agency's cases (as the case pages do)."""
-
-    case_path = "case"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return rows_of_visible_cases(
-            request.user,  # type: ignore[arg-type]
-            super().get_queryset(request),
-            self.case_path,
-        )
 
 
 class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -172,14 +166,14 @@ class NotificationAdmin(_ReadOnly):
     list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts")
     list_filter = ("channel", "status")
     list_select_related = ("recipient",)
+    exclude = ("address",)
+    readonly_fields = ("masked_address",)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    # An SMS goes to a mobile number, shown masked; an e-mail address as it is.
+    masked_address = masked("address", lambda a: mask_phone(a) if a.isdigit() else a, _("address"))
+
+    def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
         # A notification about no case (a flagged charge, say) went to its agency's staff.
-        rows = admin.ModelAdmin.get_queryset(self, request)
-        user: Any = request.user
-        if user.is_superuser and user.agency_id is None:
-            return rows
         return rows.filter(
-            Q(case__in=cases_visible_to(user))
-            | Q(case__isnull=True, recipient__agency_id=user.agency_id)
+            Q(case__in=cases_visible_to(user)) | Q(case__isnull=True, recipient__agency=agency)
         )

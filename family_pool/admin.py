@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_scope import CaseScopedAdmin, PersonScopedAdmin, RegionScopedAdmin, masked
 from accounts.http import AuthenticatedRequest
+from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from cases.errors import CaseError
 from family_pool import services
@@ -33,7 +35,6 @@ from family_pool.models import (
     Institution,
     InsuranceCard,
 )
-from family_pool.rules import region_prefix
 
 
 def _user(request: HttpRequest) -> User:
@@ -104,22 +105,13 @@ def _each_with_reason(
 
 
 @admin.register(Binding)
-class BindingAdmin(ReadOnlyAdmin):
+class BindingAdmin(CaseScopedAdmin, ReadOnlyAdmin):
     list_display = ("case", "holder", "relative", "relation", "state", "quota", "spent")
     list_filter = ("state", "relation", "initiated_by")
     search_fields = ("case__reference", "=holder__id_number", "=relative__id_number")
     list_select_related = ("case", "holder", "relative")
     exclude = ("holder_account",)
     actions = ("approve", "reject", "end")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Binding]:
-        rows: QuerySet[Binding] = super().get_queryset(request)
-        user = _user(request)
-        if user.is_superuser:
-            return rows
-        if user.agency_id is None:
-            return rows.none()
-        return rows.filter(case__agency_id=user.agency_id)
 
     def has_process_permission(self, request: HttpRequest) -> bool:
         return _user(request).has_perm("cases.process_case")
@@ -158,7 +150,7 @@ class BindingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin[Institution]):
+class InstitutionAdmin(RegionScopedAdmin):
     list_display = ("code", "name", "kind", "region", "active", "api_key_prefix")
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
@@ -196,7 +188,7 @@ class CardForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(InsuranceCard)
-class InsuranceCardAdmin(admin.ModelAdmin[InsuranceCard]):
+class InsuranceCardAdmin(PersonScopedAdmin):
     form = CardForm
     list_display = ("number", "person", "active", "issued_at")
     list_filter = ("active",)
@@ -245,17 +237,9 @@ class ChargePartInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-def _in_region(request: HttpRequest, rows: QuerySet[Any]) -> QuerySet[Any]:
-    user = _user(request)
-    if user.is_superuser:
-        return rows
-    if user.agency is None:
-        return rows.none()
-    return rows.filter(institution__region__code__startswith=region_prefix(user.agency.region_id))
-
-
 @admin.register(Charge)
-class ChargeAdmin(ReadOnlyAdmin):
+class ChargeAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_path = "institution__region"
     list_display = (
         "created_at",
         "institution",
@@ -271,9 +255,6 @@ class ChargeAdmin(ReadOnlyAdmin):
     exclude = ("card",)
     inlines = (ChargePartInline,)
     actions = ("refund",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Charge]:
-        return _in_region(request, super().get_queryset(request))
 
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return _user(request).is_superuser
@@ -293,7 +274,8 @@ class ChargeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FlaggedCharge)
-class FlaggedChargeAdmin(ReadOnlyAdmin):
+class FlaggedChargeAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_path = "institution__region"
     list_display = (
         "created_at",
         "institution",
@@ -306,10 +288,13 @@ class FlaggedChargeAdmin(ReadOnlyAdmin):
     list_filter = ("reason", "reviewed_at")
     search_fields = ("settlement_number", "card__number", "=patient__id_number")
     list_select_related = ("institution", "card")
+    exclude = ("patient_id_number",)
+    readonly_fields = ("masked_patient_id_number",)
     actions = ("review",)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[FlaggedCharge]:
-        return _in_region(request, super().get_queryset(request))
+    masked_patient_id_number = masked(
+        "patient_id_number", mask_id_number, _lazy("patient's ID number as given")
+    )
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return _user(request).has_perm("family_pool.review_flaggedcharge")

@@ -154,14 +154,5 @@ def agency_for_region(region: Region) -> Agency | None:
     return None
 
 
-def region_prefix(code: str) -> str:
-    """A GB/T 2260 code without its trailing zero pairs: 441900 → 4419, 440000 → 44. Every
-    region inside this one starts with it."""
-    prefix = code
-    while prefix.endswith("00") and len(prefix) > 2:
-        prefix = prefix[:-2]
-    return prefix
-
-
 def bindings_of(person: InsuredPerson) -> Q:
     return Q(holder=person) | Q(relative=person)

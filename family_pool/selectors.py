@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import InsuredPerson, PersonalAccount, User
+from accounts.regions import region_prefix
 from cases.selectors import is_staff_member
 from family_pool.models import Binding, Charge, ChargePart, FlaggedCharge
-from family_pool.rules import holder_account, region_prefix
+from family_pool.rules import holder_account
 from family_pool.services import reservations
 
 

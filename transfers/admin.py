@@ -15,10 +15,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import IdNumberSearchMixin, ReadOnlyAdmin
+from accounts.admin_scope import CaseScopedAdmin, masked
 from accounts.idnumbers import mask_id_number
+from accounts.masking import mask_phone, mask_sensitive
 from accounts.models import User
 from cases.errors import CaseError
-from cases.selectors import rows_of_visible_cases
 from transfers import services
 from transfers.models import BankPayout, CreditMismatch, InfoTable, Transfer
 
@@ -26,16 +27,9 @@ from transfers.models import BankPayout, CreditMismatch, InfoTable, Transfer
 _REFERENCE = re.compile(r"^[A-Z]{2}\d{16}$")
 
 
-class _TransferRowsAdmin(IdNumberSearchMixin, ReadOnlyAdmin):
+class _TransferRowsAdmin(IdNumberSearchMixin, CaseScopedAdmin, ReadOnlyAdmin):
+    # Staff see the transfers of their own agency (either end), as on the case pages.
     case_path = "transfer__case"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        # Staff see the transfers of their own agency (either end), as on the case pages.
-        return rows_of_visible_cases(
-            request.user,  # type: ignore[arg-type]
-            super().get_queryset(request),
-            self.case_path,
-        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
@@ -87,6 +81,12 @@ class TransferAdmin(_TransferRowsAdmin):
     list_filter = ("state", "transfer_type", "money_mode")
     search_fields = ("case__reference",)
     list_select_related = ("case__person", "origin_region", "destination_region")
+    exclude = ("contact_phone", "bank_account_number")
+    readonly_fields = ("masked_contact_phone", "masked_bank_account_number")
+    masked_contact_phone = masked("contact_phone", mask_phone, _("contact phone"))
+    masked_bank_account_number = masked(
+        "bank_account_number", mask_sensitive, _("bank account number")
+    )
     actions = (
         "accept_selected",
         "transfer_out_selected",
@@ -141,6 +141,10 @@ class InfoTableAdmin(_TransferRowsAdmin):
     list_display = ("transfer", "key_id", "issued_at", "issued_by")
     search_fields = ("transfer__case__reference", "key_id")
     list_select_related = ("transfer__case", "issued_by")
+    # The table certifies the person's full ID number: shown masked like everywhere else.
+    exclude = ("content",)
+    readonly_fields = ("masked_content",)
+    masked_content = masked("content", mask_sensitive, _("content"))
 
 
 @admin.register(BankPayout)
@@ -149,6 +153,9 @@ class BankPayoutAdmin(_TransferRowsAdmin):
     list_display = ("transfer", "amount", "bank_name", "account_name", "paid_on")
     search_fields = ("transfer__case__reference",)
     list_select_related = ("transfer__case",)
+    exclude = ("account_number",)
+    readonly_fields = ("masked_account_number",)
+    masked_account_number = masked("account_number", mask_sensitive, _("bank account number"))
 
 
 @admin.register(CreditMismatch)

@@ -14,17 +14,19 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_scope import CaseScopedAdmin, masked
 from accounts.idnumbers import mask_id_number, normalize_id_number
+from accounts.masking import mask_phone, mask_sensitive
 from accounts.models import User
 from cases.errors import CaseError
-from cases.selectors import rows_of_visible_cases
 from withdrawals import payout, refunds, services
 from withdrawals.models import EmergencyRefund, Withdrawal
 
 
-class _CaseRowAdmin(ReadOnlyAdmin):
+class _CaseRowAdmin(CaseScopedAdmin, ReadOnlyAdmin):
     """Searches an exact ID number (of the insured person, or of the heir) or a case
-    reference; rows are read-only."""
+    reference; rows are read-only, and staff see their own agency's cases only, as on the
+    case pages."""
 
     id_number_fields: tuple[str, ...] = ("case__person__id_number",)
     search_fields: ClassVar[tuple[str, ...]] = ("case__reference", "case__person__name")
@@ -39,14 +41,6 @@ class _CaseRowAdmin(ReadOnlyAdmin):
                 match |= Q(**{field: normalized})
             return queryset.filter(match), False
         return super().get_search_results(request, queryset, search_term)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        # Staff see their own agency's cases only, as on the case pages.
-        return rows_of_visible_cases(
-            request.user,  # type: ignore[arg-type]
-            super().get_queryset(request),
-            "case",
-        )
 
     @admin.display(description=_("reference"), ordering="case__reference")
     def reference(self, obj: Withdrawal | EmergencyRefund) -> str:
@@ -91,7 +85,13 @@ class WithdrawalAdmin(_CaseRowAdmin):
     list_filter = ("state", "ground")
     list_select_related = ("case__person",)
     raw_id_fields = ("case", "account", "payout_transaction")
+    exclude = ("heir_id_number", "heir_phone", "bank_account")
+    readonly_fields = ("masked_heir_id_number", "masked_heir_phone", "masked_bank_account")
     actions = ("first_review", "approve", "pay")
+
+    masked_heir_id_number = masked("heir_id_number", mask_id_number, _("heir's ID number"))
+    masked_heir_phone = masked("heir_phone", mask_phone, _("heir's mobile number"))
+    masked_bank_account = masked("bank_account", mask_sensitive, _("bank card number"))
 
     @admin.action(description=_("First review (clerk)"))
     def first_review(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:

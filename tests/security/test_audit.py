@@ -207,8 +207,11 @@ def test_the_purge_command_refuses_fewer_than_183_days_and_runs_with_more():
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.SECADMIN])
 def test_the_auditor_and_the_security_administrator_read_the_audit_log(client, role):
-    reader = staff_user(role, AgencyFactory())
-    row = audit_record(action="login", username="zhang")
+    agency = AgencyFactory()
+    reader = staff_user(role, agency)
+    colleague = staff_user(Role.CLERK, agency)
+    # A failed sign-in of a colleague: the log of the reader's own agency.
+    row = audit_record(action="login", username=colleague.username)
     client.force_login(reader)
 
     listing = client.get(reverse("admin:audit_auditevent_changelist"))
