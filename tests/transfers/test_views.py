@@ -329,3 +329,24 @@ def test_the_applicant_sees_their_transfers_and_the_home_links_them(client, appl
     assert list(listing.context["transfers"]) == [transfer]
     assert reverse("transfers:apply") in home.content.decode()
     assert PersonalAccount.objects.filter(person=applicant.person).exists()
+
+
+def test_crediting_with_the_amount_left_empty_is_refused_and_the_case_stays(
+    client, transfer, origin_clerk, destination_clerk
+):
+    services.transfer_accept(case=transfer.case, by=origin_clerk)
+    services.transfer_out(case=transfer.case, by=origin_clerk)
+    services.transfer_in(case=transfer.case, by=destination_clerk)
+    client.force_login(destination_clerk)
+
+    response = client.post(
+        reverse("transfers:act", args=[transfer.case_id, "credit"]),
+        {"note": "", "amount": ""},
+        follow=True,
+    )
+
+    transfer.refresh_from_db()
+    shown = [str(m) for m in response.context["messages"]]
+    assert transfer.state == Transfer.State.TRANSFERRED_IN
+    assert "请填写实际到账金额。" in shown
+    assert not transfer.case.events.filter(action="credit").exists()
