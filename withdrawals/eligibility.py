@@ -16,6 +16,7 @@ from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Enrollment, PersonalAccount
 from accounts.policy import ResolvedPolicy
 from cases.models import DocumentKind
+from transfers.models import Transfer
 from withdrawals import rules
 from withdrawals.models import Withdrawal
 from withdrawals.selectors import account_policy, withdrawal_computation
@@ -219,6 +220,20 @@ def open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
     return []
 
 
+def open_transfer_reasons(account: PersonalAccount) -> list[str]:
+    """The balance cannot be paid out while a transfer may still move it elsewhere."""
+    if Transfer.objects.filter(
+        case__person=account.person_id, case__closed_at__isnull=True
+    ).exists():
+        return [
+            _(
+                "This person has a transfer in progress; the balance cannot be withdrawn until "
+                "the transfer is completed or cancelled."
+            )
+        ]
+    return []
+
+
 def amount_reasons(computation: rules.Computation) -> list[str]:
     if computation.nothing_to_pay:
         return [
@@ -251,6 +266,7 @@ def submission_reasons(
     """Every reason a new application is refused."""
     return [
         *open_withdrawal_reasons(account),
+        *open_transfer_reasons(account),
         *applicant_reasons(account=account, application=application, applicant=applicant),
         *eligibility_reasons(
             account=account,
@@ -276,6 +292,8 @@ def review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
     present = withdrawal.case.documents.values_list("kind", flat=True)
 
     return [
+        # A case filed before the submission checked for an open transfer must not pass either.
+        *open_transfer_reasons(account),
         *eligibility_reasons(
             account=account,
             ground=withdrawal.ground,

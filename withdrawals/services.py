@@ -64,6 +64,9 @@ def withdrawal_submit(
     applicant: User | None = None,
 ) -> Withdrawal:
     """File a withdrawal with its documents; refused with every reason at once."""
+    # The person first, as transfer_apply locks them: a transfer filed at the same moment
+    # waits, and each sees the other's case when its check runs.
+    workflow.person_lock(account.person)
     account = workflow.lock(account)
     policy = account_policy(account)
     on = workflow.today()

@@ -111,7 +111,7 @@ def _clean_received(value: Decimal | str) -> Decimal:
     # Nothing received is an amount too (0 goes to reconciliation like any other mismatch);
     # an empty field is not: it means the clerk has not said what arrived.
     if isinstance(value, str) and not value.strip():
-        raise CaseError(_("Enter the amount received."), code="amount_missing")
+        raise CaseError(_("Enter the amount received."), code="amount_invalid")
     try:
         return clean_amount(value, zero_allowed=True)
     except AccountsError as exc:
