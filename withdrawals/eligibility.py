@@ -22,7 +22,7 @@ from withdrawals.models import Withdrawal
 from withdrawals.selectors import account_policy, withdrawal_computation
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from accounts.models import Agency, User
 
 State = Withdrawal.State
 
@@ -208,6 +208,18 @@ def applicant_reasons(
         return []
     if applicant.person_id != account.person_id:
         return [_("You can only apply for your own personal account.")]
+    return []
+
+
+def filer_reasons(*, by: User | None, agency: Agency | None) -> list[str]:
+    """Staff take in an application only as a clerk of the agency that runs the account's
+    fund. An applicant's own filing is judged by `applicant_reasons`, a system one by nothing."""
+    if by is None or by.person_id is not None:
+        return []
+    if not by.has_perm("cases.process_case"):
+        return [_("Only a clerk may take in an application at the window.")]
+    if agency is None or by.agency_id != agency.pk:
+        return [_("This personal account belongs to another agency's coordination area.")]
     return []
 
 

@@ -35,6 +35,7 @@ from withdrawals.eligibility import (
     Application,
     amount_reasons,
     document_label,
+    filer_reasons,
     review_reasons,
     submission_reasons,
 )
@@ -88,6 +89,7 @@ def withdrawal_submit(
     agency = agency_for(account)
     if agency is None:
         reasons.append(_("No agency runs the fund of this account's region yet."))
+    reasons.extend(filer_reasons(by=by, agency=agency))
     if reasons:
         raise CaseError(_("The application cannot be accepted."), code="refused", reasons=reasons)
     assert agency is not None  # noqa: S101 - refused above

@@ -207,16 +207,10 @@ def _submit(
 # --- the service hall --------------------------------------------------------------------
 
 
-def _window_account(user: User, id_number: str) -> PersonalAccount | str:
-    """The open account of the person in this clerk's agency, or why there is none."""
+def _window_account(id_number: str) -> PersonalAccount | None:
+    """The person's open account; whether this clerk may file for it is the service's rule."""
     person = InsuredPerson.objects.filter(id_number=id_number).first()
-    account = selectors.open_account_of(person) if person is not None else None
-    if account is None:
-        return _("No open personal account is on record for this ID number.")
-    agency = selectors.agency_for(account)
-    if agency is None or agency.pk != user.agency_id:
-        return _("This personal account belongs to another agency's coordination area.")
-    return account
+    return selectors.open_account_of(person) if person is not None else None
 
 
 @login_required
@@ -229,9 +223,11 @@ def window(request: AuthenticatedRequest) -> HttpResponse:
     form = WindowForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        found = _window_account(user, data["id_number"])
-        if isinstance(found, str):
-            form.add_error("id_number", found)
+        found = _window_account(data["id_number"])
+        if found is None:
+            form.add_error(
+                "id_number", _("No open personal account is on record for this ID number.")
+            )
         else:
             withdrawal = _window_submit(form, found, user)
             if withdrawal is not None:

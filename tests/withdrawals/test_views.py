@@ -428,7 +428,9 @@ def test_a_clerk_cannot_file_for_another_agencys_account(client, account):
 
     response = _window_post(_as(client, other), account.person)
 
-    assert response.context["form"].errors["id_number"]
+    assert response.context["form"].non_field_errors() == [
+        "This personal account belongs to another agency's coordination area."
+    ]
     assert not Withdrawal.objects.exists()
 
 
