@@ -268,9 +268,12 @@ def _person_by_id(id_number: str) -> InsuredPerson | None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def person_search(request: AuthenticatedRequest) -> HttpResponse:
+    """By POST: an ID number in a query string would stay in proxy and access logs. The
+    person's page is addressed by their internal id."""
     _staff(request)
-    form = PersonSearchForm(request.GET or None)
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         person = _person_by_id(form.cleaned_data["id_number"])
         if person is not None:
