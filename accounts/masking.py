@@ -42,3 +42,8 @@ class MaskIdNumbersFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_sensitive(record.stack_info)
         return True
+
+
+def mask_card_number(number: str) -> str:
+    """The last four digits only, as a bank's own statements print a card."""
+    return f"**** {number[-4:]}" if len(number) > 4 else "*" * len(number)

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
-from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -26,6 +25,7 @@ from cases.errors import CaseError
 from cases.forms import DocumentForm, StepForm
 from cases.history import case_record
 from cases.models import DocumentKind
+from cases.reveal import Revealable, shown_number
 from cases.selectors import case_page_context, is_staff_member
 from transfers import selectors, services
 from transfers.forms import ApplyForm, IntakeForm
@@ -60,7 +60,7 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     transfer = selectors.transfer_for(user, case_id)
     if user.person_id is not None:
         return render(request, "transfers/progress.html", _progress_context(user, transfer))
-    return render(request, "transfers/detail.html", _staff_context(user, transfer))
+    return render(request, "transfers/detail.html", _staff_context(request, transfer))
 
 
 def _common(user: User, transfer: Transfer) -> dict[str, Any]:
@@ -82,14 +82,16 @@ def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
     return context
 
 
-def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
+def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[str, Any]:
+    user = request.user
     context = case_page_context(user, transfer.case)
     context.update(_common(user, transfer))
     person = transfer.case.person
-    reveal = user.has_perm("accounts.reveal_id_number")
     context.update(
         {
-            "id_number": person.id_number if reveal else mask_id_number(person.id_number),
+            "id_number": shown_number(
+                request, transfer.case, Revealable.ID_NUMBER, person.id_number
+            ),
             "side": selectors.side_of(user, transfer),
             "actions": steps.offered(user, transfer),
             "check_reasons": (

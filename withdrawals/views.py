@@ -17,14 +17,15 @@ from django_fsm import ConcurrentTransition
 
 from accounts.choices import WithdrawalGround
 from accounts.http import AuthenticatedRequest
-from accounts.idnumbers import mask_id_number
 from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.selectors import person_login
 from cases import steps
 from cases.errors import CaseError
 from cases.forms import StepForm
 from cases.models import Channel, DocumentKind
+from cases.reveal import Revealable, shown_number
 from cases.selectors import case_for, case_page_context, is_staff_member
+from cases.templatetags.case_people import mask_phone
 from withdrawals import eligibility, refunds, rules, selectors, services
 from withdrawals.forms import (
     ApplyForm,
@@ -287,10 +288,6 @@ def _withdrawal_for(user: User, case_id: int) -> Withdrawal:
     return withdrawal
 
 
-def _masked(user: User, number: str) -> str:
-    return number if user.has_perm("accounts.reveal_id_number") else mask_id_number(number)
-
-
 def _pay_summary(withdrawal: Withdrawal, computation: Any) -> str:
     return _("Pay %(amount)s yuan to %(name)s and close the personal account.") % {
         "amount": computation.payout,
@@ -322,13 +319,16 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
             "withdrawal": withdrawal,
             "staff": staff,
             "computation": computation,
-            "id_number": _masked(user, withdrawal.case.person.id_number),
-            "heir_id_number": _masked(user, withdrawal.heir_id_number)
-            if withdrawal.heir_id_number
-            else "",
-            "card_number": withdrawal.bank_account
-            if staff
-            else f"**** {withdrawal.bank_account[-4:]}",
+            "id_number": shown_number(
+                request, withdrawal.case, Revealable.ID_NUMBER, withdrawal.case.person.id_number
+            ),
+            "heir_id_number": shown_number(
+                request, withdrawal.case, Revealable.HEIR_ID_NUMBER, withdrawal.heir_id_number
+            ),
+            "card_number": shown_number(
+                request, withdrawal.case, Revealable.CARD_NUMBER, withdrawal.bank_account
+            ),
+            "heir_phone": mask_phone(withdrawal.heir_phone),
             "card_warning": eligibility.card_number_warning(withdrawal),
             "requested": [DocumentKind(k).label for k in withdrawal.requested_documents],
             "progress": selectors.withdrawal_progress(withdrawal),
@@ -452,7 +452,9 @@ def refund_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         {
             "refund": refund,
             "staff": is_staff_member(user),
-            "id_number": _masked(user, refund.case.person.id_number),
+            "id_number": shown_number(
+                request, refund.case, Revealable.ID_NUMBER, refund.case.person.id_number
+            ),
             "actions": steps.offered(user, refund),
         }
     )

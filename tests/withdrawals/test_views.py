@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from accounts.choices import WithdrawalGround
 from accounts.models import PersonalAccount
+from audit.models import AuditEvent
 from cases.models import DocumentKind
 from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory, staff_user
 from tests.withdrawals.factories import (
@@ -216,13 +217,60 @@ def test_staff_see_the_id_number_masked_and_the_computation(client, withdrawal, 
     assert page.context["computation"].payout == Decimal("998.00")
 
 
-def test_an_auditor_sees_the_whole_id_number(client, withdrawal, agency):
+def test_an_auditor_sees_the_id_number_masked_until_a_recorded_reveal(client, withdrawal, agency):
     auditor = staff_user("auditor", agency)
+    url = reverse("withdrawals:detail", args=[withdrawal.pk])
+    number = withdrawal.case.person.id_number
 
-    page = _as(client, auditor).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+    before = _as(client, auditor).get(url)
+    client.post(reverse("cases:reveal_id", args=[withdrawal.pk]), {"what": "id_number"})
+    shown = client.get(url)
+    again = client.get(url)
 
-    assert withdrawal.case.person.id_number in page.content.decode()
-    assert page.context["actions"] == []
+    assert number not in before.content.decode()
+    assert before.context["actions"] == []
+    assert number in shown.content.decode()
+    assert number not in again.content.decode()
+    assert withdrawal.case.events.filter(action="id_revealed", actor=auditor).exists()
+    assert AuditEvent.objects.filter(action="reveal_id_number", user=auditor).exists()
+
+
+def test_a_reviewer_never_sees_the_whole_card_number_by_default(client, withdrawal, agency):
+    _clerk, reviewer = clerk_and_reviewer(agency)
+
+    page = _as(client, reviewer).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+
+    html = page.content.decode()
+    assert withdrawal.bank_account not in html
+    assert f"**** {withdrawal.bank_account[-4:]}" in html
+
+
+def test_a_card_number_reveal_is_recorded_and_shows_it_once(client, withdrawal, agency):
+    supervisor = staff_user("supervisor", agency)
+    url = reverse("withdrawals:detail", args=[withdrawal.pk])
+    _as(client, supervisor)
+
+    client.post(reverse("cases:reveal_id", args=[withdrawal.pk]), {"what": "card_number"})
+    shown = client.get(url).content.decode()
+    again = client.get(url).content.decode()
+
+    assert withdrawal.bank_account in shown
+    assert withdrawal.bank_account not in again
+    assert withdrawal.case.events.filter(action="card_revealed", actor=supervisor).exists()
+    audit = AuditEvent.objects.get(action="reveal_card_number", user=supervisor)
+    assert withdrawal.bank_account not in f"{audit.object_repr} {audit.detail}"
+
+
+def test_a_clerk_cannot_reveal_the_card_number(client, withdrawal, agency):
+    clerk, _reviewer = clerk_and_reviewer(agency)
+    _as(client, clerk)
+
+    response = client.post(
+        reverse("cases:reveal_id", args=[withdrawal.pk]), {"what": "card_number"}
+    )
+
+    assert response.status_code == 403
+    assert not withdrawal.case.events.filter(action="card_revealed").exists()
 
 
 def test_staff_of_another_agency_and_other_applicants_get_nothing(client, withdrawal):
