@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.choices import WithdrawalGround
@@ -223,10 +224,11 @@ def filer_reasons(*, by: User | None, agency: Agency | None) -> list[str]:
     return []
 
 
-def open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
-    live = Withdrawal.objects.filter(account=account).exclude(
-        state__in=[State.REFUSED, State.CANCELLED]
-    )
+def open_withdrawal_reasons(
+    account: PersonalAccount, others: QuerySet[Withdrawal] | None = None
+) -> list[str]:
+    rows = Withdrawal.objects.filter(account=account) if others is None else others
+    live = rows.exclude(state__in=[State.REFUSED, State.CANCELLED])
     if live.exists():
         return [_("A withdrawal of this account is already in progress or paid.")]
     return []
@@ -265,6 +267,29 @@ def missing_document_reasons(ground: str, present: Iterable[str]) -> list[str]:
     ]
 
 
+def heir_applies_online(application: Application, applicant: User | None) -> bool:
+    return (
+        application.ground == WithdrawalGround.DEATH
+        and applicant is not None
+        and applicant.person_id is not None
+    )
+
+
+def heir_input_reasons(application: Application, documents: Iterable[str]) -> list[str]:
+    """What an heir typed and uploaded, judged without the deceased's account, so that the
+    answer is the same whether or not the person they named exists."""
+    return [
+        *payee_reasons(
+            ground=WithdrawalGround.DEATH,
+            person_name="",
+            heir_name=application.heir_name,
+            payee_name=application.payee_name,
+            bank_account=application.bank_account,
+        ),
+        *missing_document_reasons(WithdrawalGround.DEATH, documents),
+    ]
+
+
 def submission_reasons(
     *,
     account: PersonalAccount,
@@ -275,7 +300,16 @@ def submission_reasons(
     computation: rules.Computation,
     on: datetime.date,
 ) -> list[str]:
-    """Every reason a new application is refused."""
+    """Every reason a new application is refused. An heir applying online is refused only for
+    what they typed and uploaded: whatever depends on the deceased's account (its state, its
+    money, its other cases) would tell a stranger about it, so it waits for the review, after
+    staff have verified the death and the heir (`review_reasons`)."""
+    if heir_applies_online(application, applicant):
+        return [
+            *applicant_reasons(account=account, application=application, applicant=applicant),
+            *_heir_reasons(account, application.heir_name, application.heir_id_number),
+            *heir_input_reasons(application, documents),
+        ]
     return [
         *open_withdrawal_reasons(account),
         *open_transfer_reasons(account),
@@ -303,8 +337,11 @@ def review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
     policy = account_policy(account)
     present = withdrawal.case.documents.values_list("kind", flat=True)
 
+    others = Withdrawal.objects.filter(account=account).exclude(pk=withdrawal.pk)
     return [
-        # A case filed before the submission checked for an open transfer must not pass either.
+        # An heir's case is filed before anything of the account is checked; a case filed
+        # before the submission checked for an open transfer must not pass either.
+        *open_withdrawal_reasons(account, others),
         *open_transfer_reasons(account),
         *eligibility_reasons(
             account=account,

@@ -36,6 +36,7 @@ from withdrawals.eligibility import (
     amount_reasons,
     document_label,
     filer_reasons,
+    heir_applies_online,
     review_reasons,
     submission_reasons,
 )
@@ -87,7 +88,11 @@ def withdrawal_submit(
         on=on,
     )
     agency = agency_for(account)
+    heir_online = heir_applies_online(application, applicant)
     if agency is None:
+        if heir_online:
+            # Said to an heir, this would tell a stranger where the account is.
+            raise CaseError(_("The application cannot be accepted."), code="no_match")
         reasons.append(_("No agency runs the fund of this account's region yet."))
     reasons.extend(filer_reasons(by=by, agency=agency))
     if reasons:
@@ -125,6 +130,10 @@ def withdrawal_submit(
         reminder_days_before=policy.reminder_days_before,
         by=by,
     )
+    if heir_online:
+        # Nothing about the deceased's account reaches the heir before staff have verified
+        # the death and the heir; the review's outcome is what tells them.
+        return withdrawal
     tell_applicant(
         case,
         message(

@@ -70,9 +70,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "withdrawals/home.html", context)
 
 
-def _deceased_account(data: dict[str, Any]) -> PersonalAccount | None:
-    person = InsuredPerson.objects.filter(id_number=data["deceased_id_number"]).first()
-    if person is None or person.name != data["deceased_name"].strip():
+def _deceased_account(chosen: dict[str, Any]) -> PersonalAccount | None:
+    person = InsuredPerson.objects.filter(id_number=chosen["deceased_id_number"]).first()
+    if person is None or person.name != chosen["deceased_name"].strip():
         return None
     return selectors.open_account_of(person)
 
@@ -80,7 +80,8 @@ def _deceased_account(data: dict[str, Any]) -> PersonalAccount | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: AuthenticatedRequest) -> HttpResponse:
-    """Step 1: the ground (and for a death, whose balance)."""
+    """Step 1: the ground (and for a death, whose balance). For a death nothing is looked up
+    here: whether the person named exists is no answer a form gives (step 2 neither)."""
     user = request.user
     own = selectors.open_account_of(_person(user))
     groups = selectors.account_policy(own).withdrawal_fee_exempt_groups if own else ()
@@ -89,21 +90,17 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        death = data["ground"] == WithdrawalGround.DEATH
-        account = _deceased_account(data) if death else own
-        if account is None:
-            form.add_error(
-                None,
-                _("No open personal account matches this ID number and name.")
-                if death
-                else _("You have no open personal account to withdraw from."),
-            )
+        chosen = {"ground": data["ground"], "exempt_group": data.get("fee_exempt_group", "")}
+        if data["ground"] == WithdrawalGround.DEATH:
+            chosen["exempt_group"] = ""  # the heir's own exemption says nothing of the deceased
+            chosen["deceased_id_number"] = data["deceased_id_number"]
+            chosen["deceased_name"] = data["deceased_name"].strip()
+        elif own is None:
+            form.add_error(None, _("You have no open personal account to withdraw from."))
         else:
-            request.session[APPLY_KEY] = {
-                "ground": data["ground"],
-                "account_id": account.pk,
-                "exempt_group": data.get("fee_exempt_group", ""),
-            }
+            chosen["account_id"] = own.pk
+        if not form.errors:
+            request.session[APPLY_KEY] = chosen
             return redirect("withdrawals:apply_confirm")
     return render(
         request,
@@ -122,53 +119,113 @@ def _documents_by_ground() -> list[tuple[str, list[str]]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply_confirm(request: AuthenticatedRequest) -> HttpResponse:
-    """Step 2: the amount as it will be computed, then bank account and documents."""
-    user = request.user
-    person = _person(user)
+    """Step 2: the amount as it will be computed (not for a death: the heir sees nothing of
+    the deceased's account before staff have verified the death and the heir), then bank
+    account and documents."""
+    person = _person(request.user)
     chosen = request.session.get(APPLY_KEY)
-    account = (
-        PersonalAccount.objects.select_related("person", "enrollment__region")
-        .filter(pk=chosen["account_id"])
-        .first()
-        if chosen
-        else None
-    )
-    if chosen is None or account is None:
+    ground = chosen["ground"] if chosen else ""
+    death = ground == WithdrawalGround.DEATH
+    account = None
+    if chosen and not death:
+        account = (
+            PersonalAccount.objects.select_related("person", "enrollment__region")
+            .filter(pk=chosen.get("account_id"), person=person)
+            .first()
+        )
+    if chosen is None or (account is None and not death):
         messages.info(request, _("Please choose the ground of the withdrawal first."))
         return redirect("withdrawals:apply")
-    ground = chosen["ground"]
-    death = ground == WithdrawalGround.DEATH
-    payee = person.name if death else account.person.name
     form = ApplyForm(
         request.POST or None,
         request.FILES or None,
         ground=ground,
-        initial={"payee_name": payee},
+        initial={"payee_name": person.name},
     )
     if request.method == "POST" and form.is_valid():
-        withdrawal = _submit(request, form, account, person, chosen)
-        if withdrawal is not None:
-            return redirect(withdrawal.case.get_absolute_url())
+        if death:
+            if _submit_as_heir(request, form, person, chosen):
+                return redirect("withdrawals:home")
+        else:
+            assert account is not None  # noqa: S101 - redirected above
+            withdrawal = _submit(request, form, account, chosen)
+            if withdrawal is not None:
+                return redirect(withdrawal.case.get_absolute_url())
     context = {
         "form": form,
         "account": account,
         "ground": WithdrawalGround(ground).label,
         "death": death,
-        "computation": selectors.preview_computation(account, exempt_group=chosen["exempt_group"]),
+        "computation": None
+        if account is None
+        else selectors.preview_computation(account, exempt_group=chosen["exempt_group"]),
         "exempt_group": chosen["exempt_group"],
     }
     return render(request, "withdrawals/apply_confirm.html", context)
+
+
+def _heir_application(form: ApplyForm, person: InsuredPerson) -> eligibility.Application:
+    data = form.cleaned_data
+    return eligibility.Application(
+        ground=WithdrawalGround.DEATH,
+        payee_name=data["payee_name"],
+        bank_name=data["bank_name"],
+        bank_account=data["bank_account"],
+        heir_name=person.name,
+        heir_id_number=person.id_number,
+        heir_phone=person.phone,
+    )
+
+
+def _submit_as_heir(
+    request: AuthenticatedRequest, form: ApplyForm, person: InsuredPerson, chosen: dict[str, Any]
+) -> bool:
+    """File the heir's application. What the heir typed is judged first, without the account;
+    then the answer is the same whether or not the person named has an open account (a
+    mistyped name or number is for staff to sort out with the heir, who has the documents)."""
+    application = _heir_application(form, person)
+    documents = form.documents()
+    reasons = eligibility.heir_input_reasons(application, documents)
+    if reasons:
+        for reason in reasons:
+            form.add_error(None, reason)
+        return False
+    account = _deceased_account(chosen)
+    if account is not None:
+        try:
+            services.withdrawal_submit(
+                account=account,
+                application=application,
+                documents=documents,
+                by=request.user,
+                channel=Channel.ONLINE,
+                applicant=request.user,
+            )
+        except CaseError as exc:
+            if exc.code != "no_match":
+                for reason in exc.reasons:
+                    form.add_error(None, reason)
+                return False
+    request.session.pop(APPLY_KEY, None)
+    # The one answer, whether or not the person named has an account.
+    messages.success(
+        request,
+        _(
+            "Your application for the balance of a deceased insured person was received. The "
+            "agency verifies the death certificate and your inheritance first; you will then "
+            "be told the result. Nothing about the account is shown before that."
+        ),
+    )
+    return True
 
 
 def _submit(
     request: AuthenticatedRequest,
     form: ApplyForm,
     account: PersonalAccount,
-    person: InsuredPerson,
     chosen: dict[str, Any],
 ) -> Withdrawal | None:
     data = form.cleaned_data
-    death = chosen["ground"] == WithdrawalGround.DEATH
     application = eligibility.Application(
         ground=chosen["ground"],
         payee_name=data["payee_name"],
@@ -176,9 +233,6 @@ def _submit(
         bank_account=data["bank_account"],
         last_local_treatment_on=data.get("last_local_treatment_on"),
         fee_exempt_group=chosen["exempt_group"],
-        heir_name=person.name if death else "",
-        heir_id_number=person.id_number if death else "",
-        heir_phone=person.phone if death else "",
     )
     user = request.user
     try:
