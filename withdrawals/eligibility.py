@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.choices import WithdrawalGround
@@ -224,11 +223,10 @@ def filer_reasons(*, by: User | None, agency: Agency | None) -> list[str]:
     return []
 
 
-def open_withdrawal_reasons(
-    account: PersonalAccount, others: QuerySet[Withdrawal] | None = None
-) -> list[str]:
-    rows = Withdrawal.objects.filter(account=account) if others is None else others
-    live = rows.exclude(state__in=[State.REFUSED, State.CANCELLED])
+def open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
+    live = Withdrawal.objects.filter(account=account).exclude(
+        state__in=[State.REFUSED, State.CANCELLED]
+    )
     if live.exists():
         return [_("A withdrawal of this account is already in progress or paid.")]
     return []
@@ -337,11 +335,9 @@ def review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
     policy = account_policy(account)
     present = withdrawal.case.documents.values_list("kind", flat=True)
 
-    others = Withdrawal.objects.filter(account=account).exclude(pk=withdrawal.pk)
     return [
-        # An heir's case is filed before anything of the account is checked; a case filed
-        # before the submission checked for an open transfer must not pass either.
-        *open_withdrawal_reasons(account, others),
+        # A case filed before the submission checked for an open transfer (an heir's, or one
+        # from before that check) must not pass either.
         *open_transfer_reasons(account),
         *eligibility_reasons(
             account=account,

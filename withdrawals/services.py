@@ -37,6 +37,7 @@ from withdrawals.eligibility import (
     document_label,
     filer_reasons,
     heir_applies_online,
+    open_withdrawal_reasons,
     review_reasons,
     submission_reasons,
 )
@@ -89,10 +90,11 @@ def withdrawal_submit(
     )
     agency = agency_for(account)
     heir_online = heir_applies_online(application, applicant)
+    if heir_online and (agency is None or open_withdrawal_reasons(account)):
+        # Said to an heir, either would tell a stranger about the account; a live case
+        # (one per account, `withdrawal_one_live_per_account`) is already with staff.
+        raise CaseError(_("The application cannot be accepted."), code="no_match")
     if agency is None:
-        if heir_online:
-            # Said to an heir, this would tell a stranger where the account is.
-            raise CaseError(_("The application cannot be accepted."), code="no_match")
         reasons.append(_("No agency runs the fund of this account's region yet."))
     reasons.extend(filer_reasons(by=by, agency=agency))
     if reasons:

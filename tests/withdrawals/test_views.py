@@ -243,6 +243,20 @@ def test_an_heir_gets_the_same_answer_whether_or_not_the_person_exists(client, a
     assert Withdrawal.objects.exists() == (named == "the deceased")
 
 
+def test_a_second_heir_gets_the_same_answer_while_a_case_is_live(client, account):
+    submit(account, G.DEATH)
+    heir = UserFactory(username="heir", person=InsuredPersonFactory())
+    _as(client, heir)
+    dead = account.person
+
+    _choose(client, G.DEATH, deceased_id_number=dead.id_number, deceased_name=dead.name)
+    response = _confirm(client, account, G.DEATH, payee_name=heir.person.name)
+
+    assert response.status_code == 302
+    assert response.url == reverse("withdrawals:home")
+    assert Withdrawal.objects.count() == 1
+
+
 def test_an_heirs_typing_errors_are_shown_before_anything_is_looked_up(client, account):
     heir = UserFactory(username="heir", person=InsuredPersonFactory())
     _as(client, heir)
