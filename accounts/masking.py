@@ -49,3 +49,8 @@ def mask_phone(number: str) -> str:
     if len(number) < 7:
         return "*" * len(number)
     return f"{number[:3]}{'*' * (len(number) - 7)}{number[-4:]}"
+
+
+def mask_card_number(number: str) -> str:
+    """The last four digits only, as a bank's own statements print a card."""
+    return f"**** {number[-4:]}" if len(number) > 4 else "*" * len(number)

@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     ADMIN_CHANGE = "admin_change", _("Changed in the administration site")
     ADMIN_DELETE = "admin_delete", _("Deleted in the administration site")
     REVEAL_ID_NUMBER = "reveal_id_number", _("Revealed a full ID number")
+    REVEAL_CARD_NUMBER = "reveal_card_number", _("Revealed a full bank card number")
     DOCUMENT_DOWNLOAD = "document_download", _("Downloaded a document")
     AUDIT_PURGE = "audit_purge", _("Purged old audit records")
     ACCOUNT_FREEZE = "account_freeze", _("Froze a personal account")

@@ -1,5 +1,5 @@
 """A case's history: opening the case with its first line, the lines every service writes,
-staff notes, and the record that someone saw the insured person's full ID number."""
+staff notes, and the record that someone saw a full ID or card number."""
 
 from __future__ import annotations
 
@@ -83,14 +83,17 @@ def case_note_add(*, case: Case, by: User, text: str) -> CaseEvent:
     return case_record(case=case, action="note", by=by, reason=text[:4000])
 
 
-def person_id_reveal(*, case: Case, by: User) -> CaseEvent:
-    """Record that a member of staff saw the insured person's full ID number; the page shows
-    it once, the history keeps who looked and when."""
+def number_reveal(*, case: Case, by: User, what: str = "id_number") -> CaseEvent:
+    """Record that a member of staff saw a full number on the case (`cases.reveal.Revealable`:
+    the insured person's or the heir's ID number, the payee's card number); the page shows it
+    once, the history keeps who looked at which and when."""
     if not (works_on_or_audits(by, case) and by.has_perm("accounts.reveal_id_number")):
         raise CaseError(_("You may not see full ID numbers."), code="forbidden")
-    return case_record(
-        case=case,
-        action="id_revealed",
-        by=by,
-        reason=_("Full ID number of %(name)s shown") % {"name": case.person.name},
-    )
+    if what == "card_number":
+        action, reason = "card_revealed", _("Full bank card number of the payee shown")
+    elif what == "heir_id_number":
+        action, reason = "id_revealed", _("Full ID number of the heir shown")
+    else:
+        action = "id_revealed"
+        reason = _("Full ID number of %(name)s shown") % {"name": case.person.name}
+    return case_record(case=case, action=action, by=by, reason=reason)

@@ -65,6 +65,7 @@ _ACTION_LABELS: dict[str, str | Promise] = {
     "clock_resumed": _("Clock resumed"),
     "escalated": _("Escalated to the supervisor"),
     "id_revealed": _("Full ID number shown"),
+    "card_revealed": _("Full bank card number shown"),
 }
 
 

@@ -12,11 +12,14 @@ from django.http import Http404
 
 from accounts.models import User
 from cases.forms import DocumentForm, NoteForm
-from cases.models import Case, CaseEvent, Deadline, Document, Notification
+from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
 from cases.registry import state_label
 from cases.workflow import today
 
 M = TypeVar("M", bound=Model)
+
+# A withdrawal staff have not yet looked at (Withdrawal.State.SUBMITTED; cases imports no app).
+UNVERIFIED_STATE = "submitted"
 
 
 def is_staff_member(user: User) -> bool:
@@ -31,8 +34,13 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()
     if user.person_id is not None:
-        # Their own cases, and those they filed for someone else (an heir for the deceased).
-        return Case.objects.filter(Q(person_id=user.person_id) | Q(applicant_id=user.pk))
+        # Their own cases, and those they filed for someone else (an heir for the deceased)
+        # once staff have verified the death and the heir: before that, the case would tell
+        # whoever filed it that the person they named has an open account.
+        unverified = Q(kind=CaseKind.WITHDRAWAL, state=UNVERIFIED_STATE)
+        return Case.objects.filter(
+            Q(person_id=user.person_id) | (Q(applicant_id=user.pk) & ~unverified)
+        )
     if user.agency_id is not None:
         if not is_staff_member(user):
             return Case.objects.none()

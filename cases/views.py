@@ -27,11 +27,11 @@ from cases.assignment import case_assign
 from cases.documents import document_add
 from cases.errors import CaseError
 from cases.forms import DocumentForm, NoteForm, QueueFilterForm
-from cases.history import case_note_add, case_record, person_id_reveal
+from cases.history import case_note_add, case_record, number_reveal
 from cases.models import Notification
 from cases.notifications import notification_mark_read
 from cases.registry import state_label
-from cases.templatetags.case_people import REVEAL_SESSION_KEY
+from cases.reveal import Revealable, remember_reveal
 
 
 @login_required
@@ -276,22 +276,28 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def reveal_id(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    """Show the insured person's full ID number on the next view of the case page, once."""
+    """Show one full number of the case (the insured person's ID number unless `what` names
+    another) on the next view of the case page, once; the history and the audit log say who
+    saw which."""
     user = request.user
     case = selectors.case_for(user, case_id)
-    if not selectors.is_staff_member(user):
+    what = request.POST.get("what") or Revealable.ID_NUMBER
+    if not selectors.is_staff_member(user) or what not in Revealable.values:
         raise Http404
     try:
-        person_id_reveal(case=case, by=user)
+        number_reveal(case=case, by=user, what=what)
     except CaseError as exc:
         raise PermissionDenied(exc.message) from exc
     audit_record(
-        action=AuditAction.REVEAL_ID_NUMBER,
+        action=AuditAction.REVEAL_CARD_NUMBER
+        if what == Revealable.CARD_NUMBER
+        else AuditAction.REVEAL_ID_NUMBER,
         user=user,
         request=request,
         object_repr=f"{case.reference} person {case.person_id}",
+        detail=what,
     )
-    request.session[REVEAL_SESSION_KEY] = case.pk
+    remember_reveal(request, case.pk, what)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Path, Schema, Status
 from ninja.errors import HttpError, ValidationError
@@ -88,6 +91,27 @@ api = NinjaAPI(
     auth=[BearerKey(), HeaderKey()],
     docs_url=None,
 )
+
+
+def _in_the_clients_language(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's route is outside the language-prefixed patterns, where LocaleMiddleware
+    always picks the default language; a machine client says its language only in
+    Accept-Language, so that header decides here (Chinese when it names none we have)."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            response = run(request, *args, **kwargs)
+        response.headers["Content-Language"] = language
+        return response
+
+    return wrapper
+
+
+# "view": around the whole operation, so that authentication and validation errors too are
+# worded in the client's language.
+api.add_decorator(_in_the_clients_language, mode="view")
 
 AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
 # No control characters (NUL above all: PostgreSQL cannot store it, and a lookup with it would

@@ -22,7 +22,7 @@ from accounts.idnumbers import normalize_id_number
 from accounts.models import InsuredPerson, User
 from cases import steps
 from cases.errors import CaseError
-from cases.forms import StepForm
+from cases.pages import show_refusal, take_step
 from cases.selectors import case_page_context, is_staff_member
 from family_pool import selectors, services
 from family_pool.charging import flags as charge_flags
@@ -51,13 +51,6 @@ def _staff(request: AuthenticatedRequest) -> User:
     return user
 
 
-def _refused(request: AuthenticatedRequest, exc: CaseError) -> None:
-    messages.error(request, exc.message)
-    for reason in exc.reasons:
-        if reason != exc.message:
-            messages.error(request, reason)
-
-
 def _form_refused(form: BindForm | WindowBindForm, exc: CaseError) -> None:
     for reason in exc.reasons:
         form.add_error(None, reason)
@@ -68,7 +61,7 @@ def _attempt(request: AuthenticatedRequest, call: Callable[[], object], done: st
     try:
         call()
     except CaseError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, done)
 
@@ -156,27 +149,13 @@ def quota(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     return redirect("family_pool:detail", case_id=binding.pk)
 
 
-def _take_step(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
-    """A step of the binding, as declared on its transition; its service's guard decides."""
-    user = request.user
-    binding = selectors.binding_for(user, case_id)
-    form = StepForm(request.POST)
-    given = form.given() if form.is_valid() else steps.Given()
-    try:
-        step = steps.perform(binding, action, by=user, given=given)
-    except CaseError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, str(step.done))
-    return redirect("family_pool:detail", case_id=binding.pk)
-
-
 @login_required
 @require_POST
 def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
     if action not in steps.declared(Binding):
         raise Http404
-    return _take_step(request, case_id, action)
+    binding = selectors.binding_for(request.user, case_id)
+    return take_step(request, binding, action)
 
 
 @login_required
@@ -188,7 +167,7 @@ def consent(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     try:
         binding = services.binding_consent(binding=binding, by=user, agree=agree)
     except CaseError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _state_message(binding) if agree else _("You declined."))
     return redirect("family_pool:detail", case_id=binding.pk)
@@ -204,7 +183,7 @@ def order(request: AuthenticatedRequest) -> HttpResponse:
         try:
             services.bindings_set_order(by=user, order=form.order())
         except CaseError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("The payment order was saved."))
             return redirect("family_pool:order")
@@ -269,9 +248,12 @@ def _person_by_id(id_number: str) -> InsuredPerson | None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def person_search(request: AuthenticatedRequest) -> HttpResponse:
+    """By POST: an ID number in a query string would stay in proxy and access logs. The
+    person's page is addressed by their internal id."""
     _staff(request)
-    form = PersonSearchForm(request.GET or None)
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         person = _person_by_id(form.cleaned_data["id_number"])
         if person is not None:

@@ -18,15 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
-from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import steps
 from cases.errors import CaseError
-from cases.forms import DocumentForm, StepForm
+from cases.forms import DocumentForm
 from cases.history import case_record
 from cases.models import DocumentKind
+from cases.pages import show_refusal, take_step
+from cases.reveal import Revealable, shown_number
 from cases.selectors import case_page_context, is_staff_member
 from transfers import selectors, services
 from transfers.forms import ApplyForm, IntakeForm
@@ -34,13 +35,6 @@ from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
 from transfers.services.destination import credit_summary
 from transfers.services.origin import out_summary
-
-
-def _error(request: AuthenticatedRequest, exc: CaseError) -> None:
-    messages.error(request, exc.message)
-    for reason in exc.reasons:
-        if reason != exc.message:
-            messages.error(request, reason)
 
 
 def _require_applicant(user: User) -> None:
@@ -63,7 +57,7 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     transfer = selectors.transfer_for(user, case_id)
     if user.person_id is not None:
         return render(request, "transfers/progress.html", _progress_context(user, transfer))
-    return render(request, "transfers/detail.html", _staff_context(user, transfer))
+    return render(request, "transfers/detail.html", _staff_context(request, transfer))
 
 
 def _common(user: User, transfer: Transfer) -> dict[str, Any]:
@@ -85,14 +79,16 @@ def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
     return context
 
 
-def _staff_context(user: User, transfer: Transfer) -> dict[str, Any]:
+def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[str, Any]:
+    user = request.user
     context = case_page_context(user, transfer.case)
     context.update(_common(user, transfer))
     person = transfer.case.person
-    reveal = user.has_perm("accounts.reveal_id_number")
     context.update(
         {
-            "id_number": person.id_number if reveal else mask_id_number(person.id_number),
+            "id_number": shown_number(
+                request, transfer.case, Revealable.ID_NUMBER, person.id_number
+            ),
             "side": selectors.side_of(user, transfer),
             "actions": _with_summaries(steps.offered(user, transfer), transfer),
             "check_reasons": (
@@ -134,17 +130,7 @@ def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpRespons
     _require_staff(user)
     if action not in steps.declared(Transfer):
         raise Http404
-    form = StepForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Check the note and the amount."))
-        return redirect(transfer.case.get_absolute_url())
-    try:
-        step = steps.perform(transfer, action, by=user, given=form.given())
-    except CaseError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, str(step.done))
-    return redirect(transfer.case.get_absolute_url())
+    return take_step(request, transfer, action)
 
 
 @login_required
@@ -255,7 +241,7 @@ def cancel(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     try:
         services.transfer_cancel(case=transfer.case, by=user)
     except CaseError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("Your application was cancelled."))
     return redirect(transfer.case.get_absolute_url())
@@ -279,7 +265,7 @@ def upload(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
             upload=form.cleaned_data["file"],
         )
     except CaseError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("The document was added."))
     return redirect(transfer.case.get_absolute_url())

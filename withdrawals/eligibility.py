@@ -17,12 +17,13 @@ from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Enrollment, PersonalAccount
 from accounts.policy import ResolvedPolicy
 from cases.models import DocumentKind
+from transfers.models import Transfer
 from withdrawals import rules
 from withdrawals.models import Withdrawal
 from withdrawals.selectors import account_policy, withdrawal_computation
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from accounts.models import Agency, User
 
 State = Withdrawal.State
 
@@ -211,12 +212,38 @@ def applicant_reasons(
     return []
 
 
+def filer_reasons(*, by: User | None, agency: Agency | None) -> list[str]:
+    """Staff take in an application only as a clerk of the agency that runs the account's
+    fund. An applicant's own filing is judged by `applicant_reasons`, a system one by nothing."""
+    if by is None or by.person_id is not None:
+        return []
+    if not by.has_perm("cases.process_case"):
+        return [_("Only a clerk may take in an application at the window.")]
+    if agency is None or by.agency_id != agency.pk:
+        return [_("This personal account belongs to another agency's coordination area.")]
+    return []
+
+
 def open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
     live = Withdrawal.objects.filter(account=account).exclude(
         state__in=[State.REFUSED, State.CANCELLED]
     )
     if live.exists():
         return [_("A withdrawal of this account is already in progress or paid.")]
+    return []
+
+
+def open_transfer_reasons(account: PersonalAccount) -> list[str]:
+    """The balance cannot be paid out while a transfer may still move it elsewhere."""
+    if Transfer.objects.filter(
+        case__person=account.person_id, case__closed_at__isnull=True
+    ).exists():
+        return [
+            _(
+                "This person has a transfer in progress; the balance cannot be withdrawn until "
+                "the transfer is completed or cancelled."
+            )
+        ]
     return []
 
 
@@ -239,6 +266,29 @@ def missing_document_reasons(ground: str, present: Iterable[str]) -> list[str]:
     ]
 
 
+def heir_applies_online(application: Application, applicant: User | None) -> bool:
+    return (
+        application.ground == WithdrawalGround.DEATH
+        and applicant is not None
+        and applicant.person_id is not None
+    )
+
+
+def heir_input_reasons(application: Application, documents: Iterable[str]) -> list[str]:
+    """What an heir typed and uploaded, judged without the deceased's account, so that the
+    answer is the same whether or not the person they named exists."""
+    return [
+        *payee_reasons(
+            ground=WithdrawalGround.DEATH,
+            person_name="",
+            heir_name=application.heir_name,
+            payee_name=application.payee_name,
+            bank_account=application.bank_account,
+        ),
+        *missing_document_reasons(WithdrawalGround.DEATH, documents),
+    ]
+
+
 def submission_reasons(
     *,
     account: PersonalAccount,
@@ -249,9 +299,19 @@ def submission_reasons(
     computation: rules.Computation,
     on: datetime.date,
 ) -> list[str]:
-    """Every reason a new application is refused."""
+    """Every reason a new application is refused. An heir applying online is refused only for
+    what they typed and uploaded: whatever depends on the deceased's account (its state, its
+    money, its other cases) would tell a stranger about it, so it waits for the review, after
+    staff have verified the death and the heir (`review_reasons`)."""
+    if heir_applies_online(application, applicant):
+        return [
+            *applicant_reasons(account=account, application=application, applicant=applicant),
+            *_heir_reasons(account, application.heir_name, application.heir_id_number),
+            *heir_input_reasons(application, documents),
+        ]
     return [
         *open_withdrawal_reasons(account),
+        *open_transfer_reasons(account),
         *applicant_reasons(account=account, application=application, applicant=applicant),
         *eligibility_reasons(
             account=account,
@@ -277,6 +337,9 @@ def review_reasons(withdrawal: Withdrawal, on: datetime.date) -> list[str]:
     present = withdrawal.case.documents.values_list("kind", flat=True)
 
     return [
+        # A case filed before the submission checked for an open transfer (an heir's, or one
+        # from before that check) must not pass either.
+        *open_transfer_reasons(account),
         *eligibility_reasons(
             account=account,
             ground=withdrawal.ground,

@@ -35,6 +35,9 @@ from withdrawals.eligibility import (
     Application,
     amount_reasons,
     document_label,
+    filer_reasons,
+    heir_applies_online,
+    open_withdrawal_reasons,
     review_reasons,
     submission_reasons,
 )
@@ -64,6 +67,9 @@ def withdrawal_submit(
     applicant: User | None = None,
 ) -> Withdrawal:
     """File a withdrawal with its documents; refused with every reason at once."""
+    # The person first, as transfer_apply locks them: a transfer filed at the same moment
+    # waits, and each sees the other's case when its check runs.
+    workflow.person_lock(account.person)
     account = workflow.lock(account)
     policy = account_policy(account)
     on = workflow.today()
@@ -83,8 +89,14 @@ def withdrawal_submit(
         on=on,
     )
     agency = agency_for(account)
+    heir_online = heir_applies_online(application, applicant)
+    if heir_online and (agency is None or open_withdrawal_reasons(account)):
+        # Said to an heir, either would tell a stranger about the account; a live case
+        # (one per account, `withdrawal_one_live_per_account`) is already with staff.
+        raise CaseError(_("The application cannot be accepted."), code="no_match")
     if agency is None:
         reasons.append(_("No agency runs the fund of this account's region yet."))
+    reasons.extend(filer_reasons(by=by, agency=agency))
     if reasons:
         raise CaseError(_("The application cannot be accepted."), code="refused", reasons=reasons)
     assert agency is not None  # noqa: S101 - refused above
@@ -120,6 +132,10 @@ def withdrawal_submit(
         reminder_days_before=policy.reminder_days_before,
         by=by,
     )
+    if heir_online:
+        # Nothing about the deceased's account reaches the heir before staff have verified
+        # the death and the heir; the review's outcome is what tells them.
+        return withdrawal
     tell_applicant(
         case,
         message(

@@ -13,43 +13,34 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_fsm import ConcurrentTransition
 
 from accounts.choices import WithdrawalGround
 from accounts.http import AuthenticatedRequest
-from accounts.idnumbers import mask_id_number
+from accounts.masking import mask_phone
 from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.selectors import person_login
 from cases import steps
 from cases.errors import CaseError
-from cases.forms import StepForm
 from cases.models import Channel, DocumentKind
+from cases.pages import show_refusal, take_step
+from cases.reveal import Revealable, shown_number
 from cases.selectors import case_for, case_page_context, is_staff_member
-from withdrawals import eligibility, payout, refunds, rules, selectors, services
+from withdrawals import eligibility, payout, rules, selectors, services
 from withdrawals.forms import (
     ApplyForm,
     AssessForm,
     GroundForm,
-    RefundForm,
     WindowForm,
 )
-from withdrawals.models import EmergencyRefund, Withdrawal
+from withdrawals.models import Withdrawal
 
 APPLY_KEY = "withdrawal_apply"
 
 
-def _person(user: User) -> InsuredPerson:
+def person_of(user: User) -> InsuredPerson:
     if user.person is None:
         raise Http404
     return user.person
-
-
-def _show(request: AuthenticatedRequest, exc: CaseError) -> None:
-    """The refusal, then each of its reasons (一次性告知)."""
-    messages.error(request, exc.message)
-    for reason in exc.reasons:
-        if reason != exc.message:
-            messages.error(request, reason)
 
 
 # --- the applicant -----------------------------------------------------------------------
@@ -58,7 +49,7 @@ def _show(request: AuthenticatedRequest, exc: CaseError) -> None:
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    person = _person(user)
+    person = person_of(user)
     account = selectors.open_account_of(person)
     context = {
         "account": account,
@@ -69,9 +60,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "withdrawals/home.html", context)
 
 
-def _deceased_account(data: dict[str, Any]) -> PersonalAccount | None:
-    person = InsuredPerson.objects.filter(id_number=data["deceased_id_number"]).first()
-    if person is None or person.name != data["deceased_name"].strip():
+def _deceased_account(chosen: dict[str, Any]) -> PersonalAccount | None:
+    person = InsuredPerson.objects.filter(id_number=chosen["deceased_id_number"]).first()
+    if person is None or person.name != chosen["deceased_name"].strip():
         return None
     return selectors.open_account_of(person)
 
@@ -79,30 +70,27 @@ def _deceased_account(data: dict[str, Any]) -> PersonalAccount | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: AuthenticatedRequest) -> HttpResponse:
-    """Step 1: the ground (and for a death, whose balance)."""
+    """Step 1: the ground (and for a death, whose balance). For a death nothing is looked up
+    here: whether the person named exists is no answer a form gives (step 2 neither)."""
     user = request.user
-    own = selectors.open_account_of(_person(user))
+    own = selectors.open_account_of(person_of(user))
     groups = selectors.account_policy(own).withdrawal_fee_exempt_groups if own else ()
     form = GroundForm(
         request.POST or None, grounds=selectors.allowed_grounds(own), exempt_groups=groups
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        death = data["ground"] == WithdrawalGround.DEATH
-        account = _deceased_account(data) if death else own
-        if account is None:
-            form.add_error(
-                None,
-                _("No open personal account matches this ID number and name.")
-                if death
-                else _("You have no open personal account to withdraw from."),
-            )
+        chosen = {"ground": data["ground"], "exempt_group": data.get("fee_exempt_group", "")}
+        if data["ground"] == WithdrawalGround.DEATH:
+            chosen["exempt_group"] = ""  # the heir's own exemption says nothing of the deceased
+            chosen["deceased_id_number"] = data["deceased_id_number"]
+            chosen["deceased_name"] = data["deceased_name"].strip()
+        elif own is None:
+            form.add_error(None, _("You have no open personal account to withdraw from."))
         else:
-            request.session[APPLY_KEY] = {
-                "ground": data["ground"],
-                "account_id": account.pk,
-                "exempt_group": data.get("fee_exempt_group", ""),
-            }
+            chosen["account_id"] = own.pk
+        if not form.errors:
+            request.session[APPLY_KEY] = chosen
             return redirect("withdrawals:apply_confirm")
     return render(
         request,
@@ -121,53 +109,113 @@ def _documents_by_ground() -> list[tuple[str, list[str]]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply_confirm(request: AuthenticatedRequest) -> HttpResponse:
-    """Step 2: the amount as it will be computed, then bank account and documents."""
-    user = request.user
-    person = _person(user)
+    """Step 2: the amount as it will be computed (not for a death: the heir sees nothing of
+    the deceased's account before staff have verified the death and the heir), then bank
+    account and documents."""
+    person = person_of(request.user)
     chosen = request.session.get(APPLY_KEY)
-    account = (
-        PersonalAccount.objects.select_related("person", "enrollment__region")
-        .filter(pk=chosen["account_id"])
-        .first()
-        if chosen
-        else None
-    )
-    if chosen is None or account is None:
+    ground = chosen["ground"] if chosen else ""
+    death = ground == WithdrawalGround.DEATH
+    account = None
+    if chosen and not death:
+        account = (
+            PersonalAccount.objects.select_related("person", "enrollment__region")
+            .filter(pk=chosen.get("account_id"), person=person)
+            .first()
+        )
+    if chosen is None or (account is None and not death):
         messages.info(request, _("Please choose the ground of the withdrawal first."))
         return redirect("withdrawals:apply")
-    ground = chosen["ground"]
-    death = ground == WithdrawalGround.DEATH
-    payee = person.name if death else account.person.name
     form = ApplyForm(
         request.POST or None,
         request.FILES or None,
         ground=ground,
-        initial={"payee_name": payee},
+        initial={"payee_name": person.name},
     )
     if request.method == "POST" and form.is_valid():
-        withdrawal = _submit(request, form, account, person, chosen)
-        if withdrawal is not None:
-            return redirect(withdrawal.case.get_absolute_url())
+        if death:
+            if _submit_as_heir(request, form, person, chosen):
+                return redirect("withdrawals:home")
+        else:
+            assert account is not None  # noqa: S101 - redirected above
+            withdrawal = _submit(request, form, account, chosen)
+            if withdrawal is not None:
+                return redirect(withdrawal.case.get_absolute_url())
     context = {
         "form": form,
         "account": account,
         "ground": WithdrawalGround(ground).label,
         "death": death,
-        "computation": selectors.preview_computation(account, exempt_group=chosen["exempt_group"]),
+        "computation": None
+        if account is None
+        else selectors.preview_computation(account, exempt_group=chosen["exempt_group"]),
         "exempt_group": chosen["exempt_group"],
     }
     return render(request, "withdrawals/apply_confirm.html", context)
+
+
+def _heir_application(form: ApplyForm, person: InsuredPerson) -> eligibility.Application:
+    data = form.cleaned_data
+    return eligibility.Application(
+        ground=WithdrawalGround.DEATH,
+        payee_name=data["payee_name"],
+        bank_name=data["bank_name"],
+        bank_account=data["bank_account"],
+        heir_name=person.name,
+        heir_id_number=person.id_number,
+        heir_phone=person.phone,
+    )
+
+
+def _submit_as_heir(
+    request: AuthenticatedRequest, form: ApplyForm, person: InsuredPerson, chosen: dict[str, Any]
+) -> bool:
+    """File the heir's application. What the heir typed is judged first, without the account;
+    then the answer is the same whether or not the person named has an open account (a
+    mistyped name or number is for staff to sort out with the heir, who has the documents)."""
+    application = _heir_application(form, person)
+    documents = form.documents()
+    reasons = eligibility.heir_input_reasons(application, documents)
+    if reasons:
+        for reason in reasons:
+            form.add_error(None, reason)
+        return False
+    account = _deceased_account(chosen)
+    if account is not None:
+        try:
+            services.withdrawal_submit(
+                account=account,
+                application=application,
+                documents=documents,
+                by=request.user,
+                channel=Channel.ONLINE,
+                applicant=request.user,
+            )
+        except CaseError as exc:
+            if exc.code != "no_match":
+                for reason in exc.reasons:
+                    form.add_error(None, reason)
+                return False
+    request.session.pop(APPLY_KEY, None)
+    # The one answer, whether or not the person named has an account.
+    messages.success(
+        request,
+        _(
+            "Your application for the balance of a deceased insured person was received. The "
+            "agency verifies the death certificate and your inheritance first; you will then "
+            "be told the result. Nothing about the account is shown before that."
+        ),
+    )
+    return True
 
 
 def _submit(
     request: AuthenticatedRequest,
     form: ApplyForm,
     account: PersonalAccount,
-    person: InsuredPerson,
     chosen: dict[str, Any],
 ) -> Withdrawal | None:
     data = form.cleaned_data
-    death = chosen["ground"] == WithdrawalGround.DEATH
     application = eligibility.Application(
         ground=chosen["ground"],
         payee_name=data["payee_name"],
@@ -175,9 +223,6 @@ def _submit(
         bank_account=data["bank_account"],
         last_local_treatment_on=data.get("last_local_treatment_on"),
         fee_exempt_group=chosen["exempt_group"],
-        heir_name=person.name if death else "",
-        heir_id_number=person.id_number if death else "",
-        heir_phone=person.phone if death else "",
     )
     user = request.user
     try:
@@ -207,16 +252,10 @@ def _submit(
 # --- the service hall --------------------------------------------------------------------
 
 
-def _window_account(user: User, id_number: str) -> PersonalAccount | str:
-    """The open account of the person in this clerk's agency, or why there is none."""
+def _window_account(id_number: str) -> PersonalAccount | None:
+    """The person's open account; whether this clerk may file for it is the service's rule."""
     person = InsuredPerson.objects.filter(id_number=id_number).first()
-    account = selectors.open_account_of(person) if person is not None else None
-    if account is None:
-        return _("No open personal account is on record for this ID number.")
-    agency = selectors.agency_for(account)
-    if agency is None or agency.pk != user.agency_id:
-        return _("This personal account belongs to another agency's coordination area.")
-    return account
+    return selectors.open_account_of(person) if person is not None else None
 
 
 @login_required
@@ -229,9 +268,11 @@ def window(request: AuthenticatedRequest) -> HttpResponse:
     form = WindowForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        found = _window_account(user, data["id_number"])
-        if isinstance(found, str):
-            form.add_error("id_number", found)
+        found = _window_account(data["id_number"])
+        if found is None:
+            form.add_error(
+                "id_number", _("No open personal account is on record for this ID number.")
+            )
         else:
             withdrawal = _window_submit(form, found, user)
             if withdrawal is not None:
@@ -291,10 +332,6 @@ def _withdrawal_for(user: User, case_id: int) -> Withdrawal:
     return withdrawal
 
 
-def _masked(user: User, number: str) -> str:
-    return number if user.has_perm("accounts.reveal_id_number") else mask_id_number(number)
-
-
 @login_required
 def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     user = request.user
@@ -319,13 +356,16 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
             "withdrawal": withdrawal,
             "staff": staff,
             "computation": computation,
-            "id_number": _masked(user, withdrawal.case.person.id_number),
-            "heir_id_number": _masked(user, withdrawal.heir_id_number)
-            if withdrawal.heir_id_number
-            else "",
-            "card_number": withdrawal.bank_account
-            if staff
-            else f"**** {withdrawal.bank_account[-4:]}",
+            "id_number": shown_number(
+                request, withdrawal.case, Revealable.ID_NUMBER, withdrawal.case.person.id_number
+            ),
+            "heir_id_number": shown_number(
+                request, withdrawal.case, Revealable.HEIR_ID_NUMBER, withdrawal.heir_id_number
+            ),
+            "card_number": shown_number(
+                request, withdrawal.case, Revealable.CARD_NUMBER, withdrawal.bank_account
+            ),
+            "heir_phone": mask_phone(withdrawal.heir_phone),
             "card_warning": eligibility.card_number_warning(withdrawal),
             "requested": [DocumentKind(k).label for k in withdrawal.requested_documents],
             "progress": selectors.withdrawal_progress(withdrawal),
@@ -360,21 +400,6 @@ def _assess(request: AuthenticatedRequest, w: Withdrawal, user: User) -> str:
     return _("The findings are saved.")
 
 
-def _take_step(request: AuthenticatedRequest, obj: Any, action: str, user: User) -> None:
-    """Any declared step the page posted; the service's guard decides."""
-    form = StepForm(request.POST, kinds=DocumentKind.choices)
-    try:
-        if not form.is_valid():
-            raise CaseError(_("Check the note and the amount."), code="invalid")
-        step = steps.perform(obj, action, by=user, given=form.given())
-    except CaseError as exc:
-        _show(request, exc)
-    except ConcurrentTransition:
-        messages.error(request, _("Someone else changed this case meanwhile; please try again."))
-    else:
-        messages.success(request, str(step.done))
-
-
 @login_required
 @require_POST
 def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
@@ -385,83 +410,9 @@ def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpRespons
         try:
             messages.success(request, _assess(request, withdrawal, user))
         except CaseError as exc:
-            _show(request, exc)
+            show_refusal(request, exc)
     elif action in steps.declared(Withdrawal):
-        _take_step(request, withdrawal, action, user)
+        return take_step(request, withdrawal, action)
     else:
         raise Http404
     return redirect(withdrawal.case.get_absolute_url())
-
-
-# --- emergency refunds -------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def refund_apply(request: AuthenticatedRequest) -> HttpResponse:
-    user = request.user
-    account = selectors.open_account_of(_person(user))
-    form = RefundForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        if account is None:
-            form.add_error(None, _("You have no open personal account."))
-        else:
-            try:
-                refund = refunds.emergency_refund_submit(
-                    account=account,
-                    amount=form.cleaned_data["amount"],
-                    hospital=form.cleaned_data["hospital"],
-                    treated_on=form.cleaned_data["treated_on"],
-                    receipts=[form.cleaned_data["receipts"]],
-                    by=user,
-                    applicant=user,
-                )
-            except CaseError as exc:
-                for reason in exc.reasons:
-                    form.add_error(None, reason)
-            else:
-                messages.success(
-                    request,
-                    _("Your claim %(ref)s was received.") % {"ref": refund.case.reference},
-                )
-                return redirect(refund.case.get_absolute_url())
-    return render(request, "withdrawals/refund_apply.html", {"form": form, "account": account})
-
-
-def _refund_for(user: User, case_id: int) -> EmergencyRefund:
-    case = case_for(user, case_id)
-    refund: EmergencyRefund | None = (
-        EmergencyRefund.objects.select_related("case__person", "account", "credit_transaction")
-        .filter(case=case)
-        .first()
-    )
-    if refund is None:
-        raise Http404
-    return refund
-
-
-@login_required
-def refund_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    user = request.user
-    refund = _refund_for(user, case_id)
-    context = case_page_context(user, refund.case)
-    context.update(
-        {
-            "refund": refund,
-            "staff": is_staff_member(user),
-            "id_number": _masked(user, refund.case.person.id_number),
-            "actions": steps.offered(user, refund),
-        }
-    )
-    return render(request, "withdrawals/refund_detail.html", context)
-
-
-@login_required
-@require_POST
-def refund_act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpResponse:
-    user = request.user
-    refund = _refund_for(user, case_id)
-    if action not in steps.declared(EmergencyRefund):
-        raise Http404
-    _take_step(request, refund, action, user)
-    return redirect(refund.case.get_absolute_url())

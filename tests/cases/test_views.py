@@ -357,7 +357,11 @@ def test_my_cases_lists_every_kind_with_its_state_and_page(
 ):
     monkeypatch.setattr(views, "state_label", lambda kind, state: f"<{kind}:{state}>")
     withdrawal = CaseFactory(person=person, agency=agency, kind="withdrawal", state="paid")
-    for_the_deceased = CaseFactory(agency=agency, applicant=applicant, kind="withdrawal")
+    for_the_deceased = CaseFactory(
+        agency=agency, applicant=applicant, kind="withdrawal", state="first_reviewed"
+    )
+    # Not before staff have verified the death and the heir: it would say the account exists.
+    CaseFactory(agency=agency, applicant=applicant, kind="withdrawal", state="submitted")
     CaseFactory(agency=agency)  # someone else's
     client.force_login(applicant)
 

@@ -516,3 +516,32 @@ def test_machine_clients_need_no_csrf_token(places):
     response = post_charge(Client(enforce_csrf_checks=True), key, owner, card(owner).number, "1.00")
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "expected"),
+    [(None, "不能结算"), ("en-US,en;q=0.9", "cannot charge"), ("fr", "不能结算")],
+)
+def test_refusals_answer_in_the_language_asked_chinese_by_default(
+    client, hospital, accept_language, expected
+):
+    _institution, key = hospital
+    owner = holder()
+    headers = {"Authorization": f"Bearer {key}"}
+    if accept_language:
+        headers["Accept-Language"] = accept_language
+    body = {
+        "id_number": owner.id_number,
+        "card_number": card(owner).number,
+        "amount": "5.00",
+        "category": "pharmacy",
+        "settlement_number": "LANG-1",
+    }
+
+    response = client.post(CHARGES_URL, data=body, content_type="application/json", headers=headers)
+
+    assert response.status_code == 422
+    assert expected in response.json()["message"]
+    assert response["Content-Language"] == (
+        "en" if accept_language == "en-US,en;q=0.9" else "zh-hans"
+    )

@@ -315,11 +315,45 @@ def test_a_supervisor_sees_full_id_numbers_and_search_finds_the_person(client, p
     me = holder()
     client.force_login(staff_user("supervisor", _dongguan()))
 
-    found = client.get(reverse("family_pool:person_search"), {"id_number": me.id_number})
+    found = client.post(reverse("family_pool:person_search"), {"id_number": me.id_number})
     page = client.get(found.url)
 
     assert found.status_code == 302
+    assert found.url == reverse("family_pool:person", args=[me.pk])
+    assert me.id_number not in found.url
     assert me.id_number in page.content.decode()
+
+
+def test_the_person_search_takes_no_id_number_in_the_query_string(client, places):
+    me = holder()
+    client.force_login(staff_user("supervisor", _dongguan()))
+
+    response = client.get(reverse("family_pool:person_search"), {"id_number": me.id_number})
+
+    assert response.status_code == 200
+    assert not response.context["form"].is_bound
+
+
+def test_the_person_search_needs_a_csrf_token(places):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user("supervisor", _dongguan()))
+
+    response = client.post(reverse("family_pool:person_search"), {"id_number": holder().id_number})
+
+    assert response.status_code == 403
+
+
+def test_an_unknown_id_number_is_answered_on_the_search_page(client, places):
+    client.force_login(staff_user("supervisor", _dongguan()))
+
+    response = client.post(
+        reverse("family_pool:person_search"), {"id_number": "110101199003077777"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["id_number"]
 
 
 def test_another_regions_staff_cannot_open_a_persons_page(client, places):

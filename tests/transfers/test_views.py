@@ -83,12 +83,17 @@ def test_both_agencies_see_the_case_with_the_id_number_masked_for_a_clerk(
     at_origin = _page(client, origin_clerk, transfer)
     at_destination = _page(client, destination_clerk, transfer)
     supervisor = _page(client, staff_user("supervisor", places.dongguan), transfer)
+    client.post(reverse("cases:reveal_id", args=[transfer.case_id]), {"what": "id_number"})
+    revealed = client.get(reverse("transfers:detail", args=[transfer.case_id]))
 
     number = transfer.case.person.id_number
     assert at_origin.status_code == at_destination.status_code == 200
     assert number not in at_origin.content.decode()
     assert number[-2:] in at_origin.content.decode()
-    assert number in supervisor.content.decode()
+    # Even a supervisor sees it masked until a reveal that the history records.
+    assert number not in supervisor.content.decode()
+    assert number in revealed.content.decode()
+    assert transfer.case.events.filter(action="id_revealed").count() == 1
 
 
 def test_the_origin_clerk_is_offered_the_check_and_the_destination_nothing_yet(
@@ -333,3 +338,24 @@ def test_the_applicant_sees_their_transfers_and_the_home_links_them(client, appl
     assert list(listing.context["transfers"]) == [transfer]
     assert reverse("transfers:apply") in home.content.decode()
     assert PersonalAccount.objects.filter(person=applicant.person).exists()
+
+
+def test_crediting_with_the_amount_left_empty_is_refused_and_the_case_stays(
+    client, transfer, origin_clerk, destination_clerk
+):
+    services.transfer_accept(case=transfer.case, by=origin_clerk)
+    services.transfer_out(case=transfer.case, by=origin_clerk)
+    services.transfer_in(case=transfer.case, by=destination_clerk)
+    client.force_login(destination_clerk)
+
+    response = client.post(
+        reverse("transfers:act", args=[transfer.case_id, "credit"]),
+        {"note": "", "amount": ""},
+        follow=True,
+    )
+
+    transfer.refresh_from_db()
+    shown = [str(m) for m in response.context["messages"]]
+    assert transfer.state == Transfer.State.TRANSFERRED_IN
+    assert "请填写实际到账金额。" in shown
+    assert not transfer.case.events.filter(action="credit").exists()

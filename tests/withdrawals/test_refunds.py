@@ -4,10 +4,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import FundSource, LedgerEntry, LedgerTransaction, PersonalAccount
 from cases.errors import CaseError
 from cases.models import Deadline, DocumentKind, Notification
+from tests.accounts.factories import staff_user
 from tests.withdrawals.factories import (
     account_in,
     applicant_of,
@@ -179,3 +181,14 @@ def test_the_applicant_is_told_of_each_decision(agency, clerk):
         .values_list("subject", flat=True)
     )
     assert [s.split()[-1] for s in subjects] == ["received", "approved", "credited"]
+
+
+def test_the_refund_page_masks_the_id_number_even_for_a_supervisor(client, agency):
+    refund = _submit(account_in(agency))
+    supervisor = staff_user("supervisor", agency, username="refund-supervisor")
+    client.force_login(supervisor)
+
+    html = client.get(reverse("withdrawals:refund_detail", args=[refund.pk])).content.decode()
+
+    assert refund.case.person.id_number not in html
+    assert reverse("cases:reveal_id", args=[refund.pk]) in html

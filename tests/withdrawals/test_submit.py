@@ -10,7 +10,7 @@ from accounts.choices import WithdrawalGround
 from accounts.models import Enrollment
 from cases.errors import CaseError
 from cases.models import Channel, Deadline, DocumentKind, Notification
-from tests.accounts.factories import InsuredPersonFactory, UserFactory
+from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory, staff_user
 from tests.withdrawals.factories import (
     account_in,
     applicant_of,
@@ -42,13 +42,15 @@ def _eligible_account(agency, ground):
     return account_in(agency)
 
 
-def _refusal(account, ground=G.SERIOUS_ILLNESS, *, without=(), applicant=None, **overrides):
+def _refusal(
+    account, ground=G.SERIOUS_ILLNESS, *, without=(), applicant=None, by=None, **overrides
+):
     with pytest.raises(CaseError) as caught:
         withdrawal_submit(
             account=account,
             application=application_for(account, ground, **overrides),
             documents=documents_for(ground, without=without),
-            by=applicant,
+            by=by or applicant,
             applicant=applicant,
         )
     return caught.value.reasons
@@ -342,3 +344,22 @@ def test_an_heir_without_a_login_is_told_by_sms_not_the_deceased():
     sms = Notification.objects.get(case=withdrawal.case, channel=Notification.Channel.SMS)
     assert sms.address == withdrawal.heir_phone
     assert sms.address != account.person.phone
+
+
+def test_a_clerk_of_another_agency_cannot_file_at_the_window():
+    account = account_in(dongguan_agency())
+    outsider = staff_user("clerk", AgencyFactory(code="OTHER"), username="outsider")
+
+    reasons = _refusal(account, applicant=None, by=outsider)
+
+    assert reasons == ["This personal account belongs to another agency's coordination area."]
+
+
+def test_staff_who_do_not_process_cases_cannot_file_at_the_window():
+    agency = dongguan_agency()
+    account = account_in(agency)
+    reviewer = staff_user("reviewer", agency, username="reviewer")
+
+    reasons = _refusal(account, by=reviewer)
+
+    assert reasons == ["Only a clerk may take in an application at the window."]

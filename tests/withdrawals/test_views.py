@@ -10,8 +10,15 @@ from django.utils.translation import gettext
 
 from accounts.choices import WithdrawalGround
 from accounts.models import PersonalAccount
-from cases.models import DocumentKind
-from tests.accounts.factories import AgencyFactory, InsuredPersonFactory, UserFactory, staff_user
+from audit.models import AuditEvent
+from cases.models import DocumentKind, Notification
+from tests.accounts.factories import (
+    AgencyFactory,
+    InsuredPersonFactory,
+    UserFactory,
+    staff_user,
+    valid_id_number,
+)
 from tests.withdrawals.factories import (
     GOOD_CARD,
     account_in,
@@ -166,34 +173,100 @@ def test_living_elsewhere_asks_for_the_last_local_treatment(client, applicant, a
     assert Withdrawal.objects.get().last_local_treatment_on == datetime.date(2020, 1, 1)
 
 
-def test_an_heir_applies_for_the_deceased_and_follows_the_case(client, account):
+def test_an_heir_applies_for_the_deceased_and_follows_the_case_once_verified(
+    client, account, agency
+):
     heir = UserFactory(username="heir", person=InsuredPersonFactory())
+    clerk, _reviewer = clerk_and_reviewer(agency)
     _as(client, heir)
     dead = account.person
 
     chosen = _choose(client, G.DEATH, deceased_id_number=dead.id_number, deceased_name=dead.name)
+    form = client.get(reverse("withdrawals:apply_confirm"))
     response = _confirm(client, account, G.DEATH, payee_name=heir.person.name)
-
     withdrawal = Withdrawal.objects.get()
-    assert chosen.status_code == 302
-    assert response.status_code == 302
+    before = client.get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+    home = client.get(reverse("withdrawals:home"))
+    staff_page = _as(client, clerk).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+    withdrawal_first_review(withdrawal=withdrawal, by=clerk)
+    after = _as(client, heir).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+
+    assert chosen.url == reverse("withdrawals:apply_confirm")
+    assert form.context["computation"] is None
+    assert form.context["account"] is None
+    assert "998.00" not in form.content.decode()
+    assert dead.name not in form.content.decode()
+    assert response.url == reverse("withdrawals:home")
     assert withdrawal.heir_id_number == heir.person.id_number
     assert withdrawal.case.person == dead
-    page = client.get(reverse("withdrawals:detail", args=[withdrawal.pk]))
-    assert page.status_code == 200
-    assert page.context["can_upload"]
+    assert set(withdrawal.case.documents.values_list("kind", flat=True)) >= {
+        "death_certificate",
+        "inheritance_proof",
+    }
+    assert not Notification.objects.filter(case=withdrawal.case).exists()
+    assert before.status_code == 404
+    assert list(home.context["withdrawals"]) == []
+    assert staff_page.context["computation"].payout == Decimal("998.00")
+    assert after.status_code == 200
+    assert after.context["can_upload"]
 
 
-def test_the_deceased_must_be_named_as_on_record(client, account):
+@pytest.mark.parametrize(
+    "named",
+    ["the deceased", "a wrong name", "nobody on record"],
+)
+def test_an_heir_gets_the_same_answer_whether_or_not_the_person_exists(client, account, named):
+    heir = UserFactory(username="heir", person=InsuredPersonFactory())
+    _as(client, heir)
+    dead = account.person
+    id_number, name = {
+        "the deceased": (dead.id_number, dead.name),
+        "a wrong name": (dead.id_number, "别人"),
+        "nobody on record": (valid_id_number("441900"), "无此人"),
+    }[named]
+
+    chosen = _choose(client, G.DEATH, deceased_id_number=id_number, deceased_name=name)
+    form = client.get(reverse("withdrawals:apply_confirm"))
+    response = _confirm(client, account, G.DEATH, payee_name=heir.person.name)
+    shown = [str(m) for m in client.get(response.url).context["messages"]]
+
+    assert chosen.status_code == 302
+    assert chosen.url == reverse("withdrawals:apply_confirm")
+    assert form.context["computation"] is None
+    assert response.status_code == 302
+    assert response.url == reverse("withdrawals:home")
+    assert shown == [
+        "Your application for the balance of a deceased insured person was received. The "
+        "agency verifies the death certificate and your inheritance first; you will then be "
+        "told the result. Nothing about the account is shown before that."
+    ]
+    assert Withdrawal.objects.exists() == (named == "the deceased")
+
+
+def test_a_second_heir_gets_the_same_answer_while_a_case_is_live(client, account):
+    submit(account, G.DEATH)
+    heir = UserFactory(username="heir", person=InsuredPersonFactory())
+    _as(client, heir)
+    dead = account.person
+
+    _choose(client, G.DEATH, deceased_id_number=dead.id_number, deceased_name=dead.name)
+    response = _confirm(client, account, G.DEATH, payee_name=heir.person.name)
+
+    assert response.status_code == 302
+    assert response.url == reverse("withdrawals:home")
+    assert Withdrawal.objects.count() == 1
+
+
+def test_an_heirs_typing_errors_are_shown_before_anything_is_looked_up(client, account):
     heir = UserFactory(username="heir", person=InsuredPersonFactory())
     _as(client, heir)
 
-    response = _choose(
-        client, G.DEATH, deceased_id_number=account.person.id_number, deceased_name="别人"
-    )
+    _choose(client, G.DEATH, deceased_id_number=valid_id_number("441900"), deceased_name="无此人")
+    response = _confirm(client, account, G.DEATH, payee_name="王中介")
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+    assert not Withdrawal.objects.exists()
 
 
 # --- the case page -----------------------------------------------------------------------
@@ -216,13 +289,60 @@ def test_staff_see_the_id_number_masked_and_the_computation(client, withdrawal, 
     assert page.context["computation"].payout == Decimal("998.00")
 
 
-def test_an_auditor_sees_the_whole_id_number(client, withdrawal, agency):
+def test_an_auditor_sees_the_id_number_masked_until_a_recorded_reveal(client, withdrawal, agency):
     auditor = staff_user("auditor", agency)
+    url = reverse("withdrawals:detail", args=[withdrawal.pk])
+    number = withdrawal.case.person.id_number
 
-    page = _as(client, auditor).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+    before = _as(client, auditor).get(url)
+    client.post(reverse("cases:reveal_id", args=[withdrawal.pk]), {"what": "id_number"})
+    shown = client.get(url)
+    again = client.get(url)
 
-    assert withdrawal.case.person.id_number in page.content.decode()
-    assert page.context["actions"] == []
+    assert number not in before.content.decode()
+    assert before.context["actions"] == []
+    assert number in shown.content.decode()
+    assert number not in again.content.decode()
+    assert withdrawal.case.events.filter(action="id_revealed", actor=auditor).exists()
+    assert AuditEvent.objects.filter(action="reveal_id_number", user=auditor).exists()
+
+
+def test_a_reviewer_never_sees_the_whole_card_number_by_default(client, withdrawal, agency):
+    _clerk, reviewer = clerk_and_reviewer(agency)
+
+    page = _as(client, reviewer).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
+
+    html = page.content.decode()
+    assert withdrawal.bank_account not in html
+    assert f"**** {withdrawal.bank_account[-4:]}" in html
+
+
+def test_a_card_number_reveal_is_recorded_and_shows_it_once(client, withdrawal, agency):
+    supervisor = staff_user("supervisor", agency)
+    url = reverse("withdrawals:detail", args=[withdrawal.pk])
+    _as(client, supervisor)
+
+    client.post(reverse("cases:reveal_id", args=[withdrawal.pk]), {"what": "card_number"})
+    shown = client.get(url).content.decode()
+    again = client.get(url).content.decode()
+
+    assert withdrawal.bank_account in shown
+    assert withdrawal.bank_account not in again
+    assert withdrawal.case.events.filter(action="card_revealed", actor=supervisor).exists()
+    audit = AuditEvent.objects.get(action="reveal_card_number", user=supervisor)
+    assert withdrawal.bank_account not in f"{audit.object_repr} {audit.detail}"
+
+
+def test_a_clerk_cannot_reveal_the_card_number(client, withdrawal, agency):
+    clerk, _reviewer = clerk_and_reviewer(agency)
+    _as(client, clerk)
+
+    response = client.post(
+        reverse("cases:reveal_id", args=[withdrawal.pk]), {"what": "card_number"}
+    )
+
+    assert response.status_code == 403
+    assert not withdrawal.case.events.filter(action="card_revealed").exists()
 
 
 def test_staff_of_another_agency_and_other_applicants_get_nothing(client, withdrawal):
@@ -428,7 +548,9 @@ def test_a_clerk_cannot_file_for_another_agencys_account(client, account):
 
     response = _window_post(_as(client, other), account.person)
 
-    assert response.context["form"].errors["id_number"]
+    assert response.context["form"].non_field_errors() == [
+        "This personal account belongs to another agency's coordination area."
+    ]
     assert not Withdrawal.objects.exists()
 
 

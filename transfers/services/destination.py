@@ -110,7 +110,10 @@ def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None)
 
 
 def _clean_received(value: Decimal | str) -> Decimal:
-    # Nothing received is an amount too: it goes to reconciliation like any other mismatch.
+    # Nothing received is an amount too (0 goes to reconciliation like any other mismatch);
+    # an empty field is not: it means the clerk has not said what arrived.
+    if isinstance(value, str) and not value.strip():
+        raise CaseError(_("Enter the amount received."), code="amount_invalid")
     try:
         return clean_amount(value, zero_allowed=True)
     except AccountsError as exc:

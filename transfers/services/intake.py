@@ -27,6 +27,7 @@ from transfers.choices import PayoutReason, RefusalReason, TransferType
 from transfers.models import Transfer
 from transfers.selectors import reason_message, transfer_check
 from transfers.services.base import day_or_today, locked
+from withdrawals.models import Withdrawal
 
 S = Transfer.State
 
@@ -59,6 +60,18 @@ def _require_no_open_transfer(person: InsuredPerson) -> None:
         raise CaseError(
             _("There is already an open transfer for this person; follow or cancel it first."),
             code="duplicate",
+        )
+
+
+def _require_no_open_withdrawal(person: InsuredPerson) -> None:
+    # The balance a withdrawal is paying out cannot be moved elsewhere meanwhile.
+    if Withdrawal.objects.filter(case__person=person, case__closed_at__isnull=True).exists():
+        raise CaseError(
+            _(
+                "This person has a withdrawal of the personal account balance in progress; a "
+                "transfer cannot be applied for until it is completed or cancelled."
+            ),
+            code="withdrawal_open",
         )
 
 
@@ -110,6 +123,7 @@ def transfer_apply(
         bank=bank,
     )
     _require_no_open_transfer(person)
+    _require_no_open_withdrawal(person)
     case = case_open(
         kind=CaseKind.TRANSFER,
         person=person,
