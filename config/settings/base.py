@@ -216,6 +216,12 @@ CACHES = {
 # people signed in (each request writes its session anyway, SESSION_SAVE_EVERY_REQUEST).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Requests per institution key to the charging API (family_pool/throttle.py), counted in the
+# Redis cache across web processes: "<n>/s", "/min", "/h" or "/day". A large hospital settles a
+# few charges a second at its peak; 3000/min (50/s) stops a client stuck in a loop without
+# touching real use. The load benchmark (bench/settings.py) sets its own, far higher.
+CHARGING_API_RATE = env.str("CHARGING_API_RATE", default="3000/min")
+
 # Where SMS go. The console sender prints; a real gateway is a class with the same method.
 SMS_SENDER = env.str("SMS_SENDER", default="cases.sms.ConsoleSmsSender")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
