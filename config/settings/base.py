@@ -146,6 +146,9 @@ STORAGES = {
         ),
     },
 }
+# A stored document file no row refers to is deleted once it is this old (by its modified
+# time): far longer than any transaction, during which the file exists before its row.
+DOCUMENT_ORPHAN_GRACE_HOURS = env.int("DOCUMENT_ORPHAN_GRACE_HOURS", default=24)
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -183,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notifications": {
         "task": "cases.deliver_pending_notifications",
         "schedule": 60.0,
+    },
+    # Document files whose transaction rolled back (cases.documents.documents_sweep_orphans).
+    "sweep-orphan-documents": {
+        "task": "cases.sweep_orphan_documents",
+        "schedule": float(env.int("BEAT_ORPHAN_DOCUMENTS_SECONDS", default=3600)),
     },
 }
 
