@@ -11,14 +11,13 @@ import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import FileField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -141,7 +140,7 @@ def documents_sweep_orphans(*, now: datetime.datetime | None = None, batch: int 
     The grace period is what keeps the sweep off a file whose transaction is still open, so
     it must be far longer than any transaction; the files are checked against the rows after
     their age, so a row committed meanwhile is seen."""
-    storage = cast(FileField, Document._meta.get_field("file")).storage
+    storage = Document._meta.get_field("file").storage
     cutoff = (now or timezone.now()) - datetime.timedelta(
         hours=settings.DOCUMENT_ORPHAN_GRACE_HOURS
     )
