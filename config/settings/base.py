@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "cases",
+    "seals",
     "transfers",
     "family_pool",
     "withdrawals",
@@ -281,11 +282,13 @@ OTP_TOTP_ISSUER = "医保个人账户服务"
 # The security administrator resets devices in the admin but never sees a secret or QR code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# The seal of the transfer information table (transfers/seal.py): base64 of a raw 32-byte
-# Ed25519 private key. Left None, local and test settings derive a stable key from
-# SECRET_KEY; production requires the variable. Earlier public keys (base64, raw 32 bytes)
-# stay trusted after a rotation through TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS.
+# The transfer information table is sealed with each agency's SM2 key (the seals app's
+# registry). Tables sealed earlier with one Ed25519 key are still verified
+# (transfers/seal_legacy.py): with TRANSFER_SEAL_PRIVATE_KEY (base64, raw 32 bytes) or its
+# public half in TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS; where neither is set, local and test
+# settings derive the key that sealed there from SECRET_KEY (production does not).
 TRANSFER_SEAL_PRIVATE_KEY: str | None = env.str("TRANSFER_SEAL_PRIVATE_KEY", default=None)
+TRANSFER_SEAL_LEGACY_DERIVED_KEY = True
 # Personal data at rest (accounts.crypto). PII_ENCRYPTION_KEYS: "id:base64 of 32 random bytes"
 # entries, newest first; the newest encrypts, each decrypts what carries its id. To rotate, put
 # a new key in front, run `manage.py reencrypt_personal_data`, then drop the old one.
