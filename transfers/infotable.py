@@ -164,7 +164,7 @@ def _draw_history(pdf: Canvas, font: str, rows: list[dict[str, Any]], y: float) 
 
 def _draw_seal(pdf: Canvas, font: str, table: InfoTable, y: float) -> None:
     pdf.setFont(font, 10)
-    sealer = table.seal_agency.name if table.seal_agency else table.content["origin"]["agency_name"]
+    sealer = table.content["origin"]["agency_name"]
     pdf.drawString(
         22 * mm,
         y,

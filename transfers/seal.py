@@ -1,8 +1,8 @@
 """The electronic seal of the 信息表: the origin agency's SM2 signature over the SM3 digest of
 the table's canonical JSON (GB/T 38540; keys in the seals app's registry). The table records
-which agency sealed it, with which key and algorithm; the destination checks it against the
-registry before importing anything. Tables sealed before, with Ed25519, are checked as they
-were sealed (transfers.seal_legacy)."""
+the key and algorithm; the agency is the origin its content names, and the destination checks
+that the key is that agency's, against the registry, before importing anything. Tables
+sealed before, with Ed25519, are checked as they were sealed (transfers.seal_legacy)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ __all__ = ["ALGORITHM", "LEGACY", "Seal", "SealError", "canonical", "seal", "ver
 class Seal:
     signature: str
     key_id: str
-    agency: Agency
     algorithm: str = ALGORITHM
 
 
@@ -40,7 +39,7 @@ def canonical(content: dict[str, Any]) -> bytes:
 
 def seal(content: dict[str, Any], *, agency: Agency) -> Seal:
     signature, key = seal_bytes(agency=agency, message=canonical(content))
-    return Seal(signature=signature, key_id=key.key_id, agency=agency)
+    return Seal(signature=signature, key_id=key.key_id)
 
 
 def verify(

@@ -277,6 +277,7 @@ TABLE: dict[str, Rule] = {
     **admin_model("accounts.ledgertransaction", CASE_ROLES),
     **admin_model("accounts.ledgerentry", CASE_ROLES),
     **admin_model("audit.auditevent", ("auditor",)),
+    **admin_model("seals.sealkey", ("auditor",)),
     **admin_model("axes.accessattempt", ("auditor",)),
     **admin_model("axes.accesslog", NOBODY),
     **admin_model("axes.accessfailurelog", NOBODY),

@@ -60,7 +60,6 @@ def _issue_table(
         signature=sealed.signature,
         key_id=sealed.key_id,
         algorithm=sealed.algorithm,
-        seal_agency=sealed.agency,
         issued_by=by,
     )
 
