@@ -30,6 +30,8 @@ from accounts.models import (
 )
 from accounts.roles import Role
 from accounts.services import ledger_credit
+from seals.models import SealKey
+from seals.services import seal_key_rotate
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed on purpose: these are demo logins
 # Every demo staff user's authenticator secret (base32, for the app), printed with the logins.
@@ -86,6 +88,8 @@ def _agency(spec: DemoAgency) -> Agency:
     agency, _ = Agency.objects.get_or_create(
         code=spec.code, defaults={"name": spec.name, "region_id": spec.region}
     )
+    if not SealKey.objects.filter(agency=agency).exists():  # they seal 信息表 from the start
+        seal_key_rotate(agency=agency, by=None)
     return agency
 
 

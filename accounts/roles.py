@@ -52,6 +52,7 @@ _WORKFLOW_ROLE_PERMISSIONS = (
     "transfers.roles.ROLE_PERMISSIONS",
     "family_pool.roles.ROLE_PERMISSIONS",
     "withdrawals.roles.ROLE_PERMISSIONS",
+    "seals.roles.ROLE_PERMISSIONS",
 )
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

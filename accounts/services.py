@@ -341,7 +341,11 @@ def signup_start(*, id_number: str, name: str, mobile: str) -> SignupCode:
         "code": code,
         "minutes": settings.OTP_TTL_SECONDS // 60,
     }
-    transaction.on_commit(lambda: get_sms_sender().send(mobile=person.phone, text=text))
+    transaction.on_commit(
+        lambda: get_sms_sender().send(
+            mobile=person.phone, text=text, idempotency_key=f"signup-code:{signup.pk}"
+        )
+    )
     return signup
 
 

@@ -1,18 +1,24 @@
 """Documents on a case: an upload checked by what it is, not by what it is called, then
-stored under a random name and recorded in the case's history."""
+stored under a random name and recorded in the case's history; and the sweep of files that
+no document refers to."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
+import logging
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -22,6 +28,8 @@ from cases.models import Case, Document, DocumentKind
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 # A scanned A4 page at 600 dpi is about 35 megapixels; anything far larger is a bomb.
@@ -118,3 +126,48 @@ def _clean_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable()).strip(". ")
     return cleaned[:200] or "document"
+
+
+# --- files no document refers to ------------------------------------------------------------
+
+
+def documents_sweep_orphans(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
+    """Delete the stored files that no Document row refers to and that were last written more
+    than DOCUMENT_ORPHAN_GRACE_HOURS ago; the number deleted.
+
+    The file is written before its row is committed (`document_add` saves the file, then the
+    row, in the caller's transaction): a transaction that rolls back leaves the file behind.
+    The grace period is what keeps the sweep off a file whose transaction is still open, so
+    it must be far longer than any transaction; the files are checked against the rows after
+    their age, so a row committed meanwhile is seen."""
+    storage = Document._meta.get_field("file").storage
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        hours=settings.DOCUMENT_ORPHAN_GRACE_HOURS
+    )
+    deleted = 0
+    old: list[str] = []
+    for name in _stored_names(storage):
+        if storage.get_modified_time(name) < cutoff:
+            old.append(name)
+        if len(old) >= batch:
+            deleted += _delete_unreferenced(storage, old)
+            old = []
+    return deleted + _delete_unreferenced(storage, old)
+
+
+def _stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    # listdir, not os.walk: the same walk for a folder on disk and an S3 bucket's prefixes.
+    folders, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for sub in folders:
+        yield from _stored_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def _delete_unreferenced(storage: Storage, names: list[str]) -> int:
+    referenced = set(Document.objects.filter(file__in=names).values_list("file", flat=True))
+    orphans = [name for name in names if name not in referenced]
+    for name in orphans:
+        storage.delete(name)
+        logger.info("deleted the orphan document file %s", name)
+    return len(orphans)

@@ -136,7 +136,12 @@ def notification_deliver(*, notification_id: int) -> bool:
 
 def _send(row: Notification) -> None:
     if row.channel == Notification.Channel.SMS:
-        get_sms_sender().send(mobile=row.address, text=f"{row.subject}: {row.body}")
+        get_sms_sender().send(
+            mobile=row.address,
+            text=f"{row.subject}: {row.body}",
+            # The row's id: a row handed out again after a killed worker is not texted twice.
+            idempotency_key=f"notification:{row.pk}",
+        )
     elif row.channel == Notification.Channel.EMAIL:
         send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.address])
     # The inbox needs no sending: the row is what the inbox page shows.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from cases.documents import documents_sweep_orphans
 from cases.notifications import deliver_notification, notifications_requeue
 from cases.reminders import deadlines_sweep, fan_out_reminders
 
@@ -17,6 +18,7 @@ __all__ = [
     "deliver_pending_notifications",
     "fan_out_reminders",
     "sweep_deadlines",
+    "sweep_orphan_documents",
 ]
 
 
@@ -29,3 +31,8 @@ def sweep_deadlines() -> dict[str, int]:
 @shared_task(name="cases.deliver_pending_notifications")
 def deliver_pending_notifications() -> int:
     return notifications_requeue()
+
+
+@shared_task(name="cases.sweep_orphan_documents")
+def sweep_orphan_documents() -> int:
+    return documents_sweep_orphans()

@@ -31,6 +31,7 @@ from family_pool.charging.refunds import charge_refund
 from family_pool.charging.results import ChargeRefused, ChargeResult
 from family_pool.models import INVERSE_RELATION, Charge, Institution
 from family_pool.selectors import charge_parts, mask_name
+from family_pool.throttle import InstitutionRateThrottle
 
 
 class BearerKey(HttpBearer):
@@ -89,6 +90,8 @@ api = NinjaAPI(
     description=__doc__ or "",
     urls_namespace="family_pool_api",
     auth=[BearerKey(), HeaderKey()],
+    # Checked after authentication, before the body is read: a refused request charges nothing.
+    throttle=[InstitutionRateThrottle()],
     docs_url=None,
 )
 
@@ -247,6 +250,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     known = {
         400: ("invalid_json", _("The request body is not valid JSON.")),
         401: ("unauthorized", _("A valid API key is needed.")),
+        429: (
+            "throttled",
+            _("Too many requests with this key; retry after the seconds in Retry-After."),
+        ),
     }
     code, message = known.get(exc.status_code, ("refused", str(exc)))
     body = ErrorOut(code=code, message=message, reasons=[])
@@ -259,6 +266,7 @@ _ERRORS: dict[int, Any] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
+    429: ErrorOut,
 }
 SettlementPath = Annotated[str, Path(..., max_length=SETTLEMENT_MAX, pattern=PRINTABLE)]
 

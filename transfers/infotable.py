@@ -164,7 +164,13 @@ def _draw_history(pdf: Canvas, font: str, rows: list[dict[str, Any]], y: float) 
 
 def _draw_seal(pdf: Canvas, font: str, table: InfoTable, y: float) -> None:
     pdf.setFont(font, 10)
-    pdf.drawString(22 * mm, y, _("Electronic seal (Ed25519), key %(key)s") % {"key": table.key_id})
+    sealer = table.content["origin"]["agency_name"]
+    pdf.drawString(
+        22 * mm,
+        y,
+        _("Electronic seal of %(agency)s (%(algorithm)s), key %(key)s")
+        % {"agency": sealer, "algorithm": table.algorithm, "key": table.key_id},
+    )
     pdf.setFont("Courier", 7.5)
     signature = table.signature
     for start in range(0, len(signature), 60):

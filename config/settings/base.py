@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "cases",
+    "seals",
     "transfers",
     "family_pool",
     "withdrawals",
@@ -146,6 +147,9 @@ STORAGES = {
         ),
     },
 }
+# A stored document file no row refers to is deleted once it is this old (by its modified
+# time): far longer than any transaction, during which the file exists before its row.
+DOCUMENT_ORPHAN_GRACE_HOURS = env.int("DOCUMENT_ORPHAN_GRACE_HOURS", default=24)
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -184,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.deliver_pending_notifications",
         "schedule": 60.0,
     },
+    # Document files whose transaction rolled back (cases.documents.documents_sweep_orphans).
+    "sweep-orphan-documents": {
+        "task": "cases.sweep_orphan_documents",
+        "schedule": float(env.int("BEAT_ORPHAN_DOCUMENTS_SECONDS", default=3600)),
+    },
 }
 
 # The beat's schedule and lock live in the broker's Redis: Celery needs that one without
@@ -215,6 +224,12 @@ CACHES = {
 # cached_db session read fails and every page would error, where the database alone keeps
 # people signed in (each request writes its session anyway, SESSION_SAVE_EVERY_REQUEST).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Requests per institution key to the charging API (family_pool/throttle.py), counted in the
+# Redis cache across web processes: "<n>/s", "/min", "/h" or "/day". A large hospital settles a
+# few charges a second at its peak; 3000/min (50/s) stops a client stuck in a loop without
+# touching real use. The load benchmark (bench/settings.py) sets its own, far higher.
+CHARGING_API_RATE = env.str("CHARGING_API_RATE", default="3000/min")
 
 # Where SMS go. The console sender prints; a real gateway is a class with the same method.
 SMS_SENDER = env.str("SMS_SENDER", default="cases.sms.ConsoleSmsSender")
@@ -267,11 +282,13 @@ OTP_TOTP_ISSUER = "医保个人账户服务"
 # The security administrator resets devices in the admin but never sees a secret or QR code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# The seal of the transfer information table (transfers/seal.py): base64 of a raw 32-byte
-# Ed25519 private key. Left None, local and test settings derive a stable key from
-# SECRET_KEY; production requires the variable. Earlier public keys (base64, raw 32 bytes)
-# stay trusted after a rotation through TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS.
+# The transfer information table is sealed with each agency's SM2 key (the seals app's
+# registry). Tables sealed earlier with one Ed25519 key are still verified
+# (transfers/seal_legacy.py): with TRANSFER_SEAL_PRIVATE_KEY (base64, raw 32 bytes) or its
+# public half in TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS; where neither is set, local and test
+# settings derive the key that sealed there from SECRET_KEY (production does not).
 TRANSFER_SEAL_PRIVATE_KEY: str | None = env.str("TRANSFER_SEAL_PRIVATE_KEY", default=None)
+TRANSFER_SEAL_LEGACY_DERIVED_KEY = True
 # Personal data at rest (accounts.crypto). PII_ENCRYPTION_KEYS: "id:base64 of 32 random bytes"
 # entries, newest first; the newest encrypts, each decrypts what carries its id. To rotate, put
 # a new key in front, run `manage.py reencrypt_personal_data`, then drop the old one.

@@ -26,7 +26,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 SMS_SENDER = env.str("SMS_SENDER")
-# The transfer information table seal key: no default, never derived from SECRET_KEY here.
-TRANSFER_SEAL_PRIVATE_KEY = env.str("TRANSFER_SEAL_PRIVATE_KEY")
+# Tables sealed with the former Ed25519 key verify only with the key configured for them
+# (TRANSFER_SEAL_PRIVATE_KEY or TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS), never one derived here.
+TRANSFER_SEAL_LEGACY_DERIVED_KEY = False
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
 PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY")

@@ -286,6 +286,7 @@ TABLE: dict[str, Rule] = {
     **admin_model("accounts.ledgerentry", CASE_ROLES, scoped=True),
     **admin_model("accounts.accountfreeze", CASE_ROLES, scoped=True),
     **admin_model("audit.auditevent", ("auditor",), scoped=True),
+    **admin_model("seals.sealkey", ("auditor",)),
     **admin_model("axes.accessattempt", ("auditor",)),
     **admin_model("axes.accesslog", NOBODY),
     **admin_model("axes.accessfailurelog", NOBODY),
@@ -417,6 +418,7 @@ def _admin_object(world: World, label: str) -> Any:
     """A row of the model; for case data one of the Dongguan cases, so that scoping shows."""
     from django.apps import apps
 
+    from audit.models import AuditEvent
     from cases.models import Deadline
 
     case = world.withdrawal.case
@@ -439,6 +441,8 @@ def _admin_object(world: World, label: str) -> Any:
         "withdrawals.emergencyrefund": world.refund,
         "accounts.user": world.owners["withdrawal"],
         "auth.group": None,
+        # A Dongguan clerk's sign-in: seal keys issued for the agencies are logged first.
+        "audit.auditevent": AuditEvent.objects.filter(action="login").order_by("pk").first(),
     }
     row = chosen.get(label)
     if row is None:

@@ -8,6 +8,8 @@ from accounts.idnumbers import parse_id_number
 from accounts.models import Agency, InsuredPerson, LedgerEntry, PersonalAccount, User
 from accounts.roles import Role
 from accounts.selectors import ledger_differences
+from seals.models import SealKey
+from seals.services import sealing_key
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +42,15 @@ def test_every_demo_person_has_a_valid_id_and_every_balance_matches_its_ledger(d
     assert all(parse_id_number(n).number == n for n in numbers)
     assert ledger_differences() == []
     assert PersonalAccount.objects.filter(balance__gt=0).count() > len(numbers) // 2
+
+
+def test_every_demo_agency_has_a_sealing_key_and_keeps_it_on_reload(demo):
+    keys = set(SealKey.objects.values_list("key_id", flat=True))
+
+    load_demo(persons_per_agency=6)
+
+    assert all(sealing_key(agency).can_seal for agency in Agency.objects.all())
+    assert set(SealKey.objects.values_list("key_id", flat=True)) == keys
 
 
 def test_loading_the_demo_again_creates_nothing(demo):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _empty_sms_outbox():
-    MemorySmsSender.outbox.clear()
+    MemorySmsSender.clear()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def _no_worker_needed():
 
 @pytest.fixture(autouse=True)
 def _empty_outboxes():
-    MemorySmsSender.outbox.clear()
+    MemorySmsSender.clear()
     mail.outbox = []
 
 

@@ -145,7 +145,7 @@ def test_an_e_mail_is_sent_through_django_mail(applicant):
 
 
 def test_a_failing_gateway_leaves_the_row_pending_then_gives_up(applicant, monkeypatch):
-    def refuse(self, *, mobile, text):
+    def refuse(self, *, mobile, text, idempotency_key):
         raise ConnectionError("gateway down")
 
     monkeypatch.setattr(MemorySmsSender, "send", refuse)
@@ -258,3 +258,27 @@ def test_with_the_broker_up_one_task_message_is_published_per_row(
 
     assert published == 3
     assert _statuses() == ["pending"] * 3
+
+
+def test_a_row_sent_by_a_worker_killed_before_marking_it_is_not_texted_twice(applicant):
+    sms = notify(recipient=applicant, message=MESSAGE, channels=("sms",))[0]
+    notification_deliver(notification_id=sms.pk)
+    # The worker died after the gateway took the message: the row is back to pending.
+    Notification.objects.filter(pk=sms.pk).update(status="pending", sent_at=None)
+
+    again = notification_deliver(notification_id=sms.pk)
+
+    assert again is True
+    assert MemorySmsSender.outbox == [(applicant.mobile, "Your case moved: Case 1 was accepted.")]
+    assert MemorySmsSender.keys == {f"notification:{sms.pk}"}
+
+
+def test_two_rows_with_the_same_text_are_two_messages(applicant):
+    first, second = (
+        notify(recipient=applicant, message=MESSAGE, channels=("sms",))[0] for _ in "ab"
+    )
+
+    notification_deliver(notification_id=first.pk)
+    notification_deliver(notification_id=second.pk)
+
+    assert len(MemorySmsSender.outbox) == 2

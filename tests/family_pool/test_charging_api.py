@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount, RegionPolicy
 from accounts.selectors import ledger_differences
@@ -545,3 +546,46 @@ def test_refusals_answer_in_the_language_asked_chinese_by_default(
     assert response["Content-Language"] == (
         "en" if accept_language == "en-US,en;q=0.9" else "zh-hans"
     )
+
+
+# --- throttle ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_a_minute(settings):
+    settings.CHARGING_API_RATE = "2/min"
+    cache.clear()  # counts from an earlier run of the suite, for an institution of the same id
+    yield
+    cache.clear()
+
+
+def test_over_the_rate_a_key_gets_429_with_retry_after_and_nothing_is_charged(
+    client, hospital, two_a_minute
+):
+    _institution, key = hospital
+    patient = holder(balance="500.00")
+    number = card(patient).number
+    allowed = [post_charge(client, key, patient, number, "10.00") for _ in range(2)]
+    charges, entries = Charge.objects.count(), LedgerEntry.objects.count()
+
+    refused = post_charge(client, key, patient, number, "10.00")
+
+    assert [r.status_code for r in allowed] == [201, 201]
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["code"] == "throttled"
+    assert (Charge.objects.count(), LedgerEntry.objects.count()) == (charges, entries)
+    assert _balance(patient) == Decimal("480.00")
+
+
+def test_the_rate_is_counted_per_institution(client, hospital, places, two_a_minute):
+    _institution, key = hospital
+    _other, other_key = institution_with_key(code="H-DG-2", region_id="441900")
+    patient = holder(balance="500.00")
+    number = card(patient).number
+    for _ in range(2):
+        post_charge(client, key, patient, number, "10.00")
+
+    other = post_charge(client, other_key, patient, number, "10.00")
+
+    assert other.status_code == 201

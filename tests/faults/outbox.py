@@ -19,8 +19,10 @@ def _append(record: dict[str, str]) -> None:
 
 
 class FileSmsSender:
-    def send(self, *, mobile: str, text: str) -> None:
-        _append({"channel": "sms", "to": mobile, "text": text})
+    def send(self, *, mobile: str, text: str, idempotency_key: str) -> None:
+        # Every call is recorded, repeated key or not: the fault tests count what reached the
+        # gateway, and the key shows whether a repeat would have been dropped there.
+        _append({"channel": "sms", "to": mobile, "text": text, "key": idempotency_key})
 
 
 class FileEmailBackend(BaseEmailBackend):

@@ -43,7 +43,7 @@ def test_the_rule_is_one_of_the_configured_validators():
 def test_the_signup_form_refuses_a_password_of_two_kinds(
     client, django_capture_on_commit_callbacks
 ):
-    MemorySmsSender.outbox.clear()
+    MemorySmsSender.clear()
     person = InsuredPersonFactory(name="张三", phone="13900001111")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(

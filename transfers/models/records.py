@@ -19,15 +19,18 @@ from transfers.models.transfer import Transfer
 
 class InfoTable(models.Model):
     """《参保人员基本医疗保险信息表》: what the origin certifies about the person. `content`
-    is the whole table; the seal is an Ed25519 signature over its canonical JSON, checked
-    by the destination before it imports anything (see transfers.seal)."""
+    is the whole table; the seal is the origin agency's signature over its canonical JSON (SM2
+    over SM3; Ed25519 before), checked by the destination before it imports (transfers.seal)."""
 
     transfer = models.OneToOneField(
         Transfer, verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="info_table"
     )
     content = EncryptedJSONField(_("content"))
     signature = models.CharField(_("seal (signature)"), max_length=120)
+    # The sealing agency is the origin the content names (so the signature covers it), and
+    # the key must be that agency's (transfers.seal.verify): no unsigned copy of it here.
     key_id = models.CharField(_("sealing key id"), max_length=32)
+    algorithm = models.CharField(_("seal algorithm"), max_length=16, default="SM2-SM3")
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

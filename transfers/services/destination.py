@@ -45,14 +45,20 @@ def _verified_table(transfer: Transfer) -> InfoTable:
     if table is None:
         raise CaseError(_("No information table has arrived for this case."), code="no_table")
     try:
-        verify(table.content, table.signature, table.key_id)
+        verify(
+            table.content,
+            signature=table.signature,
+            key_id=table.key_id,
+            algorithm=table.algorithm,
+            agency_code=table.content.get("origin", {}).get("agency_code", ""),
+        )
     except SealError as exc:
         raise CaseError(
             _(
-                "The information table's electronic seal does not verify: it was altered "
-                "after sealing or sealed with an unknown key. It is refused; ask the origin "
-                "agency to issue it again."
-            ),
+                "The information table's electronic seal is refused: %(why)s Nothing is "
+                "imported; ask the origin agency to issue the table again."
+            )
+            % {"why": exc.message},
             code="seal_invalid",
         ) from exc
     if table.content.get("reference") != transfer.case.reference:

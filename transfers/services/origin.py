@@ -55,9 +55,14 @@ def _issue_table(
     content = build_content(
         transfer=transfer, account=account, split=split, money_mode=mode, on=day
     )
-    signature, kid = seal(content)
+    sealed = seal(content, agency=transfer.case.agency)
     return InfoTable.objects.create(
-        transfer=transfer, content=content, signature=signature, key_id=kid, issued_by=by
+        transfer=transfer,
+        content=content,
+        signature=sealed.signature,
+        key_id=sealed.key_id,
+        algorithm=sealed.algorithm,
+        issued_by=by,
     )
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('transfers', '0002_encrypt_personal_data'),
+        ('transfers', '0003_infotable_algorithm'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
