@@ -13,7 +13,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
-from accounts.models import Agency
+from accounts.admin_scope import AgencyScopedAdmin
+from accounts.models import Agency, User
 from seals import sm2
 from seals.models import SealKey
 from seals.services import seal_key_add_public, seal_key_revoke, seal_key_rotate
@@ -37,7 +38,13 @@ class PeerKeyForm(forms.ModelForm[SealKey]):
 
 
 @admin.register(SealKey)
-class SealKeyAdmin(ReadOnlyAdmin):
+class SealKeyAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
+    """An agency's staff see and manage their own agency's keys; a national administrator
+    sees every agency's, peers' public keys included."""
+
+    def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
+        return rows.filter(agency=agency)
+
     list_display = ("key_id", "agency", "status", "valid_from", "retired_at", "revoked_at")
     list_filter = ("agency",)
     search_fields = ("key_id", "agency__code", "agency__name")

@@ -286,7 +286,7 @@ TABLE: dict[str, Rule] = {
     **admin_model("accounts.ledgerentry", CASE_ROLES, scoped=True),
     **admin_model("accounts.accountfreeze", CASE_ROLES, scoped=True),
     **admin_model("audit.auditevent", ("auditor",), scoped=True),
-    **admin_model("seals.sealkey", ("auditor",)),
+    **admin_model("seals.sealkey", ("auditor",), scoped=True),
     **admin_model("axes.accessattempt", ("auditor",)),
     **admin_model("axes.accesslog", NOBODY),
     **admin_model("axes.accessfailurelog", NOBODY),
