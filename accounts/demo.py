@@ -19,6 +19,7 @@ from stdnum.cn import ric
 
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -29,7 +30,7 @@ from accounts.models import (
     User,
 )
 from accounts.roles import Role
-from accounts.services import ledger_credit
+from accounts.services import clearing_of, ledger_credit
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed on purpose: these are demo logins
 # Every demo staff user's authenticator secret (base32, for the app), printed with the logins.
@@ -178,6 +179,7 @@ def _enroll(person: InsuredPerson, agency: Agency, spec: DemoPerson) -> None:
         if amount > 0:
             ledger_credit(
                 account=account,
+                counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
                 amount=amount,
                 fund_source=source,
                 kind=LedgerTransaction.Kind.CONTRIBUTION,

@@ -9,6 +9,7 @@ from stdnum.cn import ric
 
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -18,7 +19,7 @@ from accounts.models import (
     Scheme,
     User,
 )
-from accounts.services import ledger_credit
+from accounts.services import clearing_of, ledger_credit
 
 _rng = random.Random(7)
 
@@ -110,6 +111,7 @@ def funded_account(
     account = PersonalAccountFactory(**kwargs)
     ledger_credit(
         account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
         amount=Decimal(amount),
         fund_source=source,
         kind=LedgerTransaction.Kind.CONTRIBUTION,

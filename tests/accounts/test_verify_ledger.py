@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from accounts.models import FundSource, PersonalAccount
-from accounts.services import ledger_debit, ledger_move
+from accounts.models import ClearingAccount, FundSource, PersonalAccount
+from accounts.services import clearing_of, ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, funded_account
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,12 @@ def _consistent_ledger() -> tuple[PersonalAccount, PersonalAccount]:
     first = funded_account("300.00")
     second = funded_account("50.00", source=FundSource.EMPLOYER)
     ledger_move(source=first, target=second, amount=Decimal("80.00"), fund_source=FundSource.REFUND)
-    ledger_debit(account=second, amount=Decimal("20.00"), kind="charge")
+    ledger_debit(
+        account=second,
+        counter=clearing_of(second, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal("20.00"),
+        kind="charge",
+    )
     return first, second
 
 

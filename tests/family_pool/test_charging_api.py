@@ -8,9 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount, RegionPolicy
+from accounts.models import (
+    ClearingAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+    RegionPolicy,
+)
 from accounts.selectors import ledger_differences
-from accounts.services import account_close, ledger_debit
+from accounts.services import account_close, clearing_of, ledger_debit
 from cases.errors import CaseError
 from family_pool.charging.charges import charge_create
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, Relation
@@ -285,6 +291,7 @@ def test_a_refused_charge_may_be_retried_once_money_is_there(client, hospital):
 
     ledger_credit(
         account=account_of(owner),
+        counter=clearing_of(account_of(owner), ClearingAccount.Kind.CONTRIBUTIONS),
         amount=Decimal("10"),
         fund_source="individual",
         kind="contribution",
@@ -354,7 +361,12 @@ def test_a_closed_account_refuses_any_further_charge_or_binding(client, hospital
     owner, relative = holder(balance="100.00"), insured()
     bind(owner, relative)
     account = account_of(owner)
-    ledger_debit(account=account, amount=Decimal("100.00"), kind=LedgerTransaction.Kind.CHARGE)
+    ledger_debit(
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal("100.00"),
+        kind=LedgerTransaction.Kind.CHARGE,
+    )
     account_close(account=account, by=None)
 
     own = post_charge(client, key, owner, card(owner).number, "1.00")

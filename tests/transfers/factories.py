@@ -12,6 +12,7 @@ from PIL import Image
 
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -19,7 +20,7 @@ from accounts.models import (
     PersonalAccount,
     Scheme,
 )
-from accounts.services import ledger_credit
+from accounts.services import clearing_of, ledger_credit
 from tests.accounts.factories import (
     AgencyFactory,
     EnrollmentFactory,
@@ -54,6 +55,7 @@ def funded(account: PersonalAccount, individual: str, employer: str) -> Personal
         if Decimal(amount) > 0:
             ledger_credit(
                 account=account,
+                counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
                 amount=Decimal(amount),
                 fund_source=source,
                 kind=LedgerTransaction.Kind.CONTRIBUTION,

@@ -14,13 +14,14 @@ from PIL import Image
 from accounts.choices import WithdrawalGround
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     LedgerTransaction,
     PersonalAccount,
     RegionPolicy,
 )
-from accounts.services import ledger_credit, ledger_debit
+from accounts.services import clearing_of, ledger_credit, ledger_debit
 from cases.models import Channel
 from tests.accounts.factories import (
     AgencyFactory,
@@ -74,6 +75,7 @@ def dongguan_agency(**policy: object) -> Agency:
 def credit(account: PersonalAccount, amount: str, source: str = FundSource.INDIVIDUAL) -> None:
     ledger_credit(
         account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
         amount=Decimal(amount),
         fund_source=source,
         kind=LedgerTransaction.Kind.CONTRIBUTION,
@@ -81,7 +83,12 @@ def credit(account: PersonalAccount, amount: str, source: str = FundSource.INDIV
 
 
 def debit(account: PersonalAccount, amount: str) -> None:
-    ledger_debit(account=account, amount=Decimal(amount), kind=LedgerTransaction.Kind.CHARGE)
+    ledger_debit(
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal(amount),
+        kind=LedgerTransaction.Kind.CHARGE,
+    )
 
 
 def account_in(
