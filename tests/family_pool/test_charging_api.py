@@ -317,10 +317,18 @@ def test_a_refund_credits_back_every_account_and_the_quota(client, hospital):
     assert response.json()["status"] == "refunded"
     assert (_balance(patient), _balance(parent)) == (Decimal("30.00"), Decimal("500.00"))
     assert Binding.objects.get(pk=binding.pk).spent == Decimal("0.00")
-    credits = LedgerEntry.objects.filter(transaction__kind="refund")
+    credits = LedgerEntry.objects.filter(transaction__kind="refund", account__isnull=False)
     assert sorted(credits.values_list("amount", "fund_source")) == [
         (Decimal("30.00"), "refund"),
         (Decimal("50.00"), "refund"),
+    ]
+    # Each comes back out of what the fund owed the institution: nothing is owed any more.
+    owed = LedgerEntry.objects.filter(clearing__kind="settlement")
+    assert sorted(owed.values_list("direction", "amount")) == [
+        ("credit", Decimal("30.00")),
+        ("credit", Decimal("50.00")),
+        ("debit", Decimal("30.00")),
+        ("debit", Decimal("50.00")),
     ]
     assert ledger_differences() == []
 
