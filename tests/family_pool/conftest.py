@@ -8,3 +8,5 @@ from tests.family_pool.factories import regions
 @pytest.fixture
 def places(db):
     return regions()
+
+from tests.ledger_check import _ledger_stays_balanced  # noqa: F401 - autouse, after every test

@@ -24,3 +24,5 @@ def destination_clerk(places):
 @pytest.fixture
 def destination_supervisor(places):
     return staff_user("supervisor", places.changde)
+
+from tests.ledger_check import _ledger_stays_balanced  # noqa: F401 - autouse, after every test

@@ -9,3 +9,5 @@ def _english():
     """Messages are compared in their English source form, whatever the translations say."""
     with translation.override("en"):
         yield
+
+from tests.ledger_check import _ledger_stays_balanced  # noqa: F401 - autouse, after every test
