@@ -8,6 +8,7 @@ from accounts.idnumbers import parse_id_number
 from accounts.models import Agency, InsuredPerson, LedgerEntry, PersonalAccount, User
 from accounts.roles import Role
 from accounts.selectors import ledger_differences
+from tests.ledger_check import assert_ledger_balanced
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ def test_every_demo_person_has_a_valid_id_and_every_balance_matches_its_ledger(d
     assert len(numbers) == 24
     assert all(parse_id_number(n).number == n for n in numbers)
     assert ledger_differences() == []
+    assert_ledger_balanced()  # every transaction double-entry, the ledger sums to zero
     assert PersonalAccount.objects.filter(balance__gt=0).count() > len(numbers) // 2
 
 

@@ -23,6 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import ledger_differences
+from tests.ledger_check import assert_ledger_balanced
 from cases.models import Case, CaseEvent, Deadline
 from family_pool.models import Binding
 from transfers.models import Transfer
@@ -61,9 +62,13 @@ def test_it_writes_valid_people_a_ledger_that_adds_up_and_every_kind_of_case(vol
     assert len({p.number for p in parsed}) == PERSONS
     assert [(p.birth_date, p.sex) for p in parsed] == [(b, s) for _n, b, s in people]
     assert len({p.area_code[:2] for p in parsed}) >= 3  # several provinces
-    assert 0.9 * 3 * PERSONS <= LedgerEntry.objects.count() <= 1.1 * 3 * PERSONS
+    # Entries on personal accounts; each has its counterpart on a clearing account.
+    personal = LedgerEntry.objects.filter(account__isnull=False).count()
+    assert 0.9 * 3 * PERSONS <= personal <= 1.1 * 3 * PERSONS
+    assert LedgerEntry.objects.filter(clearing__isnull=False).count() == personal
     assert per_txn == {"lonely": 0, "doubled": 0}
     assert ledger_differences() == []
+    assert_ledger_balanced()  # every transaction double-entry, the ledger sums to zero
     assert credits - debits == PersonalAccount.objects.aggregate(t=Sum("balance"))["t"]
     assert not LedgerEntry.objects.filter(balance_after__lt=0).exists()
     assert closed.exists()
