@@ -319,7 +319,7 @@ class ClearingAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        peer = f" → {self.peer.name}" if self.peer_id else ""
+        peer = f" → {self.peer.name}" if self.peer is not None else ""
         return f"{self.region.name} · {self.get_kind_display()}{peer}"
 
 

@@ -19,7 +19,7 @@ from accounts.models import (
 )
 from accounts.roles import Role
 
-_AMOUNT = DecimalField(max_digits=16, decimal_places=2)
+_AMOUNT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
 
 
 def _signed(prefix: str = "") -> Case:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -174,7 +175,7 @@ def ledger_move_split(
     *,
     source: PersonalAccount,
     target: PersonalAccount,
-    parts: list[tuple[str, Decimal]],
+    parts: Sequence[tuple[str, Decimal]],
     by: User | None = None,
     memo: str = "",
     idempotency_key: str | None = None,

@@ -435,6 +435,7 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
         """The clearing account of a line: in transit between the transfer's two funds for a
         transfer (out at the origin, in at the destination), else by the line's kind."""
         person, _enrollment, agency, _role = self.accounts[a]
+        key: tuple[str, str, str | None]
         if line.kind == "transfer":
             transfer = self.transfer_of[person]
             origin = self.agencies[transfer.agency].region_id
@@ -445,7 +446,7 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
         return self.clearing_ids[key]
 
     def _open_clearing_accounts(self) -> None:
-        keys = {
+        keys: set[tuple[str, str, str | None]] = {
             (agency.region_id, kind, None)
             for agency in self.agencies
             for kind in set(self._COUNTER_KIND.values())

@@ -23,9 +23,9 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import ledger_differences
-from tests.ledger_check import assert_ledger_balanced
 from cases.models import Case, CaseEvent, Deadline
 from family_pool.models import Binding
+from tests.ledger_check import assert_ledger_balanced
 from transfers.models import Transfer
 from withdrawals.models import EmergencyRefund, Withdrawal
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.accounts.factories import staff_user
+from tests.ledger_check import _ledger_stays_balanced  # noqa: F401 - autouse, after every test
 from tests.transfers.factories import World, world
 
 
@@ -24,5 +25,3 @@ def destination_clerk(places):
 @pytest.fixture
 def destination_supervisor(places):
     return staff_user("supervisor", places.changde)
-
-from tests.ledger_check import _ledger_stays_balanced  # noqa: F401 - autouse, after every test
