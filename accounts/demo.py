@@ -17,6 +17,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
     ClearingAccount,
@@ -30,7 +31,7 @@ from accounts.models import (
     User,
 )
 from accounts.roles import Role
-from accounts.services import clearing_of, ledger_credit
+from accounts.services import ledger_credit
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed on purpose: these are demo logins
 # Every demo staff user's authenticator secret (base32, for the app), printed with the logins.

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -20,8 +19,9 @@ READERS = (Role.SUPERVISOR, Role.AUDITOR)
 def clearing(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     agency = user.agency
+    # Like a clerk's desk to a reviewer: a page that is not theirs is not found.
     if agency is None or not user.groups.filter(name__in=READERS).exists():
-        raise PermissionDenied
+        raise Http404
     lines = clearing_report(agency=agency)
     findings = [line for line in lines if line.difference != 0]
     return render(

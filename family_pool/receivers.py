@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.clearing import clearing_account
 from accounts.models import ClearingAccount
-from accounts.services import clearing_account
 from family_pool.models import Institution
 from family_pool.services import bindings_end_for_coverage
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
 from accounts.models import ClearingAccount, LedgerTransaction, PersonalAccount
-from accounts.services import account_close, clearing_of, ledger_debit
+from accounts.services import account_close, ledger_debit
 from cases import steps, workflow
 from cases.errors import CaseError
 from withdrawals import rules

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
 from accounts.models import ClearingAccount, FundSource, LedgerTransaction, PersonalAccount
 from accounts.money import clean_amount
-from accounts.services import clearing_of, ledger_credit
+from accounts.services import ledger_credit
 from cases import steps, workflow
 from cases.deadlines import deadline_close, deadline_start
 from cases.documents import document_add

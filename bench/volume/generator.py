@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
+from accounts.clearing import clearing_account
 from accounts.models import (
     Agency,
     ClearingAccount,
@@ -27,7 +28,6 @@ from accounts.models import (
     Scheme,
     User,
 )
-from accounts.services import clearing_account
 from bench.copy import Copier, CopyTable
 from bench.volume.ledger import LedgerPlanner
 from bench.volume.model import LedgerLine, Options, Report, at, money

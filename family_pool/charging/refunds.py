@@ -6,9 +6,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.clearing import clearing_account
 from accounts.errors import AccountsError
 from accounts.models import ClearingAccount, FundSource, LedgerTransaction, PersonalAccount
-from accounts.services import clearing_account, ledger_credit
+from accounts.services import ledger_credit
 from family_pool.charging.results import ChargeRefused, ChargeResult
 from family_pool.models import Binding, Charge, Institution
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import factory
 from stdnum.cn import ric
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
     ClearingAccount,
@@ -19,7 +20,7 @@ from accounts.models import (
     Scheme,
     User,
 )
-from accounts.services import clearing_of, ledger_credit
+from accounts.services import ledger_credit
 
 _rng = random.Random(7)
 

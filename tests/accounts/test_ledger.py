@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
 from accounts.models import (
     ClearingAccount,
@@ -15,7 +16,7 @@ from accounts.models import (
 )
 from accounts.money import clean_amount
 from accounts.selectors import ledger_differences
-from accounts.services import clearing_of, ledger_credit, ledger_debit, ledger_move
+from accounts.services import ledger_credit, ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, UserFactory, funded_account
 
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
 from accounts.models import (
     ClearingAccount,
@@ -19,7 +20,7 @@ from accounts.models import (
     PersonalAccount,
 )
 from accounts.selectors import ledger_differences
-from accounts.services import clearing_of, ledger_credit, ledger_debit, ledger_move
+from accounts.services import ledger_credit, ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, funded_account
 
 pytestmark = pytest.mark.django_db(transaction=True)

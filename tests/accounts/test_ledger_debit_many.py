@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from accounts.clearing import clearing_account
 from accounts.errors import AccountsError
 from accounts.models import ClearingAccount, LedgerEntry, LedgerTransaction, PersonalAccount
 from accounts.selectors import ledger_differences, unbalanced_transactions
-from accounts.services import ClearingKey, clearing_account, ledger_debit_many
+from accounts.services import ClearingKey, ledger_debit_many
 from tests.accounts.factories import funded_account
 
 pytestmark = pytest.mark.django_db

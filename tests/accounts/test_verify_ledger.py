@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     ClearingAccount,
     FundSource,
@@ -20,7 +21,7 @@ from accounts.models import (
     LedgerTransaction,
     PersonalAccount,
 )
-from accounts.services import clearing_of, ledger_debit, ledger_move
+from accounts.services import ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, funded_account
 
 pytestmark = pytest.mark.django_db

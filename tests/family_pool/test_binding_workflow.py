@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     ClearingAccount,
     Enrollment,
@@ -16,7 +17,7 @@ from accounts.models import (
     PersonalAccount,
     RegionPolicy,
 )
-from accounts.services import account_close, clearing_of, enrollment_end, ledger_debit
+from accounts.services import account_close, enrollment_end, ledger_debit
 from accounts.signals import CoverageEnd, coverage_ended
 from cases.errors import CaseError
 from cases.models import CaseEvent, DocumentKind, Notification

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     ClearingAccount,
     LedgerEntry,
@@ -16,7 +17,7 @@ from accounts.models import (
     RegionPolicy,
 )
 from accounts.selectors import ledger_differences
-from accounts.services import account_close, clearing_of, ledger_debit
+from accounts.services import account_close, ledger_debit
 from cases.errors import CaseError
 from family_pool.charging.charges import charge_create
 from family_pool.models import Binding, Charge, FlaggedCharge, Institution, Relation

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
     ClearingAccount,
@@ -20,7 +21,7 @@ from accounts.models import (
     PersonalAccount,
     Scheme,
 )
-from accounts.services import clearing_of, ledger_credit
+from accounts.services import ledger_credit
 from tests.accounts.factories import (
     AgencyFactory,
     EnrollmentFactory,

@@ -118,4 +118,4 @@ def test_the_page_shows_the_report_to_a_supervisor_and_not_to_a_clerk(
     assert shown.status_code == 200
     assert "no-findings" in shown.content.decode()
     assert shown.content.decode().count("clearing-line") >= 3
-    assert refused.status_code == 403
+    assert refused.status_code == 404

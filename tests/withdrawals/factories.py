@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.choices import WithdrawalGround
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
     ClearingAccount,
@@ -21,7 +22,7 @@ from accounts.models import (
     PersonalAccount,
     RegionPolicy,
 )
-from accounts.services import clearing_of, ledger_credit, ledger_debit
+from accounts.services import ledger_credit, ledger_debit
 from cases.models import Channel
 from tests.accounts.factories import (
     AgencyFactory,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.clearing import clearing_account
 from accounts.errors import AccountsError
 from accounts.models import (
     ClearingAccount,
@@ -23,13 +24,7 @@ from accounts.models import (
     User,
 )
 from accounts.money import clean_amount
-from accounts.services import (
-    account_close,
-    clearing_account,
-    enrollment_end,
-    ledger_credit,
-    ledger_move_split,
-)
+from accounts.services import account_close, enrollment_end, ledger_credit, ledger_move_split
 from accounts.signals import CoverageEnd, coverage_ended
 from cases import steps, workflow
 from cases.deadlines import deadline_close

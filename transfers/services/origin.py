@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.clearing import clearing_account
 from accounts.models import (
     ClearingAccount,
     LedgerTransaction,
@@ -18,7 +19,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import policy_for
-from accounts.services import clearing_account, ledger_debit
+from accounts.services import ledger_debit
 from cases import steps, workflow
 from cases.deadlines import deadline_close, deadline_start
 from cases.errors import CaseError

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.clearing import bank_payout_confirm
 from accounts.errors import AccountsError
 from accounts.models import LedgerTransaction
-from accounts.services import bank_payout_confirm
 
 
 class Command(BaseCommand):
