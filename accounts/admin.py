@@ -12,7 +12,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -178,7 +178,10 @@ class LedgerTransactionAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
     def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
         # A transaction belongs to the agency when one of its entries does (a transfer's
         # moves both ends' accounts); a subquery, so that it is listed once.
-        entries = LedgerEntry.objects.filter(account__person__in=persons_related_to(agency))
+        entries = LedgerEntry.objects.filter(
+            Q(account__person__in=persons_related_to(agency))
+            | Q(clearing__region_id=agency.region_id)
+        )
         return rows.filter(pk__in=entries.values("transaction_id"))
 
 
@@ -186,6 +189,12 @@ class LedgerTransactionAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
 class LedgerEntryAdmin(IdNumberSearchMixin, PersonScopedAdmin, ReadOnlyAdmin):
     id_number_path = "account__person__id_number"
     person_path = "account__person"
+
+    def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
+        # A clearing account's entries belong to the fund its region runs.
+        people = super().scope(rows, user=user, agency=agency)
+        return people | rows.filter(clearing__region_id=agency.region_id)
+
     list_display = (
         "id",
         "account",

@@ -17,8 +17,10 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -182,6 +184,7 @@ def _enroll(person: InsuredPerson, agency: Agency, spec: DemoPerson) -> None:
         if amount > 0:
             ledger_credit(
                 account=account,
+                counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
                 amount=amount,
                 fund_source=source,
                 kind=LedgerTransaction.Kind.CONTRIBUTION,

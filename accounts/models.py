@@ -16,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import FamilyPoolCategory, WithdrawalGround
 from accounts.crypto import BlindIndexedCharField
 from accounts.idnumbers import parse_id_number, validate_id_number
+
+# The ledger's models, found here by the rest of the code (explicit re-exports).
+from accounts.ledger_models import ClearingAccount as ClearingAccount
+from accounts.ledger_models import FundSource as FundSource
+from accounts.ledger_models import LedgerEntry as LedgerEntry
+from accounts.ledger_models import LedgerTransaction as LedgerTransaction
 from accounts.money import MONEY
 
 
@@ -256,100 +262,6 @@ class PersonalAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.balance}"
-
-
-class FundSource(models.TextChoices):
-    INDIVIDUAL = "individual", _("Individual contribution")
-    EMPLOYER = "employer", _("Employer-funded allocation")
-    TRANSFER_IN = "transfer_in", _("Transfer in")
-    REFUND = "refund", _("Refund")
-
-
-class LedgerTransaction(models.Model):
-    """One business event moving money; its entries are written together or not at all."""
-
-    class Kind(models.TextChoices):
-        CONTRIBUTION = "contribution", _("Contribution")
-        ALLOCATION = "allocation", _("Allocation")
-        TRANSFER = "transfer", _("Transfer between accounts")
-        CHARGE = "charge", _("Family-pool or medical charge")
-        REFUND = "refund", _("Refund")
-        WITHDRAWAL = "withdrawal", _("Withdrawal payout")
-        ADJUSTMENT = "adjustment", _("Adjustment")
-
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    memo = models.CharField(_("memo"), max_length=200, blank=True)
-    # Unique through a constraint rather than `unique=True`, which would add a second index
-    # for LIKE searches that no one makes (and every ledger write would keep up).
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        User,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("ledger transaction")
-        verbose_name_plural = _("ledger transactions")
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["idempotency_key"], name="ledger_idempotency_key_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.get_kind_display()}"
-
-
-class LedgerEntry(models.Model):
-    class Direction(models.TextChoices):
-        CREDIT = "credit", _("Credit")
-        DEBIT = "debit", _("Debit")
-
-    transaction = models.ForeignKey(
-        LedgerTransaction,
-        verbose_name=_("transaction"),
-        on_delete=models.PROTECT,
-        related_name="entries",
-    )
-    account = models.ForeignKey(
-        PersonalAccount,
-        verbose_name=_("account"),
-        on_delete=models.PROTECT,
-        related_name="entries",
-        db_index=False,  # ledger_account_idx (account, id) begins with it
-    )
-    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    fund_source = models.CharField(
-        _("fund source"), max_length=12, choices=FundSource.choices, null=True, blank=True
-    )
-    balance_after = models.DecimalField(_("balance after"), **MONEY)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("ledger entry")
-        verbose_name_plural = _("ledger entries")
-        indexes: ClassVar = [models.Index(fields=["account", "id"], name="ledger_account_idx")]
-        constraints: ClassVar = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(balance_after__gte=0), name="ledger_balance_after_not_negative"
-            ),
-            # The withdrawable part is computed from credit sources, so no credit without one.
-            models.CheckConstraint(
-                condition=Q(direction="debit") | Q(fund_source__isnull=False),
-                name="ledger_credit_has_fund_source",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        sign = "+" if self.direction == self.Direction.CREDIT else "-"
-        return f"{sign}{self.amount}"
 
 
 class RegionPolicy(models.Model):

@@ -12,6 +12,7 @@ from accounts.errors import AccountsError
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 # The largest amount the money columns hold: 999999999999.99 (12 digits before the point).
 MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENT
 

@@ -10,18 +10,66 @@ from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.freezes.models import AccountFreeze
-from accounts.models import Enrollment, InsuredPerson, LedgerEntry, PersonalAccount, User
+from accounts.models import (
+    ClearingAccount,
+    Enrollment,
+    InsuredPerson,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+    User,
+)
 from accounts.roles import Role
+
+_AMOUNT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _signed(prefix: str = "") -> Case:
+    """An entry's amount with its sign: credits add to an account, debits take from it."""
+    return Case(
+        When(**{f"{prefix}direction": LedgerEntry.Direction.CREDIT}, then=F(f"{prefix}amount")),
+        When(**{f"{prefix}direction": LedgerEntry.Direction.DEBIT}, then=-F(f"{prefix}amount")),
+        default=Value(Decimal("0")),
+        output_field=_AMOUNT,
+    )
+
+
+def unbalanced_transactions() -> list[tuple[int, Decimal]]:
+    """Ledger transactions whose debits and credits differ (a one-sided movement among
+    them), with the difference credits minus debits."""
+    rows = (
+        LedgerTransaction.objects.annotate(
+            net=Coalesce(Sum(_signed("entries__")), Value(Decimal("0")), output_field=_AMOUNT)
+        )
+        .filter(~Q(net=0))
+        .values_list("pk", "net")
+        .order_by("pk")
+    )
+    return [(pk, net) for pk, net in rows]
+
+
+def clearing_balances(*, region_ids: list[str] | None = None) -> dict[int, Decimal]:
+    """Each clearing account's balance (credits minus debits), by its primary key."""
+    accounts = ClearingAccount.objects.all()
+    if region_ids is not None:
+        accounts = accounts.filter(region_id__in=region_ids)
+    rows = accounts.annotate(
+        total=Coalesce(Sum(_signed("entries__")), Value(Decimal("0")), output_field=_AMOUNT)
+    ).values_list("pk", "total")
+    return {pk: total for pk, total in rows}
+
+
+def ledger_total() -> Decimal:
+    """Every entry with its sign: 0 when every transaction balances (a zero-sum ledger)."""
+    total = LedgerEntry.objects.aggregate(
+        total=Coalesce(Sum(_signed()), Value(Decimal("0")), output_field=_AMOUNT)
+    )["total"]
+    return Decimal(total)
 
 
 def ledger_differences() -> list[tuple[int, Decimal, Decimal]]:
     """Accounts whose stored balance differs from the sum of their entries."""
-    signed = Case(
-        When(entries__direction=LedgerEntry.Direction.CREDIT, then=F("entries__amount")),
-        When(entries__direction=LedgerEntry.Direction.DEBIT, then=-F("entries__amount")),
-        default=Value(Decimal("0")),
-        output_field=DecimalField(max_digits=16, decimal_places=2),
-    )
+    signed = _signed("entries__")
     rows = (
         PersonalAccount.objects.annotate(
             total=Coalesce(Sum(signed), Value(Decimal("0")), output_field=DecimalField())

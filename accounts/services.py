@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from accounts.db import prepared_cursor
 from accounts.errors import AccountsError
 from accounts.idnumbers import normalize_id_number
 from accounts.models import (
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -32,17 +34,30 @@ from accounts.models import (
     SignupCode,
     User,
 )
-from accounts.money import clean_amount
+from accounts.money import ZERO, clean_amount
 from accounts.signals import CoverageEnd, coverage_ended
 from cases.sms import get_sms_sender
 
 
 @dataclass(frozen=True)
 class Leg:
-    account_id: int
+    """One entry of a transaction: on a person's account (`account_id`) or on a clearing
+    account of a fund (`clearing_id`), never both."""
+
+    account_id: int | None
     direction: str
     amount: Decimal
     fund_source: str | None = None
+    clearing_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClearingKey:
+    """A clearing account named by its fund and kind, for a statement that looks it up
+    itself (ledger_debit_many); the account must exist (`clearing_account`)."""
+
+    region_id: str
+    kind: str
 
 
 def _check_fund_source(fund_source: str) -> None:
@@ -56,13 +71,19 @@ def ledger_credit(
     amount: Decimal,
     fund_source: str,
     kind: str,
+    counter: ClearingAccount,
     by: User | None = None,
     memo: str = "",
     idempotency_key: str | None = None,
 ) -> LedgerTransaction:
+    """Credit a person's account from a clearing account (`counter` is debited the same)."""
     _check_fund_source(fund_source)
-    leg = Leg(account.pk, LedgerEntry.Direction.CREDIT, clean_amount(amount), fund_source)
-    return _post(kind=kind, legs=[leg], by=by, memo=memo, idempotency_key=idempotency_key)
+    value = clean_amount(amount)
+    legs = [
+        Leg(None, LedgerEntry.Direction.DEBIT, value, clearing_id=counter.pk),
+        Leg(account.pk, LedgerEntry.Direction.CREDIT, value, fund_source),
+    ]
+    return _post(kind=kind, legs=legs, by=by, memo=memo, idempotency_key=idempotency_key)
 
 
 def ledger_debit(
@@ -70,12 +91,43 @@ def ledger_debit(
     account: PersonalAccount,
     amount: Decimal,
     kind: str,
+    counter: ClearingAccount,
     by: User | None = None,
     memo: str = "",
     idempotency_key: str | None = None,
 ) -> LedgerTransaction:
-    leg = Leg(account.pk, LedgerEntry.Direction.DEBIT, clean_amount(amount))
-    return _post(kind=kind, legs=[leg], by=by, memo=memo, idempotency_key=idempotency_key)
+    """Debit a person's account into a clearing account (`counter` is credited the same)."""
+    value = clean_amount(amount)
+    legs = [
+        Leg(account.pk, LedgerEntry.Direction.DEBIT, value),
+        Leg(None, LedgerEntry.Direction.CREDIT, value, clearing_id=counter.pk),
+    ]
+    return _post(kind=kind, legs=legs, by=by, memo=memo, idempotency_key=idempotency_key)
+
+
+def ledger_clear(
+    *,
+    source: ClearingAccount,
+    target: ClearingAccount,
+    amount: Decimal,
+    kind: str,
+    settles: LedgerTransaction | None = None,
+    by: User | None = None,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Move money between two clearing accounts (a payout the bank confirmed leaves the
+    payout clearing for the fund's bank account); `settles` is the transaction it closes."""
+    if source.pk == target.pk:
+        raise AccountsError(_("An account cannot pay itself."), code="same_account")
+    value = clean_amount(amount)
+    legs = [
+        Leg(None, LedgerEntry.Direction.DEBIT, value, clearing_id=source.pk),
+        Leg(None, LedgerEntry.Direction.CREDIT, value, clearing_id=target.pk),
+    ]
+    return _post(
+        kind=kind, legs=legs, by=by, memo=memo, idempotency_key=idempotency_key, settles=settles
+    )
 
 
 def ledger_move(
@@ -101,6 +153,34 @@ def ledger_move(
     return _post(kind=kind, legs=legs, by=by, memo=memo, idempotency_key=idempotency_key)
 
 
+def ledger_move_split(
+    *,
+    source: PersonalAccount,
+    target: PersonalAccount,
+    parts: Sequence[tuple[str, Decimal]],
+    by: User | None = None,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Move money between two accounts as one transaction, one credit per fund source, so
+    the target keeps the split the source had (`parts`: fund source, amount)."""
+    if source.pk == target.pk:
+        raise AccountsError(_("An account cannot pay itself."), code="same_account")
+    legs = []
+    for fund_source, amount in parts:
+        _check_fund_source(fund_source)
+        value = clean_amount(amount)
+        legs.append(Leg(source.pk, LedgerEntry.Direction.DEBIT, value))
+        legs.append(Leg(target.pk, LedgerEntry.Direction.CREDIT, value, fund_source))
+    return _post(
+        kind=LedgerTransaction.Kind.TRANSFER,
+        legs=legs,
+        by=by,
+        memo=memo,
+        idempotency_key=idempotency_key,
+    )
+
+
 @transaction.atomic
 def _post(
     *,
@@ -109,8 +189,12 @@ def _post(
     by: User | None,
     memo: str,
     idempotency_key: str | None,
+    settles: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
-    ids = sorted({leg.account_id for leg in legs})
+    debits = sum((leg.amount for leg in legs if leg.direction == LedgerEntry.Direction.DEBIT), ZERO)
+    if not legs or debits * 2 != sum((leg.amount for leg in legs), ZERO):
+        raise RuntimeError("a ledger transaction's debits must equal its credits")
+    ids = sorted({leg.account_id for leg in legs if leg.account_id is not None})
     locked = {
         a.pk: a
         for a in PersonalAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
@@ -121,20 +205,22 @@ def _post(
         if done is not None:
             return done
     txn = LedgerTransaction.objects.create(
-        kind=kind, memo=memo[:200], idempotency_key=idempotency_key, created_by=by
+        kind=kind, memo=memo[:200], idempotency_key=idempotency_key, created_by=by, settles=settles
     )
     entries = []
     for leg in legs:
-        account = locked[leg.account_id]
-        _apply(account, leg)
+        account = locked[leg.account_id] if leg.account_id is not None else None
+        if account is not None:
+            _apply(account, leg)
         entries.append(
             LedgerEntry(
                 transaction=txn,
                 account=account,
+                clearing_id=leg.clearing_id,
                 direction=leg.direction,
                 amount=leg.amount,
                 fund_source=leg.fund_source,
-                balance_after=account.balance,
+                balance_after=account.balance if account is not None else None,
             )
         )
     LedgerEntry.objects.bulk_create(entries)
@@ -148,12 +234,15 @@ def ledger_debit_many(
     accounts: dict[int, PersonalAccount],
     debits: list[tuple[int, Decimal, str]],
     kind: str,
+    counter: ClearingKey,
     memo: str = "",
 ) -> None:
-    """Several one-leg debits, each its own ledger transaction carrying the given idempotency
-    key (which is how a caller finds it), in one prepared statement (transactions, entries,
-    balances) however many there are: for a hot path such as a charge. It reads no answer, so
-    inside `accounts.db.pipeline()` it costs no round trip of its own.
+    """Several debits, each its own ledger transaction carrying the given idempotency key
+    (which is how a caller finds it) and crediting the clearing account `counter`, in one
+    prepared statement (transactions, entries, balances) however many there are: for a hot
+    path such as a charge. It reads no answer, so inside `accounts.db.pipeline()` it costs no
+    round trip of its own. The statement finds the clearing account itself; one that does not
+    exist leaves its entries without an account, which the database refuses.
 
     The caller must already hold, in this database transaction, the row locks of every account
     in `accounts` (taken in primary-key order, with balance and status read under the lock),
@@ -186,6 +275,10 @@ def ledger_debit_many(
                 created_at,
                 LedgerEntry.Direction.DEBIT,
                 created_at,
+                counter.region_id,
+                counter.kind,
+                LedgerEntry.Direction.CREDIT,
+                created_at,
                 changed,
                 [accounts[account_id].balance for account_id in changed],
             ],
@@ -193,8 +286,8 @@ def ledger_debit_many(
 
 
 # The statement of ledger_debit_many: one transaction and one entry per debit, in the order
-# given (entry ids follow it, as the running balance of an account debited twice does), and
-# each account's final balance.
+# given (entry ids follow it, as the running balance of an account debited twice does), the
+# clearing account's credit in each transaction, and each account's final balance.
 _DEBIT_MANY_SQL = """
     WITH debit AS (
         SELECT * FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::text[])
@@ -208,6 +301,14 @@ _DEBIT_MANY_SQL = """
         INSERT INTO accounts_ledgerentry (transaction_id, account_id, direction, amount,
             fund_source, balance_after, created_at)
         SELECT txn.id, debit.account_id, %s, debit.amount, NULL, debit.balance_after, %s
+        FROM debit JOIN txn USING (idempotency_key) ORDER BY debit.n
+    ), counter AS (
+        INSERT INTO accounts_ledgerentry (transaction_id, clearing_id, direction, amount,
+            fund_source, balance_after, created_at)
+        SELECT txn.id,
+            (SELECT c.id FROM accounts_clearingaccount c
+                WHERE c.region_id = %s AND c.kind = %s AND c.peer_id IS NULL),
+            %s, debit.amount, NULL, NULL, %s
         FROM debit JOIN txn USING (idempotency_key) ORDER BY debit.n
     )
     UPDATE accounts_personalaccount AS a SET balance = final.balance

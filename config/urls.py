@@ -18,5 +18,6 @@ urlpatterns += i18n_patterns(
     path("transfers/", include("transfers.urls")),
     path("family-pool/", include("family_pool.urls")),
     path("withdrawals/", include("withdrawals.urls")),
+    path("audit/", include("audit.urls")),
     prefix_default_language=False,
 )

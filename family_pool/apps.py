@@ -11,14 +11,16 @@ class FamilyPoolConfig(AppConfig):
 
     def ready(self) -> None:
         # Local: the app registry must be ready before models and rules load.
+        from django.db.models.signals import post_save
+
         import family_pool.permissions  # noqa: F401  (registers the steps' rules)
         import family_pool.services  # noqa: F401  (registers what the steps' buttons run)
         from accounts.signals import coverage_ended
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from cases.steps import declared
-        from family_pool.models import Binding
-        from family_pool.receivers import end_bindings_on_coverage_end
+        from family_pool.models import Binding, Institution
+        from family_pool.receivers import end_bindings_on_coverage_end, open_settlement_clearing
 
         register_kind(
             CaseKind.FAMILY_BINDING,
@@ -35,3 +37,6 @@ class FamilyPoolConfig(AppConfig):
             }
         )
         coverage_ended.connect(end_bindings_on_coverage_end, dispatch_uid="family_pool.coverage")
+        post_save.connect(
+            open_settlement_clearing, sender=Institution, dispatch_uid="family_pool.settlement"
+        )

@@ -30,6 +30,7 @@ class TransfersConfig(AppConfig):
                 "report_mismatch": _("Mismatch reported"),
                 "return_balance": _("Balance returned"),
                 "origin_account_left_open": _("Origin account left open"),
+                "balance_merged": _("Portable balance merged into the destination account"),
                 "info_table_viewed": _("Information table viewed"),
             }
         )

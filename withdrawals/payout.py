@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
 from accounts.freezes.selectors import frozen_refusal
-from accounts.models import LedgerTransaction, PersonalAccount
+from accounts.models import ClearingAccount, LedgerTransaction, PersonalAccount
 from accounts.policy import needs_second_person
 from accounts.services import account_close, ledger_debit
 from cases import steps, workflow
@@ -44,14 +45,22 @@ def _debit(
     amount: Decimal,
     *,
     kind: str,
+    to: str,
     key: str,
     memo: str,
     by: User | None,
 ) -> LedgerTransaction | None:
+    """Debit the account into the fund's clearing account of kind `to`."""
     if amount <= 0:
         return None
     return ledger_debit(
-        account=account, amount=amount, kind=kind, by=by, memo=memo, idempotency_key=key
+        account=account,
+        amount=amount,
+        kind=kind,
+        counter=clearing_of(account, to),
+        by=by,
+        memo=memo,
+        idempotency_key=key,
     )
 
 
@@ -60,7 +69,12 @@ def _post_payout(
 ) -> LedgerTransaction:
     """Settle outstanding costs, take the fee, pay the individual part, and return what is
     left (the employer-funded part) to the pooled fund, so the account ends at zero. Each
-    movement has a key of its own per case: a retried step finds it and writes nothing."""
+    movement has a key of its own per case: a retried step finds it and writes nothing.
+
+    The counterparts, in the fund's clearing accounts: outstanding costs and the employer
+    part go to the pooled fund, the fee to fees collected, the payout to the bank-payout
+    clearing, where it stays until the bank confirms it (`bank_payout_confirm`)."""
+    Kind = ClearingAccount.Kind
     account = withdrawal.account
     ref = withdrawal.case.reference
     adjustment = LedgerTransaction.Kind.ADJUSTMENT
@@ -69,15 +83,25 @@ def _post_payout(
         account,
         computation.outstanding_costs,
         kind=adjustment,
+        to=Kind.POOLED_FUND,
         key=f"{prefix}:outstanding",
         memo=f"{ref} outstanding costs settled",
         by=by,
     )
-    _debit(account, computation.fee, kind=adjustment, key=f"{prefix}:fee", memo=f"{ref} fee", by=by)
+    _debit(
+        account,
+        computation.fee,
+        kind=adjustment,
+        to=Kind.FEES,
+        key=f"{prefix}:fee",
+        memo=f"{ref} fee",
+        by=by,
+    )
     payout = _debit(
         account,
         computation.payout,
         kind=LedgerTransaction.Kind.WITHDRAWAL,
+        to=Kind.BANK_PAYOUT,
         key=f"{prefix}:payout",
         memo=f"{ref} paid to {withdrawal.payee_name} card …{withdrawal.bank_account[-4:]}",
         by=by,
@@ -88,6 +112,7 @@ def _post_payout(
         account,
         left,
         kind=adjustment,
+        to=Kind.POOLED_FUND,
         key=f"{prefix}:pooled",
         memo=f"{ref} employer-funded part returned to the pooled fund",
         by=by,

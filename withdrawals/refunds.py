@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
-from accounts.models import FundSource, LedgerTransaction, PersonalAccount
+from accounts.models import ClearingAccount, FundSource, LedgerTransaction, PersonalAccount
 from accounts.money import clean_amount
 from accounts.services import ledger_credit
 from cases import steps, workflow
@@ -195,6 +196,8 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
             amount=refund.approved_amount,
             fund_source=FundSource.REFUND,
             kind=LedgerTransaction.Kind.REFUND,
+            # What the person advanced is the fund's to bear: it comes out of the pooled fund.
+            counter=clearing_of(refund.account, ClearingAccount.Kind.POOLED_FUND),
             by=by,
             memo=f"{refund.case.reference} emergency advance refund",
             idempotency_key=f"emergency-refund:{refund.pk}",

@@ -9,14 +9,16 @@ import random
 import time
 from array import array
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
+from accounts.clearing import clearing_account
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     InsuredPerson,
     LedgerEntry,
@@ -28,7 +30,7 @@ from accounts.models import (
 )
 from bench.copy import Copier, CopyTable
 from bench.volume.ledger import LedgerPlanner
-from bench.volume.model import Options, Report, at, money
+from bench.volume.model import LedgerLine, Options, Report, at, money
 from bench.volume.people import (
     GIVEN,
     PROVINCES,
@@ -370,16 +372,21 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
         return out.rows
 
     def _ledger_entries(self) -> int:
+        """Two entries per line: the account's, and its counterpart on a clearing account of
+        the fund (docs/DOMAIN.md §4), so that every transaction balances."""
         base_txn = self.base["accounts.LedgerTransaction"]
         base = self.base["accounts.LedgerEntry"]
         account_base = self.base["accounts.PersonalAccount"]
         self.balances = array("q", bytes(8 * len(self.accounts)))
+        self._open_clearing_accounts()  # before the COPY, which holds the connection
+        opposite = {"credit": "debit", "debit": "credit"}
         with self._copy(
             LedgerEntry,
             (
                 "id",
                 "transaction_id",
                 "account_id",
+                "clearing_id",
                 "direction",
                 "amount",
                 "fund_source",
@@ -391,17 +398,67 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
                 balance = self.balances[a]
                 balance += line.cents if line.direction == "credit" else -line.cents
                 self.balances[a] = balance
+                created = at(line.day, number % 30_000)
                 out.add(
-                    base + number,
+                    base + 2 * number - 1,
                     base_txn + number,
                     account_base + a + 1,
+                    None,
                     line.direction,
                     money(line.cents),
                     line.source,
                     money(balance),
-                    at(line.day, number % 30_000),
+                    created,
+                )
+                out.add(
+                    base + 2 * number,
+                    base_txn + number,
+                    None,
+                    self._counter(a, line),
+                    opposite[line.direction],
+                    money(line.cents),
+                    None,
+                    None,
+                    created,
                 )
         return out.rows
+
+    _COUNTER_KIND: ClassVar[dict[str, str]] = {
+        "contribution": ClearingAccount.Kind.CONTRIBUTIONS,
+        "allocation": ClearingAccount.Kind.CONTRIBUTIONS,
+        "charge": ClearingAccount.Kind.SETTLEMENT,
+        "withdrawal": ClearingAccount.Kind.BANK_PAYOUT,
+        "refund": ClearingAccount.Kind.POOLED_FUND,
+    }
+
+    def _counter(self, a: int, line: LedgerLine) -> int:
+        """The clearing account of a line: in transit between the transfer's two funds for a
+        transfer (out at the origin, in at the destination), else by the line's kind."""
+        person, _enrollment, agency, _role = self.accounts[a]
+        key: tuple[str, str, str | None]
+        if line.kind == "transfer":
+            transfer = self.transfer_of[person]
+            origin = self.agencies[transfer.agency].region_id
+            peer = self.agencies[transfer.other_agency or 0].region_id
+            key = (origin, ClearingAccount.Kind.IN_TRANSIT, peer)
+        else:
+            key = (self.agencies[agency].region_id, self._COUNTER_KIND[line.kind], None)
+        return self.clearing_ids[key]
+
+    def _open_clearing_accounts(self) -> None:
+        keys: set[tuple[str, str, str | None]] = {
+            (agency.region_id, kind, None)
+            for agency in self.agencies
+            for kind in set(self._COUNTER_KIND.values())
+        }
+        for transfer in self.transfer_of.values():
+            origin = self.agencies[transfer.agency].region_id
+            peer = self.agencies[transfer.other_agency or 0].region_id
+            keys.add((origin, ClearingAccount.Kind.IN_TRANSIT, peer))
+        self.clearing_ids: dict[tuple[str, str, str | None], int] = {
+            key: clearing_account(region_id=key[0], kind=key[1], peer_id=key[2]).pk
+            for key in sorted(keys, key=str)
+        }
 
     def _accounts(self) -> int:
         base = self.base["accounts.PersonalAccount"]

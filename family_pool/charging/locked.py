@@ -34,8 +34,8 @@ from django.utils import timezone
 
 from accounts.db import pipeline, prepared_cursor
 from accounts.errors import AccountsError
-from accounts.models import InsuredPerson, LedgerTransaction, PersonalAccount
-from accounts.services import ledger_debit_many
+from accounts.models import ClearingAccount, InsuredPerson, LedgerTransaction, PersonalAccount
+from accounts.services import ClearingKey, ledger_debit_many
 from family_pool.charging.payers import Payers, Plan, split
 from family_pool.charging.results import ChargeRefused, ChargeResult, Payment, replay
 from family_pool.models import Binding, Charge, Institution
@@ -199,8 +199,9 @@ def _payers(own_id: int | None, account_rows: list[Any], binding_rows: list[Any]
 
 
 def _pay(charge: Charge, plan: Plan) -> None:
-    """The ledger debits (one transaction per paying account), the charge parts and the
-    quotas spent: two statements sent together, whatever the number of payers."""
+    """The ledger debits (one transaction per paying account, each crediting what the fund
+    owes the institution, its settlement clearing), the charge parts and the quotas spent:
+    two statements sent together, whatever the number of payers."""
     memo = f"{charge.institution.code} {charge.settlement_number}"
     accounts = {account.pk: account for account, _b, _s in plan}
     keys = [f"fp-charge:{charge.pk}:{account.pk}" for account, _b, _s in plan]
@@ -213,6 +214,7 @@ def _pay(charge: Charge, plan: Plan) -> None:
                     for (account, _b, share), key in zip(plan, keys, strict=True)
                 ],
                 kind=LedgerTransaction.Kind.CHARGE,
+                counter=ClearingKey(charge.institution.region_id, ClearingAccount.Kind.SETTLEMENT),
                 memo=memo,
             )
         except AccountsError as exc:  # cannot happen under our locks; refused, never a 500

@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.clearing import clearing_account
 from accounts.errors import AccountsError
-from accounts.models import FundSource, LedgerTransaction, PersonalAccount
+from accounts.models import ClearingAccount, FundSource, LedgerTransaction, PersonalAccount
 from accounts.services import ledger_credit
 from family_pool.charging.results import ChargeRefused, ChargeResult
 from family_pool.models import Binding, Charge, Institution
@@ -73,6 +74,10 @@ def _credit_back(charge: Charge) -> None:
         b.pk: b
         for b in Binding.objects.select_for_update().filter(pk__in=binding_ids).order_by("pk")
     }
+    # The money comes back out of what the fund owed the institution for the charge.
+    owed = clearing_account(
+        region_id=charge.institution.region_id, kind=ClearingAccount.Kind.SETTLEMENT
+    )
     for part in parts:
         try:
             part.refund_transaction = ledger_credit(
@@ -80,6 +85,7 @@ def _credit_back(charge: Charge) -> None:
                 amount=part.amount,
                 fund_source=FundSource.REFUND,
                 kind=LedgerTransaction.Kind.REFUND,
+                counter=owed,
                 memo=f"{charge.institution.code} {charge.settlement_number}",
                 idempotency_key=f"fp-refund:{part.pk}",
             )

@@ -233,6 +233,14 @@ TABLE: dict[str, Rule] = {
     "family_pool:person_search": Rule(STAFF_PAGE),
     "family_pool:person": Rule(who(own=NOT_FOUND, same=AGENCY_PAGE), target="person"),
     "family_pool:flags": Rule(STAFF_PAGE),
+    # The clearing report of the user's own agency: its supervisors and auditors only.
+    "audit:clearing": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(NOT_FOUND, NOT_FOUND, OK, OK),
+            elsewhere=staff(NOT_FOUND, NOT_FOUND, OK, OK),
+        )
+    ),
     "family_pool:flag_review": Rule(
         who(own=NOT_FOUND, same=staff(DONE, REFUSED, DONE, REFUSED)),
         post=True,

@@ -7,8 +7,10 @@ from decimal import Decimal
 import factory
 from stdnum.cn import ric
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -110,6 +112,7 @@ def funded_account(
     account = PersonalAccountFactory(**kwargs)
     ledger_credit(
         account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
         amount=Decimal(amount),
         fund_source=source,
         kind=LedgerTransaction.Kind.CONTRIBUTION,

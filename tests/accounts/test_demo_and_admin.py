@@ -10,6 +10,7 @@ from accounts.roles import Role
 from accounts.selectors import ledger_differences
 from seals.models import SealKey
 from seals.services import sealing_key
+from tests.ledger_check import assert_ledger_balanced
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,7 @@ def test_every_demo_person_has_a_valid_id_and_every_balance_matches_its_ledger(d
     assert len(numbers) == 24
     assert all(parse_id_number(n).number == n for n in numbers)
     assert ledger_differences() == []
+    assert_ledger_balanced()  # every transaction double-entry, the ledger sums to zero
     assert PersonalAccount.objects.filter(balance__gt=0).count() > len(numbers) // 2
 
 

@@ -5,8 +5,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
 from accounts.models import (
+    ClearingAccount,
     FundSource,
     LedgerEntry,
     LedgerTransaction,
@@ -39,12 +41,23 @@ def _ledger_size() -> tuple[int, int]:
 
 def _debit(account, amount, **kwargs):
     # Untyped on purpose: the refusals below hand the service what a careless caller might.
-    return ledger_debit(account=account, amount=amount, kind=CHARGE, **kwargs)
+    return ledger_debit(
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+        amount=amount,
+        kind=CHARGE,
+        **kwargs,
+    )
 
 
 def _credit(account, amount, fund_source=FundSource.INDIVIDUAL, **kwargs):
     return ledger_credit(
-        account=account, amount=amount, fund_source=fund_source, kind=CONTRIBUTION, **kwargs
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
+        amount=amount,
+        fund_source=fund_source,
+        kind=CONTRIBUTION,
+        **kwargs,
     )
 
 
@@ -56,7 +69,11 @@ def test_a_credit_raises_the_balance_and_writes_one_entry_with_its_fund_source()
 
     txn = _credit(account, Decimal("250.50"), fund_source=FundSource.EMPLOYER)
 
-    entry = txn.entries.get()
+    # Double entry since issue #13: the contributions clearing of the fund pays for it.
+    entry = txn.entries.get(account__isnull=False)
+    counter = txn.entries.get(account__isnull=True)
+    assert (counter.clearing.kind, counter.direction) == ("contributions", "debit")
+    assert counter.amount == entry.amount
     assert _balance(account) == Decimal("250.50")
     assert txn.kind == CONTRIBUTION
     assert (entry.account_id, entry.direction) == (account.pk, LedgerEntry.Direction.CREDIT)
@@ -69,7 +86,9 @@ def test_a_debit_lowers_the_balance_and_records_the_balance_after_it():
 
     txn = _debit(account, "30.25")
 
-    entry = txn.entries.get()
+    entry = txn.entries.get(account__isnull=False)
+    counter = txn.entries.get(account__isnull=True)
+    assert (counter.direction, counter.amount) == ("credit", Decimal("30.25"))
     assert _balance(account) == Decimal("69.75")
     assert (entry.direction, entry.amount) == (LedgerEntry.Direction.DEBIT, Decimal("30.25"))
     assert entry.fund_source is None

@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
-from accounts.models import FundSource, LedgerEntry, LedgerTransaction, PersonalAccount
+from accounts.models import (
+    ClearingAccount,
+    FundSource,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+)
 from accounts.selectors import ledger_differences
 from accounts.services import ledger_credit, ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, funded_account
@@ -53,7 +60,12 @@ def test_concurrent_debits_never_overdraw_nor_lose_an_update():
     account = funded_account("100.00")
 
     def debit() -> LedgerTransaction:
-        return ledger_debit(account=account, amount=Decimal("7.00"), kind="charge")
+        return ledger_debit(
+            account=account,
+            counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+            amount=Decimal("7.00"),
+            kind="charge",
+        )
 
     results = _race([debit] * THREADS)
 
@@ -97,6 +109,7 @@ def test_two_posts_with_the_same_key_at_once_make_exactly_one_transaction():
     def credit() -> LedgerTransaction:
         return ledger_credit(
             account=account,
+            counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
             amount=Decimal("55.00"),
             fund_source=FundSource.INDIVIDUAL,
             kind="contribution",

@@ -8,16 +8,20 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from accounts.clearing import clearing_account
 from accounts.errors import AccountsError
-from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount
-from accounts.selectors import ledger_differences
-from accounts.services import ledger_debit_many
+from accounts.models import ClearingAccount, LedgerEntry, LedgerTransaction, PersonalAccount
+from accounts.selectors import ledger_differences, unbalanced_transactions
+from accounts.services import ClearingKey, ledger_debit_many
 from tests.accounts.factories import funded_account
 
 pytestmark = pytest.mark.django_db
 
+SETTLEMENT = ClearingKey("441900", ClearingAccount.Kind.SETTLEMENT)
+
 
 def _locked(*accounts: PersonalAccount) -> dict[int, PersonalAccount]:
+    clearing_account(region_id=SETTLEMENT.region_id, kind=SETTLEMENT.kind)
     ids = sorted(a.pk for a in accounts)
     return {a.pk: a for a in PersonalAccount.objects.select_for_update().filter(pk__in=ids)}
 
@@ -35,6 +39,7 @@ def test_each_debit_is_a_transaction_with_its_key_and_balances_follow():
                 (second.pk, Decimal("5.50"), "test:c"),
             ],
             kind=LedgerTransaction.Kind.CHARGE,
+            counter=SETTLEMENT,
             memo="three debits",
         )
 
@@ -54,6 +59,7 @@ def test_each_debit_is_a_transaction_with_its_key_and_balances_follow():
         ("test:c", Decimal("5.50"), Decimal("24.50")),
     ]
     assert ledger_differences() == []
+    assert unbalanced_transactions() == []
 
 
 @pytest.mark.parametrize(
@@ -73,6 +79,7 @@ def test_a_debit_the_rules_refuse_writes_nothing(status, amount, code):
             accounts=_locked(account),
             debits=[(account.pk, Decimal(amount), "test:refused")],
             kind=LedgerTransaction.Kind.CHARGE,
+            counter=SETTLEMENT,
         )
 
     assert refused.value.code == code
@@ -90,6 +97,7 @@ def test_it_refuses_to_run_outside_the_callers_transaction():
             accounts={account.pk: account},
             debits=[(account.pk, Decimal("1.00"), "test:outside")],
             kind=LedgerTransaction.Kind.CHARGE,
+            counter=SETTLEMENT,
         )
     account.refresh_from_db()
     assert account.balance == Decimal("10.00")

@@ -13,7 +13,14 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from accounts.models import FundSource, PersonalAccount
+from accounts.clearing import clearing_of
+from accounts.models import (
+    ClearingAccount,
+    FundSource,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+)
 from accounts.services import ledger_debit, ledger_move
 from tests.accounts.factories import PersonalAccountFactory, funded_account
 
@@ -24,7 +31,12 @@ def _consistent_ledger() -> tuple[PersonalAccount, PersonalAccount]:
     first = funded_account("300.00")
     second = funded_account("50.00", source=FundSource.EMPLOYER)
     ledger_move(source=first, target=second, amount=Decimal("80.00"), fund_source=FundSource.REFUND)
-    ledger_debit(account=second, amount=Decimal("20.00"), kind="charge")
+    ledger_debit(
+        account=second,
+        counter=clearing_of(second, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal("20.00"),
+        kind="charge",
+    )
     return first, second
 
 
@@ -110,3 +122,27 @@ def test_the_command_exits_zero_on_a_consistent_ledger_and_one_after_tampering()
     assert "ledger ok" in clean.stdout
     assert tampered.returncode == 1
     assert f"account {second.pk}: balance 0.01 != entries 110.00" in tampered.stderr
+
+
+def test_it_fails_on_a_one_sided_entry_even_when_the_balance_follows_it():
+    _consistent_ledger()
+    account = funded_account("10.00")
+    # Money from nowhere: a credit with no debit, the balance updated to match it.
+    one_sided = LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.ADJUSTMENT)
+    LedgerEntry.objects.create(
+        transaction=one_sided,
+        account=account,
+        direction=LedgerEntry.Direction.CREDIT,
+        amount=Decimal("5.00"),
+        fund_source=FundSource.INDIVIDUAL,
+        balance_after=Decimal("15.00"),
+    )
+    _tamper(account, "15.00")
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 transaction"):
+        call_command("verify_ledger", stdout=io.StringIO(), stderr=err)
+
+    assert f"transaction {one_sided.pk}: credits - debits = 5.00" in err.getvalue()
+    assert "all accounts together: 5.00, not 0" in err.getvalue()
+    assert "account " not in err.getvalue()

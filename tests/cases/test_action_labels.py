@@ -34,6 +34,8 @@ def test_each_transition_has_a_label(model, transition):
     assert action_label(transition) != transition
 
 
-@pytest.mark.parametrize("action", ["assessed", "origin_account_left_open", "info_table_viewed"])
+@pytest.mark.parametrize(
+    "action", ["assessed", "origin_account_left_open", "balance_merged", "info_table_viewed"]
+)
 def test_the_other_recorded_actions_have_a_label(action):
     assert action_label(action) != action

@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Enrollment, LedgerTransaction, PersonalAccount, RegionPolicy
+from accounts.clearing import clearing_of
+from accounts.models import (
+    ClearingAccount,
+    Enrollment,
+    LedgerTransaction,
+    PersonalAccount,
+    RegionPolicy,
+)
 from accounts.services import account_close, enrollment_end, ledger_debit
 from accounts.signals import CoverageEnd, coverage_ended
 from cases.errors import CaseError
@@ -257,7 +264,12 @@ def test_closing_the_holders_account_ends_the_binding_and_releases_the_quota(pla
     binding = _bind(owner, relative)
     binding_set_quota(binding=binding, quota=Decimal("60.00"), by=owner.user)
     account = account_of(owner)
-    ledger_debit(account=account, amount=Decimal("100.00"), kind=LedgerTransaction.Kind.CHARGE)
+    ledger_debit(
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal("100.00"),
+        kind=LedgerTransaction.Kind.CHARGE,
+    )
 
     account_close(account=account, by=None, reason="withdrawal paid out")
 

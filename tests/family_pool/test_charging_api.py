@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from accounts.models import LedgerEntry, LedgerTransaction, PersonalAccount, RegionPolicy
+from accounts.clearing import clearing_of
+from accounts.models import (
+    ClearingAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    PersonalAccount,
+    RegionPolicy,
+)
 from accounts.selectors import ledger_differences
 from accounts.services import account_close, ledger_debit
 from cases.errors import CaseError
@@ -286,6 +293,7 @@ def test_a_refused_charge_may_be_retried_once_money_is_there(client, hospital):
 
     ledger_credit(
         account=account_of(owner),
+        counter=clearing_of(account_of(owner), ClearingAccount.Kind.CONTRIBUTIONS),
         amount=Decimal("10"),
         fund_source="individual",
         kind="contribution",
@@ -311,10 +319,18 @@ def test_a_refund_credits_back_every_account_and_the_quota(client, hospital):
     assert response.json()["status"] == "refunded"
     assert (_balance(patient), _balance(parent)) == (Decimal("30.00"), Decimal("500.00"))
     assert Binding.objects.get(pk=binding.pk).spent == Decimal("0.00")
-    credits = LedgerEntry.objects.filter(transaction__kind="refund")
+    credits = LedgerEntry.objects.filter(transaction__kind="refund", account__isnull=False)
     assert sorted(credits.values_list("amount", "fund_source")) == [
         (Decimal("30.00"), "refund"),
         (Decimal("50.00"), "refund"),
+    ]
+    # Each comes back out of what the fund owed the institution: nothing is owed any more.
+    owed = LedgerEntry.objects.filter(clearing__kind="settlement")
+    assert sorted(owed.values_list("direction", "amount")) == [
+        ("credit", Decimal("30.00")),
+        ("credit", Decimal("50.00")),
+        ("debit", Decimal("30.00")),
+        ("debit", Decimal("50.00")),
     ]
     assert ledger_differences() == []
 
@@ -355,7 +371,12 @@ def test_a_closed_account_refuses_any_further_charge_or_binding(client, hospital
     owner, relative = holder(balance="100.00"), insured()
     bind(owner, relative)
     account = account_of(owner)
-    ledger_debit(account=account, amount=Decimal("100.00"), kind=LedgerTransaction.Kind.CHARGE)
+    ledger_debit(
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal("100.00"),
+        kind=LedgerTransaction.Kind.CHARGE,
+    )
     account_close(account=account, by=None)
 
     own = post_charge(client, key, owner, card(owner).number, "1.00")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.accounts.factories import staff_user
+from tests.ledger_check import _ledger_stays_balanced  # noqa: F401 - autouse, after every test
 from tests.transfers.factories import World, world
 
 

@@ -10,8 +10,10 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     InsuredPerson,
@@ -54,6 +56,7 @@ def funded(account: PersonalAccount, individual: str, employer: str) -> Personal
         if Decimal(amount) > 0:
             ledger_credit(
                 account=account,
+                counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
                 amount=Decimal(amount),
                 fund_source=source,
                 kind=LedgerTransaction.Kind.CONTRIBUTION,

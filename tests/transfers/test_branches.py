@@ -14,6 +14,7 @@ from tests.transfers.factories import balances, mover, window_transfer
 from transfers import services
 from transfers.choices import MoneyMode, PayoutReason, TransferType
 from transfers.models import CreditMismatch, Transfer
+from transfers.selectors import balance_split
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,40 @@ def test_a_portable_province_moves_the_relationship_and_no_money(places):
     assert account.status == PersonalAccount.Status.NORMAL
     assert account.enrollment == transfer.destination_enrollment
     assert balances(transfer) == Decimal("1000.00")
+
+
+def test_a_portable_balance_is_merged_into_the_account_already_open_at_the_destination(places):
+    RegionPolicy.objects.create(region_id="440000", balance_portable_in_province=True)
+    person = mover(places.dongguan, places.guangzhou, destination_account=True)
+    origin = PersonalAccount.objects.get(person=person, enrollment__region=places.dongguan.region)
+    transfer = _out(window_transfer(person, places.dongguan, places.guangzhou), places.dongguan)
+
+    services.transfer_in(case=transfer.case, by=staff_user("clerk", places.guangzhou))
+
+    transfer.refresh_from_db()
+    origin.refresh_from_db()
+    kept = PersonalAccount.objects.get(pk=transfer.destination_account_id)
+    assert transfer.state == Transfer.State.COMPLETED
+    assert kept.pk != origin.pk
+    # One person, one open account, holding everything, with its split preserved.
+    assert list(
+        PersonalAccount.objects.filter(person=person)
+        .exclude(status=PersonalAccount.Status.CLOSED)
+        .values_list("pk", flat=True)
+    ) == [kept.pk]
+    assert (origin.balance, origin.status) == (Decimal("0.00"), PersonalAccount.Status.CLOSED)
+    assert kept.balance == Decimal("1000.00")
+    assert balance_split(kept) == (Decimal("800.00"), Decimal("200.00"))
+    merge = LedgerTransaction.objects.get(idempotency_key=f"transfer:{transfer.pk}:merge")
+    assert sorted(merge.entries.values_list("account_id", "direction", "amount")) == sorted(
+        [
+            (origin.pk, "debit", Decimal("800.00")),
+            (origin.pk, "debit", Decimal("200.00")),
+            (kept.pk, "credit", Decimal("800.00")),
+            (kept.pk, "credit", Decimal("200.00")),
+        ]
+    )
+    assert transfer.case.events.filter(action="balance_merged").exists()
 
 
 def test_without_the_province_policy_an_intra_province_transfer_moves_the_money(places):

@@ -12,6 +12,7 @@ from accounts.models import RegionPolicy
 from cases.errors import CaseError
 from tests.accounts.factories import staff_user
 from tests.transfers.factories import balances, mover, window_transfer
+from tests.withdrawals.factories import debit
 from transfers import services
 from transfers.models import Transfer
 
@@ -99,15 +100,8 @@ def test_staff_of_the_other_agency_cannot_confirm(
 def test_a_balance_changed_since_preparing_is_not_confirmed(
     threshold, places, accepted, origin_clerk
 ):
-    from accounts.models import LedgerTransaction
-    from accounts.services import ledger_debit
-
     services.transfer_out(case=accepted.case, by=origin_clerk)
-    ledger_debit(
-        account=_reload(accepted).origin_account,
-        amount=Decimal("10.00"),
-        kind=LedgerTransaction.Kind.CHARGE,
-    )
+    debit(_reload(accepted).origin_account, "10.00")  # a charge at a pharmacy meanwhile
 
     with pytest.raises(CaseError) as refused:
         services.transfer_out_confirm(

@@ -12,8 +12,10 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.choices import WithdrawalGround
+from accounts.clearing import clearing_of
 from accounts.models import (
     Agency,
+    ClearingAccount,
     Enrollment,
     FundSource,
     LedgerTransaction,
@@ -74,6 +76,7 @@ def dongguan_agency(**policy: object) -> Agency:
 def credit(account: PersonalAccount, amount: str, source: str = FundSource.INDIVIDUAL) -> None:
     ledger_credit(
         account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.CONTRIBUTIONS),
         amount=Decimal(amount),
         fund_source=source,
         kind=LedgerTransaction.Kind.CONTRIBUTION,
@@ -81,7 +84,12 @@ def credit(account: PersonalAccount, amount: str, source: str = FundSource.INDIV
 
 
 def debit(account: PersonalAccount, amount: str) -> None:
-    ledger_debit(account=account, amount=Decimal(amount), kind=LedgerTransaction.Kind.CHARGE)
+    ledger_debit(
+        account=account,
+        counter=clearing_of(account, ClearingAccount.Kind.SETTLEMENT),
+        amount=Decimal(amount),
+        kind=LedgerTransaction.Kind.CHARGE,
+    )
 
 
 def account_in(

@@ -94,7 +94,7 @@ def test_an_approved_refund_is_credited_as_individual_money(agency, clerk):
 
     refund = EmergencyRefund.objects.get(pk=refund.pk)
     account.refresh_from_db()
-    entry = LedgerEntry.objects.get(transaction=refund.credit_transaction)
+    entry = LedgerEntry.objects.get(transaction=refund.credit_transaction, account=account)
     assert refund.state == S.CREDITED
     assert account.balance == D("1010.50")
     assert (entry.fund_source, entry.amount) == (FundSource.REFUND, D("860.50"))

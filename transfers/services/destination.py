@@ -13,8 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.clearing import clearing_account
 from accounts.errors import AccountsError
 from accounts.models import (
+    ClearingAccount,
     Enrollment,
     FundSource,
     LedgerTransaction,
@@ -24,7 +26,7 @@ from accounts.models import (
 )
 from accounts.money import clean_amount
 from accounts.policy import needs_second_person, policy_for
-from accounts.services import account_close, enrollment_end, ledger_credit
+from accounts.services import account_close, enrollment_end, ledger_credit, ledger_move_split
 from accounts.signals import CoverageEnd, coverage_ended
 from cases import steps, workflow
 from cases.deadlines import deadline_close
@@ -35,6 +37,7 @@ from transfers import notices
 from transfers.choices import MoneyMode
 from transfers.models import CreditMismatch, InfoTable, Transfer
 from transfers.seal import SealError, verify
+from transfers.selectors import balance_split
 from transfers.services.base import day_or_today, ledger_or_refuse, locked
 
 # --- transfer in and credit at the destination -------------------------------------------
@@ -82,13 +85,19 @@ def _recognise_months(transfer: Transfer, table: InfoTable) -> Enrollment:
     return enrollment
 
 
-def _destination_account(transfer: Transfer, enrollment: Enrollment) -> PersonalAccount | None:
+def _destination_account(
+    transfer: Transfer, enrollment: Enrollment, by: User | None
+) -> PersonalAccount | None:
     """The account at the destination; a new employee enrollment may not have one yet. In
-    the portable case the origin account itself follows the person: no money moves."""
+    the portable case the origin account itself follows the person: no money moves between
+    funds. If the person already has an account at the destination, the portable balance is
+    merged into it (one person, one open account)."""
     if enrollment.scheme != Scheme.EMPLOYEE:
         return None
     existing = PersonalAccount.objects.filter(enrollment=enrollment).first()
     if existing is not None:
+        if transfer.money_mode == MoneyMode.PORTABLE:
+            _merge_portable_balance(transfer, existing, by)
         return existing
     if transfer.money_mode == MoneyMode.PORTABLE and transfer.origin_account_id:
         account = PersonalAccount.objects.select_for_update().get(pk=transfer.origin_account_id)
@@ -96,6 +105,47 @@ def _destination_account(transfer: Transfer, enrollment: Enrollment) -> Personal
         account.save(update_fields=["enrollment"])
         return account
     return PersonalAccount.objects.create(person_id=enrollment.person_id, enrollment=enrollment)
+
+
+def _merge_portable_balance(transfer: Transfer, target: PersonalAccount, by: User | None) -> None:
+    """Move what the origin account holds onto the account the person already has at the
+    destination, in one ledger transaction keeping the split (the employer-funded part stays
+    employer-funded), and close the emptied origin account. Left where it was, the money sat
+    on the account of a closed enrollment that charging and the family pool never look at."""
+    if not transfer.origin_account_id:
+        return
+    source = workflow.lock(PersonalAccount.objects.get(pk=transfer.origin_account_id))
+    if source.pk == target.pk or source.status == PersonalAccount.Status.CLOSED:
+        return
+    individual, employer = balance_split(source)
+    parts = [
+        (fund, amount)
+        for fund, amount in ((FundSource.TRANSFER_IN, individual), (FundSource.EMPLOYER, employer))
+        if amount > 0
+    ]
+    if parts:
+        ledger_or_refuse(
+            partial(
+                ledger_move_split,
+                source=source,
+                target=target,
+                parts=parts,
+                by=by,
+                memo=f"{transfer.case.reference} portable balance merged",
+                idempotency_key=f"transfer:{transfer.case_id}:merge",
+            )
+        )
+        case_record(
+            case=transfer.case,
+            action="balance_merged",
+            by=by,
+            reason=_(
+                "The portable balance of %(amount)s yuan (employer-funded %(employer)s) was "
+                "merged into the account the person already had at the destination."
+            )
+            % {"amount": individual + employer, "employer": employer},
+        )
+    account_close(account=source, by=by, announce=False)
 
 
 @transaction.atomic
@@ -106,7 +156,7 @@ def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None)
     steps.require(transfer, transfer.transfer_in, by)
     table = _verified_table(transfer)
     enrollment = _recognise_months(transfer, table)
-    transfer.destination_account = _destination_account(transfer, enrollment)
+    transfer.destination_account = _destination_account(transfer, enrollment, by)
     day = day_or_today(on)
     steps.case_step(transfer, transfer.transfer_in, by=by)(on=day)
     if transfer.money_mode != MoneyMode.MOVE:
@@ -148,6 +198,13 @@ def _credit(
     """One credit per fund source, keyed by case, leg and source so a retry is a no-op."""
     if amount <= 0:
         return
+    # The money comes out of the origin fund's clearing for this destination, where
+    # transfer-out put it; a return to the origin comes out of the same clearing.
+    in_transit = clearing_account(
+        region_id=transfer.origin_region_id,
+        kind=ClearingAccount.Kind.IN_TRANSIT,
+        peer_id=transfer.destination_region_id,
+    )
     ledger_or_refuse(
         partial(
             ledger_credit,
@@ -155,6 +212,7 @@ def _credit(
             amount=amount,
             fund_source=source,
             kind=LedgerTransaction.Kind.TRANSFER,
+            counter=in_transit,
             by=by,
             memo=f"{transfer.case.reference} {memo}",
             idempotency_key=f"transfer:{transfer.case_id}:{leg}:{source}",

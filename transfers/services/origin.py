@@ -11,8 +11,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.clearing import clearing_account
 from accounts.freezes.selectors import frozen_refusal
 from accounts.models import (
+    ClearingAccount,
     LedgerTransaction,
     PersonalAccount,
     Scheme,
@@ -69,17 +71,24 @@ def _issue_table(
 def _send_balance(
     transfer: Transfer, account: PersonalAccount | None, mode: str, day: datetime.date, by: Any
 ) -> Decimal:
-    """Debit the origin; the amount now in transit (0 when paid out or not moved)."""
+    """Debit the origin into its fund's clearing: in transit to the destination's fund, or
+    handed to the bank; the amount now in transit (0 when paid out or not moved)."""
     if account is None or mode in (MoneyMode.NONE, MoneyMode.PORTABLE):
         return Decimal("0.00")
     amount = account.balance
     key = f"transfer:{transfer.case_id}:{mode}"
     if mode == MoneyMode.MOVE:
+        in_transit = clearing_account(
+            region_id=transfer.origin_region_id,
+            kind=ClearingAccount.Kind.IN_TRANSIT,
+            peer_id=transfer.destination_region_id,
+        )
         ledger_or_refuse(
             lambda: ledger_debit(
                 account=account,
                 amount=amount,
                 kind=LedgerTransaction.Kind.TRANSFER,
+                counter=in_transit,
                 by=by,
                 memo=f"{transfer.case.reference} transfer out",
                 idempotency_key=key,
@@ -103,11 +112,15 @@ def _pay_to_bank(
             _("No bank account of the applicant is on file for the payout; ask for it (补件)."),
             code="no_bank_account",
         )
+    bank = clearing_account(
+        region_id=transfer.origin_region_id, kind=ClearingAccount.Kind.BANK_PAYOUT
+    )
     txn = ledger_or_refuse(
         lambda: ledger_debit(
             account=account,
             amount=amount,
             kind=LedgerTransaction.Kind.WITHDRAWAL,
+            counter=bank,
             by=by,
             memo=f"{transfer.case.reference} transfer payout to bank",
             idempotency_key=key,
