@@ -251,6 +251,15 @@ def case_step(
     return run
 
 
+def send_back(obj: Any, method: Callable[[], None], *, by: User, note: str) -> None:
+    """The second person returns what a colleague prepared (双人复核), saying what is wrong;
+    the prepared row goes back to the state it was prepared from."""
+    require(obj, method, by)
+    if not note.strip():
+        raise CaseError(_("Say what is wrong with what was prepared."), code="empty_note")
+    case_step(obj, method, by=by, reason=note.strip())()
+
+
 # --- dispatch from a page -----------------------------------------------------------------
 
 

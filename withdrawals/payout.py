@@ -167,10 +167,7 @@ def withdrawal_payout_confirm(*, withdrawal: Withdrawal, by: User) -> Withdrawal
 @transaction.atomic
 def withdrawal_payout_send_back(*, withdrawal: Withdrawal, by: User, note: str) -> Withdrawal:
     withdrawal = workflow.lock(withdrawal)
-    steps.require(withdrawal, withdrawal.send_back_payout, by)
-    if not note.strip():
-        raise CaseError(_("Say what is wrong with the prepared payout."), code="empty_note")
-    steps.case_step(withdrawal, withdrawal.send_back_payout, by=by, reason=note.strip())()
+    steps.send_back(withdrawal, withdrawal.send_back_payout, by=by, note=note)
     return withdrawal
 
 

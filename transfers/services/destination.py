@@ -266,10 +266,7 @@ def transfer_credit_confirm(*, case: Case, by: User, on: datetime.date | None = 
 @transaction.atomic
 def transfer_credit_send_back(*, case: Case, by: User, note: str) -> Transfer:
     transfer = locked(case)
-    steps.require(transfer, transfer.send_back_credit, by)
-    if not note.strip():
-        raise CaseError(_("Say what is wrong with the prepared credit."), code="empty_note")
-    steps.case_step(transfer, transfer.send_back_credit, by=by, reason=note.strip())()
+    steps.send_back(transfer, transfer.send_back_credit, by=by, note=note)
     return transfer
 
 

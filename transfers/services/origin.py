@@ -221,10 +221,7 @@ def transfer_out_confirm(*, case: Case, by: User, on: datetime.date | None = Non
 @transaction.atomic
 def transfer_out_send_back(*, case: Case, by: User, note: str) -> Transfer:
     transfer = locked(case)
-    steps.require(transfer, transfer.send_back_transfer_out, by)
-    if not note.strip():
-        raise CaseError(_("Say what is wrong with the prepared transfer-out."), code="empty_note")
-    steps.case_step(transfer, transfer.send_back_transfer_out, by=by, reason=note.strip())()
+    steps.send_back(transfer, transfer.send_back_transfer_out, by=by, note=note)
     return transfer
 
 
