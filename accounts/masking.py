@@ -10,9 +10,12 @@ import logging
 import re
 
 # 17 digits and a digit or X, not part of a longer run of digits (that would be a card number).
-_ID_NUMBER = re.compile(r"(?<!\d)(\d{3})\d{13}(\d[\dXx])(?![\dXx])")
+# Only a free-standing run counts: not digits after a letter or a decimal point, so that a
+# case reference (TQ2026…) or a duration (0.0112…s) in a log line is left as it is.
+_ALONE = r"(?<![A-Za-z0-9_.])"
+_ID_NUMBER = re.compile(_ALONE + r"(\d{3})\d{13}(\d[\dXx])(?![\dXx])")
 # 13 to 19 digits: UnionPay debit and credit card numbers.
-_CARD_NUMBER = re.compile(r"(?<!\d)\d{9,15}(\d{4})(?!\d)")
+_CARD_NUMBER = re.compile(_ALONE + r"\d{9,15}(\d{4})(?!\d|\.\d)")
 
 
 def mask_sensitive(text: str) -> str:

@@ -93,3 +93,20 @@ def test_masking_keeps_the_rest_of_the_text():
         f"id {ID_NUMBER[:3]}{'*' * 13}{ID_NUMBER[-2:]}, card {'*' * 15}3445, "
         "phone 13900001111, amount 1234.56, case 20260001"
     )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Task cases.deliver_notification succeeded in 0.011234567890143s: True",
+        "[SMS #notification:94] Withdrawal application TQ2026120500005065 received",
+        "transfer ZY2026120505673219 accepted",
+        "amount 6222021234567890.55 is not a card",
+    ],
+)
+def test_durations_case_references_and_decimals_stay_as_they_are(line):
+    assert mask_sensitive(line) == line
+
+
+def test_a_card_number_at_the_end_of_a_sentence_is_still_masked():
+    assert mask_sensitive("card 6222021234567890.") == "card ************7890."
