@@ -27,6 +27,9 @@ def _png(path, colour):
 
 def _step(page, case_id, action):
     page.goto(f"/transfers/{case_id}/")
+    confirm = page.locator(f"form[data-action={action}] input[name=confirmed]")
+    if confirm.count():  # a step that moves money or cannot be undone asks first
+        confirm.check()
     page.click(f"form[data-action={action}] button[type=submit]")
     page.wait_for_selector(".messages li.success")
 
