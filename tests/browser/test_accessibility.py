@@ -86,7 +86,7 @@ def _crawl(
             overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
             if overflow > 0:
                 problems.append(f"{tag} {path}: {overflow}px wider than the screen")
-        for violation in _axe(page):
+        for violation in [] if narrow else _axe(page):  # the same colours and names
             nodes = "; ".join(n["target"][0] for n in violation["nodes"][:3])
             problems.append(f"{tag} {path}: {violation['id']} ({violation['impact']}) {nodes}")
         page.screenshot(path=str(shots / f"{tag}-{route.replace(':', '-')}.png"), full_page=True)
@@ -168,9 +168,9 @@ def test_the_keyboard_reaches_everything_and_focus_is_always_visible(demo, new_p
     assert page.evaluate("document.activeElement.id") == "main"
 
     stops = page.evaluate(
-        """() => [...document.querySelectorAll('a[href], button, input:not([type=hidden]),
-        select, textarea')].filter(e => !e.disabled && e.offsetParent !== null
-        && !e.closest('.modal')).length"""
+        "() => [...document.querySelectorAll("
+        "'a[href], button, input:not([type=hidden]), select, textarea')]"
+        ".filter(e => !e.disabled && e.offsetParent !== null && !e.closest('.modal')).length"
     )
     page.goto("/queue/")
     unseen = []
