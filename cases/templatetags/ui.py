@@ -73,11 +73,6 @@ def status_tag(state: str, label: Any, overdue: bool = False) -> SafeString:
     )
 
 
-@register.simple_tag
-def tone_class(state: str, overdue: bool = False) -> str:
-    return _BADGE[tone_of(str(state), overdue=bool(overdue))]
-
-
 def current_sort(query: QueryDict, default: str = "") -> str:
     return query.get("sort", default) or default
 
