@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 # Imported for its side effect: it connects the receivers that announce calendar edits, and
 # models.py is the one module Django always imports before any row can be saved.
 import cases.signals  # noqa: F401
+from cases import registry
 from cases.registry import detail_url
 from cases.storage import document_storage
 
@@ -243,7 +244,9 @@ class CaseEvent(models.Model):
         indexes: ClassVar = [models.Index(fields=["case", "at"], name="case_event_case_idx")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+        # The action in words; its states' words need the case's kind (a query), so the case
+        # page's timeline shows them (cases/templatetags/case_history.py).
+        return f"{self.case_id} {registry.action_label(self.action)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

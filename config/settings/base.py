@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "axes",
+    "accounts.admin_config.LockoutConfig",  # django-axes, with a translated name
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `|data` marks names and other data among the page's words (cases/templatetags).
+            "builtins": ["cases.templatetags.data"],
         },
     },
 ]
@@ -120,7 +122,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is the portal's catalogue (makemessages writes it). locale_libraries/ translates the
+# strings that libraries ship without Chinese (django-axes' admin, the newest strings of
+# Django's admin); makemessages --no-obsolete would drop them from locale/.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_libraries"]
 # The language switch (set_language) stores the choice in a cookie that outlives the session:
 # a typed or bookmarked address comes back in the language last chosen.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
