@@ -38,6 +38,7 @@ from accounts.models import (
     RegionPolicy,
     User,
 )
+from accounts.roles import permission_label, role_label
 
 
 class IdNumberSearchMixin:
@@ -262,9 +263,53 @@ class PortalGroupForm(forms.ModelForm[Group]):
 admin.site.unregister(Group)
 
 
+class RoleFilter(admin.RelatedFieldListFilter):
+    """The users' roles filter, by the roles' words."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        return [
+            (pk, role_label(str(name)))
+            for pk, name in super().field_choices(field, request, model_admin)
+        ]
+
+
+class RoleWordsAdmin(admin.ModelAdmin[Any]):
+    """Roles and permissions by their words in the page's language, not their stored codes
+    and names (accounts.roles.role_label, permission_label)."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field: Any = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is None:
+            return field
+        # ModelChoiceField's documented way to word its choices: replace label_from_instance.
+        if db_field.name == "groups":
+            field.label_from_instance = lambda group: role_label(group.name)
+        elif db_field.name in ("permissions", "user_permissions"):
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
 @admin.register(Group)
-class PortalGroupAdmin(BaseGroupAdmin):
+class PortalGroupAdmin(RoleWordsAdmin, BaseGroupAdmin):
     form = PortalGroupForm
+    list_display = ("role",)
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return role_label(group.name)
+
+    @admin.display(description=_("permissions"))
+    def permission_words(self, group: Group) -> str:
+        rows = group.permissions.select_related("content_type")
+        return ", ".join(permission_label(p) for p in rows)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Shown, not edited: the permissions by their words, not their stored names.
+            return ["permission_words" if f == "permissions" else f for f in fields]
+        return fields
 
 
 # What only a national administrator (a superuser of no agency) may change on a user: the
@@ -273,14 +318,14 @@ _NATIONAL_USER_FIELDS = ("is_superuser", "user_permissions", "person")
 
 
 @admin.register(User)
-class UserAdmin(AgencyScopedAdmin, BaseUserAdmin[User]):
+class UserAdmin(AgencyScopedAdmin, RoleWordsAdmin, BaseUserAdmin[User]):
     """A system administrator runs their own agency's staff (and sees the applicant logins of
     the people related to it); they can neither move anyone to another agency nor make a
     superuser."""
 
     form = PortalUserChangeForm
-    list_display = ("username", "get_full_name", "agency", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_active", "groups", "agency")
+    list_display = ("username", "full_name", "agency", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active", ("groups", RoleFilter), "agency")
     raw_id_fields = ("person",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
@@ -289,6 +334,10 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin[User]):
     readonly_fields = ("masked_mobile",)
 
     masked_mobile = masked("mobile", mask_phone, _("mobile number"))
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def full_name(self, user: User) -> str:
+        return user.get_full_name()
 
     def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
         return rows.filter(pk__in=staff_of(agency).values("pk"))

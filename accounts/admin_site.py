@@ -12,6 +12,7 @@ from django.contrib.admin.models import ADDITION, CHANGE
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from audit.models import AuditAction
@@ -53,6 +54,10 @@ class PortalAdminSite(OTPAdminSite):
     # form would lock out a staff member who has no device yet.
     login_form = AdminAuthenticationForm
     login_template = None
+    # The portal's name in the page's language, not Django's ("Django 管理").
+    site_header = _("Medical insurance personal account services")
+    site_title = _("Medical insurance personal account services")
+    index_title = _("Administration")
 
     def __init__(self, name: str = "admin") -> None:
         # The default name keeps the "admin" URL namespace (OTPAdminSite's is "otpadmin").

@@ -32,11 +32,11 @@ class ClearingAccount(models.Model):
     kind that stands for open items is reconciled against them (audit/clearing.py)."""
 
     class Kind(models.TextChoices):
-        IN_TRANSIT = "in_transit", _("Money in transit to another fund (在途资金)")
+        IN_TRANSIT = "in_transit", _("Money in transit to another fund")
         BANK_PAYOUT = "bank_payout", _("Payouts handed to the bank, not yet confirmed")
         FEES = "fees", _("Fees collected")
-        POOLED_FUND = "pooled_fund", _("Pooled fund (统筹基金)")
-        SETTLEMENT = "settlement", _("Owed to designated institutions (待结算)")
+        POOLED_FUND = "pooled_fund", _("Pooled fund")
+        SETTLEMENT = "settlement", _("Owed to designated institutions")
         CONTRIBUTIONS = "contributions", _("Contributions and allocations received")
         BANK = "bank", _("Fund bank account")
 

@@ -149,3 +149,33 @@ def sync_roles() -> None:
 
 def sync_roles_after_migrate(**kwargs: Any) -> None:
     sync_roles()
+
+
+def role_label(group_name: str) -> str:
+    """The words for a role's group ("受理员（初审）"); a group that is no role keeps its name.
+    Groups are named by the role's code, which the code looks them up by."""
+    return str(Role(group_name).label) if group_name in Role.values else group_name
+
+
+_DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the page's language: "app | model | what it allows". Its stored name
+    is in whatever language was active when migrate created it, so the words come from the
+    model (its verbose name, its Meta.permissions) instead."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    opts = model._meta
+    action, _sep, rest = permission.codename.partition("_")
+    if rest == opts.model_name and action in _DEFAULT_PERMISSIONS:
+        name = _DEFAULT_PERMISSIONS[action] % {"name": opts.verbose_name}
+    else:
+        name = dict(opts.permissions).get(permission.codename, permission.name)
+    return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"

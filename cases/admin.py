@@ -18,6 +18,7 @@ from accounts.admin import ReadOnlyAdmin
 from accounts.admin_scope import CaseScopedAdmin, masked
 from accounts.masking import mask_phone
 from accounts.models import Agency, User
+from cases import registry
 from cases.calendar import is_published_year
 from cases.models import (
     CalendarOverride,
@@ -29,6 +30,7 @@ from cases.models import (
     Notification,
 )
 from cases.selectors import cases_visible_to
+from cases.units import file_size
 
 
 def _parse_date(term: str) -> datetime.date | None:
@@ -104,11 +106,48 @@ class _ReadOnly(CaseScopedAdmin, ReadOnlyAdmin):
     of their own agency's cases (as the case pages do)."""
 
 
-class CaseEventInline(admin.TabularInline):  # type: ignore[type-arg]
+class EventWords:
+    """A history line's actor, action and states in words (cases.registry), not codes."""
+
+    @admin.display(description=_("by (system)"))
+    def actor_words(self, event: CaseEvent) -> str:
+        return registry.actor_label(event.actor_label) if event.actor_id is None else ""
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_words(self, event: CaseEvent) -> str:
+        return registry.action_label(event.action)
+
+    @admin.display(description=_("from state"))
+    def from_words(self, event: CaseEvent) -> str:
+        return registry.state_label(event.case.kind, event.from_state) if event.from_state else ""
+
+    @admin.display(description=_("to state"))
+    def to_words(self, event: CaseEvent) -> str:
+        return registry.state_label(event.case.kind, event.to_state) if event.to_state else ""
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """History lines by their action, named in words."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        actions = CaseEvent.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((a, registry.action_label(a)) for a in actions), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+EVENT_FIELDS = ("at", "actor", "actor_words", "action_words", "from_words", "to_words", "reason")
+
+
+class CaseEventInline(EventWords, admin.TabularInline):  # type: ignore[type-arg]
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ("at", "actor", "actor_label", "action", "from_state", "to_state", "reason")
+    fields = EVENT_FIELDS
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -129,28 +168,48 @@ class DeadlineInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Case)
 class CaseAdmin(_ReadOnly):
     case_path = ""
-    list_display = ("reference", "kind", "person", "state", "agency", "other_agency", "created_at")
-    list_filter = ("kind", "state", "channel", "agency")
+    list_display = (
+        "reference",
+        "kind",
+        "person",
+        "state_words",
+        "agency",
+        "other_agency",
+        "created_at",
+    )
+    list_filter = ("kind", "channel", "agency")
     search_fields = ("reference", "=person__id_number")
     list_select_related = ("person", "agency", "other_agency")
     inlines = (DeadlineInline, CaseEventInline)
 
+    @admin.display(description=_("state"), ordering="state")
+    def state_words(self, case: Case) -> str:
+        return registry.state_label(case.kind, case.state)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["state_words" if f == "state" else f for f in super().get_fields(request, obj)]
+
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(_ReadOnly):
-    list_display = ("at", "case", "actor", "action", "from_state", "to_state")
-    list_filter = ("action",)
+class CaseEventAdmin(EventWords, _ReadOnly):
+    list_display = ("at", "case", "actor", "actor_words", "action_words", "from_words", "to_words")
+    fields = ("case", *EVENT_FIELDS)
+    list_filter = (ActionFilter,)
     search_fields = ("case__reference", "=case__person__id_number")
     list_select_related = ("case", "actor")
 
 
 @admin.register(Document)
 class DocumentAdmin(_ReadOnly):
-    list_display = ("case", "kind", "original_name", "content_type", "size", "uploaded_at")
+    list_display = ("case", "kind", "original_name", "content_type", "size_words", "uploaded_at")
     list_filter = ("kind", "content_type")
     search_fields = ("case__reference",)
     list_select_related = ("case",)
     exclude = ("file",)
+
+    @admin.display(description=_("size"), ordering="size")
+    def size_words(self, document: Document) -> str:
+        return file_size(document.size)
 
 
 @admin.register(Deadline)

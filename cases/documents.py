@@ -25,6 +25,7 @@ from PIL import Image
 from cases.errors import CaseError
 from cases.history import case_record
 from cases.models import Case, Document, DocumentKind
+from cases.units import file_size
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -73,7 +74,7 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     limit = int(settings.DOCUMENT_MAX_BYTES)
     if upload.size is None or upload.size > limit:
         raise CaseError(
-            _("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
+            _("The file is too large: at most %(size)s.") % {"size": file_size(limit)},
             code="too_large",
         )
     content = upload.read(limit + 1)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 # Imported for its side effect: it connects the receivers that announce calendar edits, and
 # models.py is the one module Django always imports before any row can be saved.
 import cases.signals  # noqa: F401
+from cases import registry
 from cases.registry import detail_url
 from cases.storage import document_storage
 
@@ -243,7 +244,9 @@ class CaseEvent(models.Model):
         indexes: ClassVar = [models.Index(fields=["case", "at"], name="case_event_case_idx")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+        # The action in words; its states' words need the case's kind (a query), so the case
+        # page's timeline shows them (cases/templatetags/case_history.py).
+        return f"{self.case_id} {registry.action_label(self.action)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -257,20 +260,20 @@ class CaseEvent(models.Model):
 class DocumentKind(models.TextChoices):
     ID_CARD_FRONT = "id_card_front", _("ID card, front")
     ID_CARD_BACK = "id_card_back", _("ID card, back")
-    INSURANCE_CERTIFICATE = "insurance_certificate", _("Certificate of insurance (参保凭证)")
+    INSURANCE_CERTIFICATE = "insurance_certificate", _("Certificate of insurance")
     KINSHIP_PROOF = "kinship_proof", _("Proof of kinship")
     DIAGNOSIS = "diagnosis", _("Hospital diagnosis certificate")
     EXPENSE_LIST = "expense_list", _("Expense list")
     DEATH_CERTIFICATE = "death_certificate", _("Death certificate")
     INHERITANCE_PROOF = "inheritance_proof", _("Proof of inheritance")
-    RESIDENCE_FILING = "residence_filing", _("Filing of residence elsewhere (异地备案)")
+    RESIDENCE_FILING = "residence_filing", _("Filing of residence elsewhere")
     EMIGRATION_PROOF = "emigration_proof", _("Proof of emigration or departure")
     LEAVING_PROOF = "leaving_proof", _("Proof of leaving the employee scheme")
     REFUSAL_LETTER = "refusal_letter", _("Destination agency's refusal of the balance")
     RETIREE_PROOF = "retiree_proof", _("Proof of relocated retirement")
     BANK_CARD = "bank_card", _("Bank card")
     RECEIPTS = "receipts", _("Receipts of advanced costs")
-    INFO_TABLE = "info_table", _("Information table (信息表)")
+    INFO_TABLE = "info_table", _("Information table")
     OTHER = "other", _("Other")
 
 

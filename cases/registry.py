@@ -43,6 +43,23 @@ def workflow_model(kind: str) -> type[Model] | None:
     return apps.get_model(info.model_label) if info is not None else None
 
 
+def kind_label(kind: str) -> str:
+    """The words for a kind of case (转移接续, 余额提取…) for any page or export that shows
+    one: never the code (`transfer`, `family_binding`)."""
+    field = apps.get_model("cases", "Case")._meta.get_field("kind")
+    return str(dict(field.choices or []).get(kind, kind))
+
+
+# Who wrote a history line when no user did: stored as a code, shown in words.
+_ACTORS: dict[str, str | Promise] = {"system": _("System"), "applicant": _("Applicant")}
+
+
+def actor_label(label: str) -> str:
+    """The words for a history line's actor code (`system`); other labels are shown as
+    stored. An empty label is the system too."""
+    return str(_ACTORS.get(label or "system", label))
+
+
 def state_label(kind: str, state: str) -> str:
     info = _KINDS.get(kind)
     if info is None:

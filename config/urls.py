@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from accounts.language import remember_english
 from family_pool.api import api as family_pool_api
 
+# One address per page in every language: the language switch's cookie says which language
+# (accounts/language.py), so no address carries a language prefix.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
-    # Machine clients (hospitals, pharmacies): no language prefix, no session.
+    # Machine clients (hospitals, pharmacies): no session, the language from Accept-Language.
     path("api/institutions/", family_pool_api.urls),
-]
-urlpatterns += i18n_patterns(
+    # Addresses bookmarked when English pages lived under /en/.
+    re_path(r"^en/(?P<rest>.*)$", remember_english, name="remember_english"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("cases.urls")),
@@ -19,5 +21,4 @@ urlpatterns += i18n_patterns(
     path("family-pool/", include("family_pool.urls")),
     path("withdrawals/", include("withdrawals.urls")),
     path("audit/", include("audit.urls")),
-    prefix_default_language=False,
-)
+]

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.admin_scope import CaseScopedAdmin, PersonScopedAdmin, RegionScopedAdmin, masked
@@ -59,7 +59,9 @@ def _each(
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("Reason or note"), widget=forms.Textarea, max_length=1000)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason or note"), widget=forms.Textarea, max_length=1000
+    )
 
 
 def _with_reason(
@@ -116,7 +118,9 @@ class BindingAdmin(CaseScopedAdmin, ReadOnlyAdmin):
     def has_process_permission(self, request: HttpRequest) -> bool:
         return _user(request).has_perm("cases.process_case")
 
-    @admin.action(description=_lazy("Approve the selected bindings"), permissions=["process"])
+    @admin.action(
+        description=gettext_lazy("Approve the selected bindings"), permissions=["process"]
+    )
     def approve(self, request: HttpRequest, rows: QuerySet[Binding]) -> None:
         by = _user(request)
         _each(
@@ -126,7 +130,7 @@ class BindingAdmin(CaseScopedAdmin, ReadOnlyAdmin):
             _("%(count)d binding(s) approved."),
         )
 
-    @admin.action(description=_lazy("Reject the selected bindings"), permissions=["process"])
+    @admin.action(description=gettext_lazy("Reject the selected bindings"), permissions=["process"])
     def reject(self, request: HttpRequest, rows: QuerySet[Binding]) -> HttpResponse | None:
         return _each_with_reason(
             request,
@@ -137,7 +141,7 @@ class BindingAdmin(CaseScopedAdmin, ReadOnlyAdmin):
             _("%(count)d binding(s) rejected."),
         )
 
-    @admin.action(description=_lazy("End the selected bindings"), permissions=["process"])
+    @admin.action(description=gettext_lazy("End the selected bindings"), permissions=["process"])
     def end(self, request: HttpRequest, rows: QuerySet[Binding]) -> HttpResponse | None:
         return _each_with_reason(
             request,
@@ -162,7 +166,9 @@ class InstitutionAdmin(RegionScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.action(description=_lazy("Issue a new API key (shown once)"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Issue a new API key (shown once)"), permissions=["change"]
+    )
     def issue_key(self, request: HttpRequest, rows: QuerySet[Institution]) -> None:
         for institution in rows:
             key = institution_issue_key(institution=institution)
@@ -176,10 +182,10 @@ class InstitutionAdmin(RegionScopedAdmin):
 
 class CardForm(forms.ModelForm):  # type: ignore[type-arg]
     number = forms.CharField(
-        label=_lazy("card number"),
+        label=gettext_lazy("card number"),
         max_length=30,
         required=False,
-        help_text=_lazy("Leave empty to have a number made up."),
+        help_text=gettext_lazy("Leave empty to have a number made up."),
     )
 
     class Meta:
@@ -209,7 +215,7 @@ class InsuranceCardAdmin(PersonScopedAdmin):
         issued = card_issue(person=obj.person, number=obj.number or "")
         obj.pk, obj.number, obj.issued_at = issued.pk, issued.number, issued.issued_at
 
-    @admin.action(description=_lazy("Deactivate the selected cards"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate the selected cards"), permissions=["change"])
     def deactivate(self, request: HttpRequest, rows: QuerySet[InsuranceCard]) -> None:
         _each(
             request,
@@ -259,7 +265,9 @@ class ChargeAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return _user(request).is_superuser
 
-    @admin.action(description=_lazy("Refund the selected charges in full"), permissions=["refund"])
+    @admin.action(
+        description=gettext_lazy("Refund the selected charges in full"), permissions=["refund"]
+    )
     def refund(self, request: HttpRequest, rows: QuerySet[Charge]) -> None:
         _each(
             request,
@@ -293,13 +301,13 @@ class FlaggedChargeAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     actions = ("review",)
 
     masked_patient_id_number = masked(
-        "patient_id_number", mask_id_number, _lazy("patient's ID number as given")
+        "patient_id_number", mask_id_number, gettext_lazy("patient's ID number as given")
     )
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return _user(request).has_perm("family_pool.review_flaggedcharge")
 
-    @admin.action(description=_lazy("Mark as reviewed"), permissions=["review"])
+    @admin.action(description=gettext_lazy("Mark as reviewed"), permissions=["review"])
     def review(self, request: HttpRequest, rows: QuerySet[FlaggedCharge]) -> HttpResponse | None:
         note = _with_reason(request, rows, "review", _("Review flagged charges"))
         if not isinstance(note, str):

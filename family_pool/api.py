@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -96,14 +97,33 @@ api = NinjaAPI(
 )
 
 
+def _accepted_language(header: str) -> str:
+    """The first language of an Accept-Language header that the portal has, else Chinese."""
+    ranked = []
+    for part in header.split(","):
+        code, _sep, params = part.strip().partition(";")
+        weight = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            ranked.append((-float(weight), code.strip()))
+        except ValueError:
+            continue
+    for _weight, code in sorted(ranked, key=lambda pair: pair[0]):  # stable: ties in order
+        if code and code != "*":
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:
+                continue
+    return str(settings.LANGUAGE_CODE)
+
+
 def _in_the_clients_language(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The API's route is outside the language-prefixed patterns, where LocaleMiddleware
-    always picks the default language; a machine client says its language only in
-    Accept-Language, so that header decides here (Chinese when it names none we have)."""
+    """Pages take their language from the language switch's cookie, Chinese without one
+    (accounts/language.py); a machine client says its language only in Accept-Language, so
+    that header alone decides here (Chinese when it names none we have)."""
 
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        language = translation.get_language_from_request(request)
+        language = _accepted_language(request.headers.get("Accept-Language", ""))
         with translation.override(language):
             response = run(request, *args, **kwargs)
         response.headers["Content-Language"] = language

@@ -23,7 +23,7 @@ class BindForm(forms.Form):
     relation = forms.ChoiceField(
         label=_("The relative is my"),
         choices=[("", "—"), *Relation.choices],
-        help_text=_("Only close relatives (近亲属) can share an account."),
+        help_text=_("Only close relatives can share an account."),
     )
 
 

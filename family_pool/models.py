@@ -405,7 +405,7 @@ class FlaggedCharge(models.Model):
     (冒名就医)."""
 
     class Reason(models.TextChoices):
-        CARD_NOT_PATIENTS = "card_not_patients", _("Card used by someone else (冒名就医)")
+        CARD_NOT_PATIENTS = "card_not_patients", _("Card used by someone else")
 
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="flags"

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -356,6 +356,7 @@ class SetupFailed(Exception):
 
 
 def manage(args: Sequence[str], env: Mapping[str, str], *, capture: bool = False) -> str:
+    """Run a management command; with `capture`, its output is returned instead of shown."""
     say(f"manage.py {' '.join(args)}")
     result = subprocess.run(  # noqa: S603 - fixed argv, no shell
         [sys.executable, str(REPO / "manage.py"), *args],
@@ -365,15 +366,16 @@ def manage(args: Sequence[str], env: Mapping[str, str], *, capture: bool = False
         text=True,
         check=False,
     )
-    if capture and result.stdout:
-        print(result.stdout, end="", flush=True)
     if result.returncode != 0:
+        if capture and result.stdout:
+            print(result.stdout, end="", flush=True)
         raise SetupFailed(f"manage.py {' '.join(args)} failed (exit code {result.returncode})")
     return result.stdout or ""
 
 
 def prepare_database(env: Mapping[str, str]) -> str:
-    """Migrate and load the demo data; return what load_demo printed (the demo logins)."""
+    """Migrate and load the demo data; return what load_demo printed (the demo logins), which
+    is shown once, after the processes have started (`announce_when_ready`)."""
     manage(["migrate", "--noinput"], env)
     manage(["load_regions"], env)
     manage(["load_calendar"], env)
@@ -388,9 +390,20 @@ def procfile_processes(procfile: Path = PROCFILE) -> dict[str, str]:
     return dict(parse_procfile(procfile.read_text()).processes)
 
 
+# The line each background process logs once it has started: the Celery worker once it
+# consumes, beat once its scheduler runs. The web server is started when it answers.
+STARTED_LINES = {"worker": re.compile(r"\bready\.\s*$"), "beat": re.compile(r"beat: Starting")}
+# Start-up output goes on for a moment after those lines (beat's lock, the worker's tasks).
+QUIET_SECONDS = 1.0
+# Processes that never say they started do not hold the logins back longer than this.
+START_TIMEOUT_SECONDS = 60.0
+
+
 class _Watch:
     """Honcho's printer, which also notes the first process to stop (honcho says so in a
-    "system" line) and whether a stop was asked for, so that the end can name the culprit."""
+    "system" line) and whether a stop was asked for, so that the end can name the culprit;
+    and which processes have said they started, and when anything last printed, so that the
+    demo logins come after the start-up output."""
 
     STOPPED = re.compile(r"^(\S+) stopped \(rc=(-?\d+)\)")
 
@@ -400,6 +413,14 @@ class _Watch:
         self.printer = Printer(sys.stdout)
         self.first_stopped: tuple[str, int] | None = None
         self.asked_to_stop = False
+        self.started: set[str] = set()
+        self.last_output = time.monotonic()
+
+    def all_started(self, names: Iterable[str]) -> bool:
+        return {n for n in names if n in STARTED_LINES} <= self.started
+
+    def quiet_for(self) -> float:
+        return time.monotonic() - self.last_output
 
     @property
     def width(self) -> int:
@@ -410,6 +431,13 @@ class _Watch:
         self.printer.width = value
 
     def write(self, message: Any) -> None:
+        self.last_output = time.monotonic()
+        pattern = STARTED_LINES.get(message.name)
+        if pattern is not None:
+            data = message.data
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+            if any(pattern.search(line) for line in text.splitlines()):
+                self.started.add(message.name)
         if message.name == "system" and isinstance(message.data, str):
             if message.data.startswith(("SIGINT received", "SIGTERM received")):
                 self.asked_to_stop = True
@@ -419,17 +447,36 @@ class _Watch:
         self.printer.write(message)
 
 
-def announce_when_ready(port: int, logins: str, started: float, done: threading.Event) -> None:
+def ready(watch: _Watch, names: Iterable[str], since: float) -> bool:
+    """The other processes have started and gone quiet (or are taking too long to say so)."""
+    if time.monotonic() - since > START_TIMEOUT_SECONDS:
+        return True
+    return watch.all_started(names) and watch.quiet_for() >= QUIET_SECONDS
+
+
+def announce_when_ready(
+    port: int,
+    logins: str,
+    started: float,
+    done: threading.Event,
+    watch: _Watch,
+    names: Iterable[str] = (),
+) -> None:
+    """Print the addresses and the demo logins once, after the processes' start-up output."""
+    since = time.monotonic()
     # Waits first: honcho forks its process runners as this thread starts, and a fork must
     # not find it holding a lock (stdout's, a socket's).
-    while not done.wait(0.5):
-        if web_answers(port):
+    web_up = False
+    while not done.wait(0.25):
+        # Asked until it answers, no longer: each request is a line in the access log.
+        web_up = web_up or web_answers(port)
+        if web_up and ready(watch, names, since):
+            say(f"ready after {time.monotonic() - started:.1f}s; Ctrl-C stops everything")
             base = f"http://127.0.0.1:{port}/"
             print(f"\n  Portal: {base}\n  Admin:  {base}admin/", flush=True)
             if logins.strip():
                 print("\n  Demo logins (from manage.py load_demo):", flush=True)
                 print("".join(f"    {line}\n" for line in logins.strip().splitlines()), flush=True)
-            say(f"ready after {time.monotonic() - started:.1f}s; Ctrl-C stops everything\n")
             return
 
 
@@ -442,11 +489,14 @@ def run_procfile(
 
     watch = _Watch()
     manager = Manager(printer=watch)
-    for name, command in procfile_processes(procfile).items():
+    processes = procfile_processes(procfile)
+    for name, command in processes.items():
         manager.add_process(name, command, env=dict(env), cwd=str(REPO))
     done = threading.Event()
     announcer = threading.Thread(
-        target=announce_when_ready, args=(port, logins, started, done), daemon=True
+        target=announce_when_ready,
+        args=(port, logins, started, done, watch, list(processes)),
+        daemon=True,
     )
     announcer.start()
     # honcho's loop installs its own SIGINT and SIGTERM handlers; ours come back afterwards.
@@ -465,14 +515,20 @@ def run_procfile(
     return 1
 
 
-def run(port: int) -> int:
-    started = time.monotonic()
-    env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+def run_environment(environ: Mapping[str, str], port: int) -> dict[str, str]:
+    env = dict(environ)
+    # The demo settings: the portal's own error pages, not Django's debug pages.
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.demo")
     env["PYTHONUNBUFFERED"] = "1"
     env["PORT"] = str(port)
     # The Procfile names `python`: this interpreter's, the project's virtualenv.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def run(port: int) -> int:
+    started = time.monotonic()
+    env = run_environment(os.environ, port)
     if not port_is_free(port):
         say(f"port {port} on 127.0.0.1 is taken; stop what uses it or set PORT")
         return 1

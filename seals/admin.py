@@ -45,7 +45,7 @@ class SealKeyAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
     def scope(self, rows: QuerySet[Any], *, user: User, agency: Agency) -> QuerySet[Any]:
         return rows.filter(agency=agency)
 
-    list_display = ("key_id", "agency", "status", "valid_from", "retired_at", "revoked_at")
+    list_display = ("key_id", "agency", "key_status", "valid_from", "retired_at", "revoked_at")
     list_filter = ("agency",)
     search_fields = ("key_id", "agency__code", "agency__name")
     readonly_fields = (
@@ -62,6 +62,10 @@ class SealKeyAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
     actions = ("rotate", "revoke")
     # Adding is bringing in a peer's public key; an existing key shows read-only.
     form = PeerKeyForm
+
+    @admin.display(description=_("status"))
+    def key_status(self, key: SealKey) -> str:
+        return key.status
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("seals.add_sealkey")

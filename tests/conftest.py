@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
 
 from accounts.models import Region
 
@@ -24,3 +27,18 @@ def _fresh_process_calendar():
     forget_calendar()
     yield
     forget_calendar()
+
+
+class LanguageClient(Client):
+    """A test client that asks for pages in the language the test has active, as a browser
+    does whose language switch (the language cookie) is set to it: a test under
+    `translation.override("en")` reads English pages, one without it the Chinese default."""
+
+    def request(self, **request):  # type: ignore[no-untyped-def]
+        self.cookies[settings.LANGUAGE_COOKIE_NAME] = translation.get_language()
+        return super().request(**request)
+
+
+@pytest.fixture
+def client() -> LanguageClient:
+    return LanguageClient()

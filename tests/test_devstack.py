@@ -206,3 +206,86 @@ def test_when_a_process_dies_the_rest_stop_and_the_dead_one_is_named(
     assert "fragile exited unexpectedly (exit code 3)" in out
     assert "steady stopped" in out
     assert signal.getsignal(signal.SIGINT) is before
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+DEMO_PAGES = """
+import django
+django.setup()
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from django.test import Client
+from django.conf import settings
+client = Client()
+missing = client.get("/no-such-page/")
+style = client.get("/static/css/portal.css")
+body = missing.content.decode()
+print(settings.DEBUG, missing.status_code, "not-found" in body, "URLconf" in body)
+print(style.status_code, style["Content-Type"])
+"""
+
+
+def _pages_under(settings_module: str) -> list[str]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter, a fixed script
+        [sys.executable, "-c", DEMO_PAGES],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DEBUG": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_demo_shows_the_portals_own_404_page_and_still_serves_its_styles() -> None:
+    debug_page, style = _pages_under("config.settings.demo")
+
+    assert debug_page == "False 404 True False"
+    assert style.startswith("200 text/css")
+
+
+def test_development_settings_alone_would_show_djangos_technical_404() -> None:
+    debug_page, _style = _pages_under("config.settings.local")
+
+    assert debug_page == "True 404 False True"
+
+
+def test_bin_run_uses_the_demo_settings_unless_told_otherwise() -> None:
+    assert devstack.run_environment({}, 8000)["DJANGO_SETTINGS_MODULE"] == "config.settings.demo"
+    chosen = {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    assert devstack.run_environment(chosen, 8000)["DJANGO_SETTINGS_MODULE"] == (
+        "config.settings.local"
+    )
+
+
+def test_the_demo_logins_come_once_after_every_process_has_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = _free_port()
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(
+        f"web: {sys.executable} -m http.server {port} --bind 127.0.0.1\n"
+        "worker: sleep 1; echo 'celery@demo ready.'; echo 'a task'; sleep 60\n"
+        "beat: sleep 2; echo 'beat: Starting...'; sleep 0.5; echo 'beat: Acquired lock'; sleep 60\n"
+        "stopper: sleep 6\n"
+    )
+
+    devstack.run_procfile(os.environ, port, "alice Demo@2026", time.monotonic(), procfile=procfile)
+
+    out = capsys.readouterr().out
+    assert out.count("alice Demo@2026") == 1
+    logins = out.index("Demo logins")
+    assert logins > out.index("celery@demo ready.")
+    assert logins > out.index("beat: Acquired lock")
+    assert logins > out.index("a task")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -4,6 +4,7 @@ as actions calling the same services as the case page."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import IdNumberSearchMixin, ReadOnlyAdmin
@@ -144,7 +146,12 @@ class InfoTableAdmin(_TransferRowsAdmin):
     # The table certifies the person's full ID number: shown masked like everywhere else.
     exclude = ("content",)
     readonly_fields = ("masked_content",)
-    masked_content = masked("content", mask_sensitive, _("content"))
+
+    @admin.display(description=_("content"))
+    def masked_content(self, table: InfoTable) -> str:
+        # The certified document as data (JSON, its keys included), not words to translate.
+        content = json.dumps(table.content, ensure_ascii=False, indent=2, sort_keys=True)
+        return format_html('<pre translate="no">{}</pre>', mask_sensitive(content))
 
 
 @admin.register(BankPayout)

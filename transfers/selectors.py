@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.freezes.selectors import freeze_kinds
 from accounts.models import (
@@ -103,22 +104,18 @@ def reason_message(code: str, transfer: Transfer) -> str:
     }
     messages: dict[str, str] = {
         RefusalReason.ORIGIN_NOT_STOPPED: _(
-            "Your insurance in %(origin)s has not been stopped (停保): ask your employer or "
+            "Your insurance in %(origin)s has not been stopped: ask your employer or "
             "the agency there to stop it first."
         ),
         RefusalReason.DESTINATION_NOT_ACTIVE: _(
-            "You are not enrolled (参保登记) in %(destination)s under the scheme you are "
+            "You are not enrolled in %(destination)s under the scheme you are "
             "moving to: enroll there first."
         ),
         RefusalReason.ORIGIN_IN_ARREARS: _(
-            "Contributions are in arrears (欠费) in %(origin)s: pay them first."
+            "Contributions are in arrears in %(origin)s: pay them first."
         ),
-        RefusalReason.ORIGIN_ACCOUNT_FROZEN: _(
-            "Your personal account in %(origin)s is frozen (冻结)."
-        ),
-        RefusalReason.ORIGIN_ACCOUNT_CLOSED: _(
-            "Your personal account in %(origin)s is closed (注销)."
-        ),
+        RefusalReason.ORIGIN_ACCOUNT_FROZEN: _("Your personal account in %(origin)s is frozen."),
+        RefusalReason.ORIGIN_ACCOUNT_CLOSED: _("Your personal account in %(origin)s is closed."),
         RefusalReason.SAME_AREA: _(
             "The origin and the destination are the same coordination area: nothing to transfer."
         ),
@@ -126,7 +123,7 @@ def reason_message(code: str, transfer: Transfer) -> str:
     }
     values["note"] = transfer.refusal_note
     if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and (kinds := _origin_freeze_kinds(transfer)):
-        return _("Your personal account in %(origin)s is frozen (冻结): %(kinds)s.") % {
+        return _("Your personal account in %(origin)s is frozen: %(kinds)s.") % {
             **values,
             "kinds": "、".join(kinds),
         }
@@ -208,11 +205,11 @@ def progress_steps(transfer: Transfer) -> list[ProgressStep]:
     moved = transfer.money_mode in (MoneyMode.UNDECIDED, MoneyMode.MOVE)
     credit_na = "" if moved else str(MoneyMode(transfer.money_mode).label)
     plan = [
-        (_("Application received (收件)"), transfer.applied_on, None),
-        (_("Transfer out (转出)"), transfer.transferred_out_on, origin),
-        (_("Transfer in (转入)"), transfer.transferred_in_on, later),
-        (_("Account credited (个账入账)"), transfer.credited_on, later),
-        (_("Completed (办结)"), transfer.completed_on, total),
+        (pgettext("progress step", "Application received"), transfer.applied_on, None),
+        (pgettext("progress step", "Transfer out"), transfer.transferred_out_on, origin),
+        (pgettext("progress step", "Transfer in"), transfer.transferred_in_on, later),
+        (pgettext("progress step", "Account credited"), transfer.credited_on, later),
+        (pgettext("progress step", "Completed"), transfer.completed_on, total),
     ]
     steps = []
     for index, (label, done, deadline) in enumerate(plan):

@@ -137,7 +137,7 @@ def _stopped_enrollment_reasons(
         return [
             _(
                 "The enrollment is still active: the employer must first stop it "
-                "(停保/减员) before the balance can be withdrawn on this ground."
+                "before the balance can be withdrawn on this ground."
             )
         ]
     months = policy.withdrawal_waiting_months

@@ -26,7 +26,7 @@ from cases.steps import declare, internal, may
 class Withdrawal(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted, awaiting first review")
-        WAITING_DOCUMENTS = "waiting_documents", _("Waiting for documents (补件)")
+        WAITING_DOCUMENTS = "waiting_documents", _("Waiting for documents")
         FIRST_REVIEWED = "first_reviewed", _("First review passed, awaiting second review")
         APPROVED = "approved", _("Approved, awaiting payout")
         PAYOUT_PREPARED = "payout_prepared", _("Payout prepared, awaiting a second person")
@@ -146,7 +146,7 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
         target=State.WAITING_DOCUMENTS,
         permission=may("withdrawals.process"),
         custom=declare(
-            _("Ask for documents (补件)"),
+            _("Ask for documents"),
             done=_("The applicant is asked for the documents; the clock is paused."),
             history=_("Documents requested"),
             needs_documents=True,

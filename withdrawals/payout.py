@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
@@ -253,8 +253,8 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
     tell_applicant(
         withdrawal.case,
         message(
-            N_("Withdrawal %(ref)s paid"),
-            N_(
+            gettext_noop("Withdrawal %(ref)s paid"),
+            gettext_noop(
                 "%(amount)s yuan of case %(ref)s was paid to the card ending %(last4)s "
                 "(fee %(fee)s yuan). The personal account is now closed."
             ),

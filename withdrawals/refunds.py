@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.clearing import clearing_of
 from accounts.errors import AccountsError
@@ -134,8 +134,8 @@ def emergency_refund_submit(
     tell_applicant(
         case,
         message(
-            N_("Emergency refund %(ref)s received"),
-            N_(
+            gettext_noop("Emergency refund %(ref)s received"),
+            gettext_noop(
                 "We received your claim %(ref)s for %(amount)s yuan advanced at %(hospital)s. "
                 "It will be decided by %(due)s."
             ),
@@ -172,8 +172,10 @@ def emergency_refund_approve(
     tell_applicant(
         refund.case,
         message(
-            N_("Emergency refund %(ref)s approved"),
-            N_("%(amount)s yuan of claim %(ref)s is approved and will be credited shortly."),
+            gettext_noop("Emergency refund %(ref)s approved"),
+            gettext_noop(
+                "%(amount)s yuan of claim %(ref)s is approved and will be credited shortly."
+            ),
             ref=refund.case.reference,
             amount=value,
         ),
@@ -211,8 +213,8 @@ def emergency_refund_credit(*, refund: EmergencyRefund, by: User | None) -> Emer
     tell_applicant(
         refund.case,
         message(
-            N_("Emergency refund %(ref)s credited"),
-            N_("%(amount)s yuan of claim %(ref)s was credited to your personal account."),
+            gettext_noop("Emergency refund %(ref)s credited"),
+            gettext_noop("%(amount)s yuan of claim %(ref)s was credited to your personal account."),
             ref=refund.case.reference,
             amount=refund.approved_amount,
         ),
@@ -233,8 +235,8 @@ def emergency_refund_refuse(
     tell_applicant(
         refund.case,
         message(
-            N_("Emergency refund %(ref)s refused"),
-            N_("Your claim %(ref)s is refused for these reasons: %(reasons)s"),
+            gettext_noop("Emergency refund %(ref)s refused"),
+            gettext_noop("Your claim %(ref)s is refused for these reasons: %(reasons)s"),
             ref=refund.case.reference,
             reasons=cleaned,
         ),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.choices import WithdrawalGround
 from accounts.idnumbers import normalize_id_number
@@ -139,8 +139,8 @@ def withdrawal_submit(
     tell_applicant(
         case,
         message(
-            N_("Withdrawal application %(ref)s received"),
-            N_(
+            gettext_noop("Withdrawal application %(ref)s received"),
+            gettext_noop(
                 "We received your application %(ref)s to withdraw the personal account balance "
                 "(%(ground)s). Estimated payout: %(amount)s yuan."
             ),
@@ -189,8 +189,8 @@ def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") ->
     tell_applicant(
         withdrawal.case,
         message(
-            N_("Withdrawal %(ref)s approved"),
-            N_(
+            gettext_noop("Withdrawal %(ref)s approved"),
+            gettext_noop(
                 "Your withdrawal %(ref)s is approved. About %(amount)s yuan will be paid to "
                 "%(bank)s card ending %(last4)s; the personal account is then closed."
             ),
@@ -227,8 +227,8 @@ def withdrawal_refuse(*, withdrawal: Withdrawal, by: User, reasons: list[str]) -
     tell_applicant(
         withdrawal.case,
         message(
-            N_("Withdrawal %(ref)s refused"),
-            N_("Your withdrawal %(ref)s is refused for these reasons: %(reasons)s"),
+            gettext_noop("Withdrawal %(ref)s refused"),
+            gettext_noop("Your withdrawal %(ref)s is refused for these reasons: %(reasons)s"),
             ref=withdrawal.case.reference,
             reasons=reasons,
         ),
@@ -254,8 +254,8 @@ def withdrawal_request_documents(
     tell_applicant(
         withdrawal.case,
         message(
-            N_("Documents needed for %(ref)s"),
-            N_("Please upload these documents for %(ref)s: %(kinds)s. %(note)s"),
+            gettext_noop("Documents needed for %(ref)s"),
+            gettext_noop("Please upload these documents for %(ref)s: %(kinds)s. %(note)s"),
             ref=withdrawal.case.reference,
             kinds=[DocumentKind(k).label for k in kinds],
             note=note.strip(),
@@ -305,8 +305,8 @@ def withdrawal_cancel(*, withdrawal: Withdrawal, by: User, reason: str = "") -> 
     tell_applicant(
         withdrawal.case,
         message(
-            N_("Withdrawal %(ref)s cancelled"),
-            N_("Your withdrawal application %(ref)s is cancelled as you asked."),
+            gettext_noop("Withdrawal %(ref)s cancelled"),
+            gettext_noop("Your withdrawal application %(ref)s is cancelled as you asked."),
             ref=withdrawal.case.reference,
         ),
         heir_phone=withdrawal.heir_phone,

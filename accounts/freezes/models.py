@@ -23,8 +23,8 @@ from cases.storage import document_storage
 
 
 class FreezeKind(models.TextChoices):
-    JUDICIAL = "judicial", _("Judicial freeze (司法冻结)")
-    SUSPECTED_FRAUD = "suspected_fraud", _("Suspected fraud (e.g. 冒名就医)")
+    JUDICIAL = "judicial", _("Judicial freeze")
+    SUSPECTED_FRAUD = "suspected_fraud", _("Suspected fraud")
     DEATH_REPORTED = "death_reported", _("Death reported, not yet settled")
 
 

@@ -25,3 +25,13 @@ def action_label(action: str, case: Case | None = None) -> str:
 @register.filter
 def state_label(state: str, case: Case) -> str:
     return registry.state_label(case.kind, state) if state else ""
+
+
+@register.filter
+def actor_label(label: str) -> str:
+    return registry.actor_label(label)
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    return registry.kind_label(kind)

@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "axes",
+    "accounts.admin_config.LockoutConfig",  # django-axes, with a translated name
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
@@ -50,7 +50,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language from the language switch's cookie, Chinese without one (accounts/language.py).
+    "accounts.language.RememberedLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -78,6 +79,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cases.context_processors.page_frame",
             ],
+            # `|data` marks names and other data among the page's words (cases/templatetags).
+            "builtins": ["cases.templatetags.data"],
         },
     },
 ]
@@ -121,7 +124,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is the portal's catalogue (makemessages writes it). locale_libraries/ translates the
+# strings that libraries ship without Chinese (django-axes' admin, the newest strings of
+# Django's admin); makemessages --no-obsolete would drop them from locale/.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_libraries"]
+# The language switch (set_language) stores the choice in a cookie that outlives the session:
+# a typed or bookmarked address comes back in the language last chosen.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

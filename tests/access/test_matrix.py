@@ -1,9 +1,9 @@
 """Who may open what: every URL of the portal, asked by every persona, against one table.
 
-The URLs come from the URL configuration itself (walked recursively, the language-prefixed
-patterns included); a URL name without a row in TABLE fails `test_every_url_has_a_rule`, so a
-new page cannot ship without someone deciding who may see it. Admin URLs are sampled: the
-index and each registered model's changelist and change page.
+The URLs come from the URL configuration itself (walked recursively); a URL name without a
+row in TABLE fails `test_every_url_has_a_rule`, so a new page cannot ship without someone
+deciding who may see it. Admin URLs are sampled: the index and each registered model's
+changelist and change page.
 
 Personas: anonymous; the applicant whose case it is ("own") and another applicant ("other");
 each staff role in the case's agency ("<role>_same", Dongguan) and in an unrelated agency
@@ -25,7 +25,6 @@ import pytest
 from django.contrib import admin
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.resolvers import LocalePrefixPattern
 from django.utils import translation
 
 from tests.access.world import PERSONAS, ROLES, World, build_world, state_fingerprint
@@ -131,6 +130,7 @@ NOBODY: tuple[str, ...] = ()
 TABLE: dict[str, Rule] = {
     # --- sign-in and home --------------------------------------------------------------------
     "set_language": Rule(everyone(REDIRECT)),  # a GET changes nothing, back to where it was
+    "remember_english": Rule(everyone(REDIRECT)),  # an old /en/ address: the same page
     "accounts:home": Rule(who(own=OK, other=OK, same=OK, elsewhere=OK)),
     "accounts:login": Rule(everyone(REDIRECT, anon=OK)),
     "accounts:logout": Rule(everyone(NOT_ALLOWED)),  # POST only, for anyone
@@ -329,34 +329,22 @@ TABLE: dict[str, Rule] = {
 class Found:
     name: str
     route: str
-    localized: bool  # under i18n_patterns
 
 
-def walk(
-    resolver: URLResolver | None = None,
-    namespace: str = "",
-    route: str = "",
-    localized: bool = False,
-) -> list[Found]:
+def walk(resolver: URLResolver | None = None, namespace: str = "", route: str = "") -> list[Found]:
     resolver = resolver or get_resolver()
     found: list[Found] = []
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = ":".join(n for n in (namespace, entry.namespace or "") if n)
-            found += walk(
-                entry,
-                inner,
-                route + str(entry.pattern),
-                localized or isinstance(entry.pattern, LocalePrefixPattern),
-            )
+            found += walk(entry, inner, route + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or ""
-            found.append(Found(name or f"<unnamed {route}{entry.pattern}>", route, localized))
+            found.append(Found(name or f"<unnamed {route}{entry.pattern}>", route))
     return found
 
 
 URLS = walk()
-LOCALIZED = {f.name for f in URLS if f.localized}
 
 
 def _sampled_admin_names() -> set[str]:
@@ -383,9 +371,11 @@ def test_every_url_has_a_rule():
     assert not stale, f"rules for URLs that no longer exist: {stale}"
 
 
-def test_the_walk_reaches_the_language_prefixed_patterns():
-    assert {"transfers:detail", "admin:index", "cases:document"} <= LOCALIZED
-    assert "family_pool_api:create_charge" not in LOCALIZED
+def test_the_walk_reaches_the_included_patterns():
+    names = {f.name for f in URLS}
+
+    assert {"transfers:detail", "admin:index", "cases:document"} <= names
+    assert "family_pool_api:create_charge" in names
 
 
 # --- asking ---------------------------------------------------------------------------------------
@@ -502,7 +492,7 @@ def _outcome(response, *, post: bool, changed: bool) -> str:
             return ADMIN_LOGIN
         if path.endswith("/login/"):
             return LOGIN
-        if not post and path in ("/admin/", "/en/admin/"):
+        if not post and path == "/admin/":
             return GONE
     if post and code in (200, 302):
         return DONE if changed else REFUSED
@@ -521,7 +511,7 @@ def _outcome(response, *, post: bool, changed: bool) -> str:
 def _ask(world: World, rule: Rule, url: str, persona: str, *, post: bool) -> str:
     client = world.client_for(_user(world, persona, rule))
     # Every request runs in a savepoint rolled back after it: each persona meets the same world.
-    # The language a request under /en/ activates stays on the thread: restored after it.
+    # The language a request activates stays on the thread: restored after it.
     with translation.override(translation.get_language()), transaction.atomic():
         if post:
             before = state_fingerprint()
@@ -534,17 +524,11 @@ def _ask(world: World, rule: Rule, url: str, persona: str, *, post: bool) -> str
 
 
 def _urls(world: World, rule: Rule, name: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The plain URL for every persona; its /en/ twin for those who must be kept out."""
+    """The URL, for every persona (a page has one address in every language)."""
     kwargs = _kwargs(world, rule, name)
-    with translation.override("zh-hans"):
-        plain = reverse(name, kwargs=kwargs)
-    urls = [(plain, PERSONAS)]
-    if name in LOCALIZED:
-        with translation.override("en"):
-            english = reverse(name, kwargs=kwargs)
-        assert english.startswith("/en/"), english
-        urls.append((english, ("anon", "other", "clerk_other", "auditor_other", "sysadmin_same")))
-    return urls
+    if name == "remember_english":
+        kwargs = {"rest": "transfers/apply/"}
+    return [(reverse(name, kwargs=kwargs), PERSONAS)]
 
 
 @pytest.mark.django_db

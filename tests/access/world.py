@@ -241,7 +241,7 @@ def _admin_rows(users: dict[str, User]) -> None:
     CalendarOverrideFactory()
     CalendarYearFactory()
     audit_record(action="login", user=users["clerk_same"])
-    attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "x"}
+    attempt = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "someone"}
     AccessAttempt.objects.create(**attempt, failures_since_start=1, get_data="", post_data="")
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)

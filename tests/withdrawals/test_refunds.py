@@ -180,7 +180,13 @@ def test_the_applicant_is_told_of_each_decision(agency, clerk):
         .order_by("id")
         .values_list("subject", flat=True)
     )
-    assert [s.split()[-1] for s in subjects] == ["received", "approved", "credited"]
+    # In the portal's language, Chinese, whatever language the test runs in.
+    assert [s.split()[0] for s in subjects] == [
+        "已收到急诊垫付费用退回申请",
+        "急诊垫付费用退回",
+        "急诊垫付费用退回",
+    ]
+    assert [s.split()[-1] for s in subjects[1:]] == ["已通过", "已入账"]
 
 
 def test_the_refund_page_masks_the_id_number_even_for_a_supervisor(client, agency):

@@ -189,7 +189,7 @@ def test_a_refusal_gives_every_reason_to_the_applicant_at_once(agency, staff):
     assert withdrawal.state == S.REFUSED
     assert withdrawal.refusal_reasons == ["诊断证明不在74种重大疾病目录内", "费用清单无医院盖章"]
     assert withdrawal.case.closed_at is not None
-    told = Notification.objects.filter(recipient=user, subject__contains="refused").get(
+    told = Notification.objects.filter(recipient=user, subject__contains="未通过").get(
         channel=Notification.Channel.INBOX
     )
     assert "74种" in told.body

@@ -119,7 +119,7 @@ def test_leaving_or_emigrating_needs_the_enrollment_stopped(ground):
 
     reasons = _refusal(account, ground)
 
-    assert any("停保" in r for r in reasons)
+    assert any("the employer must first stop it" in r for r in reasons)
 
 
 @pytest.mark.parametrize("ground", [G.LEAVING_SCHEME, G.EMIGRATION])

@@ -220,7 +220,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         target=State.DOCUMENTS_REQUESTED,
         permission=may("transfers.request_documents"),
         custom=declare(
-            _("Ask for documents (补件)"),
+            _("Ask for documents"),
             done=_("The applicant was asked for documents; the clock is paused."),
             history=_("Documents requested"),
             needs_note=True,

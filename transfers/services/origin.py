@@ -109,7 +109,7 @@ def _pay_to_bank(
 ) -> BankPayout:
     if not (transfer.bank_account_number and transfer.bank_account_name):
         raise CaseError(
-            _("No bank account of the applicant is on file for the payout; ask for it (补件)."),
+            _("No bank account of the applicant is on file for the payout; ask for it."),
             code="no_bank_account",
         )
     bank = clearing_account(
