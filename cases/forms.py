@@ -36,15 +36,20 @@ ASSIGNEE_CHOICES: list[tuple[str, Any]] = [
 
 class QueueFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    state = forms.CharField(label=_("State"), required=False, max_length=30)
+    state = forms.ChoiceField(label=_("State"), required=False)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES)
     due_before = forms.DateField(label=_("Due on or before"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(
-        self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any
+        self,
+        *args: Any,
+        colleagues: Sequence[tuple[int, str]] = (),
+        states: Sequence[tuple[str, Any]] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All states")), *states]
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             ("", _("All kinds")),
             *CaseKind.choices,
@@ -58,6 +63,21 @@ class QueueFilterForm(forms.Form):
         """The filters that are valid; a bad date drops that filter, not all of them."""
         self.is_valid()
         return dict(getattr(self, "cleaned_data", {}))
+
+
+class BulkAssignForm(forms.Form):
+    """A supervisor gives the ticked cases of the queue to one colleague (or to nobody)."""
+
+    assignee = forms.ChoiceField(label=_("Assign the ticked cases to"), required=False)
+
+    def __init__(
+        self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Nobody (hand back)")),
+            *((str(pk), name) for pk, name in colleagues),
+        ]
 
 
 class StepForm(forms.Form):

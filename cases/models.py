@@ -159,6 +159,27 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_cases",
     )
+    # A transfer's destination has its own assignee: the origin's clerk does not hold the
+    # case once it has reached the other agency.
+    other_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to at the second agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_assigned_cases",
+    )
+    # Whose move it is: the agency that can take the case's next step now; NULL when it waits
+    # on the applicant alone (a binding the holder has not agreed to) or on nobody (an active
+    # binding). Kept by `cases.turns` with every step, so that the queue reads one index.
+    acting_agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("agency to act"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The earliest running deadline, kept by the deadline services so the queue sorts on it.
     due_on = models.DateField(_("due on"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -198,6 +219,13 @@ class Case(models.Model):
                 include=["kind", "assignee", "agency"],
                 condition=Q(closed_at__isnull=True),
                 name="case_open_other_queue_idx",
+            ),
+            # The queue of what an agency can act on now, in queue order.
+            models.Index(
+                fields=["acting_agency", "due_on", "-created_at", "-id"],
+                include=["kind", "state", "assignee", "other_assignee", "agency"],
+                condition=Q(closed_at__isnull=True),
+                name="case_turn_queue_idx",
             ),
         ]
         permissions: ClassVar = [
@@ -317,11 +345,13 @@ class Document(models.Model):
 
 
 class DeadlineStep(models.TextChoices):
+    INTAKE = "intake", _("Acceptance or refusal")
     TRANSFER_ORIGIN = "transfer_origin", _("Transfer out at the origin")
     TRANSFER_DESTINATION = "transfer_destination", _("Transfer in at the destination")
     TRANSFER_TOTAL = "transfer_total", _("Whole transfer")
     REVIEW = "review", _("Review")
     REFUND = "refund", _("Refund")
+    PAYOUT = "payout", _("Payout")
 
 
 class Deadline(models.Model):
