@@ -16,6 +16,7 @@ from accounts import otp, selectors, services
 from accounts.errors import AccountsError
 from accounts.forms import LoginForm, OtpTokenForm, SignupConfirmForm, SignupForm
 from accounts.models import User
+from cases.worklists import landing_for
 
 SIGNUP_SESSION_KEY = "signup_code_id"
 
@@ -72,7 +73,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.person_id is not None:
         context = selectors.applicant_overview(person_id=user.person_id)
         return render(request, "accounts/applicant_home.html", context)
-    return render(request, "accounts/staff_home.html", selectors.staff_overview(user=user))
+    context = selectors.staff_overview(user=user)
+    context["landing"] = landing_for(user)
+    return render(request, "accounts/staff_home.html", context)
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -102,3 +102,11 @@ class StepForm(forms.Form):
             amount=self.cleaned_data["amount"],
             kinds=tuple(self.cleaned_data["kinds"]),
         )
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Reference, name or ID number"),
+        max_length=40,
+        help_text=_("Search by ID number with the button: the number is not put in the address."),
+    )

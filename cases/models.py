@@ -159,8 +159,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_cases",
     )
-    # A transfer's destination has its own assignee: the origin's clerk does not hold the
-    # case once it has reached the other agency.
+    # Each end of a transfer holds it on its own: this is the destination's assignee.
     other_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned to at the second agency"),
@@ -169,9 +168,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="second_assigned_cases",
     )
-    # Whose move it is: the agency that can take the case's next step now; NULL when it waits
-    # on the applicant alone (a binding the holder has not agreed to) or on nobody (an active
-    # binding). Kept by `cases.turns` with every step, so that the queue reads one index.
+    # Whose move it is (cases.turns): NULL while it waits on the applicant or on nobody.
     acting_agency = models.ForeignKey(
         "accounts.Agency",
         verbose_name=_("agency to act"),
@@ -206,21 +203,8 @@ class Case(models.Model):
             models.Index(fields=["person", "-created_at"], name="case_person_idx"),
             models.Index(fields=["agency", "due_on"], name="case_agency_due_idx"),
             models.Index(fields=["other_agency", "due_on"], name="case_other_due_idx"),
-            # The work queue: open cases of one agency in queue order, read from the index
-            # alone (docs/PERFORMANCE.md, item 3), one index per side of a transfer.
-            models.Index(
-                fields=["agency", "state", "due_on", "-created_at", "-id"],
-                include=["kind", "assignee"],
-                condition=Q(closed_at__isnull=True),
-                name="case_open_queue_idx",
-            ),
-            models.Index(
-                fields=["other_agency", "state", "due_on", "-created_at", "-id"],
-                include=["kind", "assignee", "agency"],
-                condition=Q(closed_at__isnull=True),
-                name="case_open_other_queue_idx",
-            ),
-            # The queue of what an agency can act on now, in queue order.
+            # The work queue: open cases an agency can act on now, in queue order, read from
+            # the index alone (docs/PERFORMANCE.md, item 3).
             models.Index(
                 fields=["acting_agency", "due_on", "-created_at", "-id"],
                 include=["kind", "state", "assignee", "other_assignee", "agency"],

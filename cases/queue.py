@@ -20,7 +20,7 @@ from cases import registry, selectors
 from cases.assignment import assignee_at
 from cases.calendar import current_calendar
 from cases.models import Case, CaseKind
-from cases.people import who
+from cases.people import staff_name
 from cases.workflow import today
 
 
@@ -151,24 +151,19 @@ class QueueRow:
 
 
 def rows_for_page(user: User, cases: Iterable[Case]) -> list[QueueRow]:
-    """The page's cases with what each row shows; the groups of the holders are read once
-    for the page (each holder is named with their role)."""
-    cases = list(cases)
-    holders = {c.pk: assignee_at(c, user.agency_id) for c in cases}
-    ids = {h.pk for h in holders.values() if h is not None}
-    users = {u.pk: u for u in User.objects.filter(pk__in=ids).prefetch_related("groups")}
+    """The page's cases with what each row shows (the holders come with the cases)."""
     cal = current_calendar()
     day = today()
     rows = []
     for case in cases:
-        holder = holders[case.pk]
+        holder = assignee_at(case, user.agency_id)
         count = cal.working_days_between(day, case.due_on) if case.due_on else None
         rows.append(
             QueueRow(
                 case=case,
                 state_label=registry.state_label(case.kind, case.state),
                 holder=holder,
-                holder_name=who(users[holder.pk]) if holder is not None else "",
+                holder_name=staff_name(holder) if holder is not None else "",
                 days_left=count.days if count is not None else None,
                 provisional=bool(count and count.provisional),
             )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cases import queue_views, views
+from cases import queue_views, views, worklist_views
 
 app_name = "cases"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("queue/export.csv", queue_views.export, name="export"),
     path("queue/export.xlsx", queue_views.export_xlsx, name="export_xlsx"),
     path("queue/assign/", queue_views.bulk_assign, name="bulk_assign"),
+    path("escalations/", worklist_views.escalations, name="escalations"),
+    path("search/", worklist_views.search, name="search"),
     path("cases/<int:case_id>/assign/", views.assign, name="assign"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
