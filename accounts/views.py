@@ -126,7 +126,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if otp.otp_verify(request=request, user=user, token=form.cleaned_data["token"]):
             return redirect(_next_url(request))
-        form.add_error(
-            "token", _("That code is not correct or was already used; wait for the next one.")
-        )
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+        form.add_error("token", _wrong_code(otp.otp_wait_seconds(user)))
+    context = {"form": form, "next": _next_url(request), "wait": otp.otp_wait_seconds(user)}
+    return render(request, "accounts/otp_verify.html", context)
+
+
+def _wrong_code(wait: int) -> str:
+    if wait:
+        return _(
+            "That code is not correct. After a wrong code the portal waits before checking "
+            "the next one: try again in %(n)d seconds."
+        ) % {"n": wait}
+    return _("That code is not correct or was already used; wait for the next one.")
