@@ -34,12 +34,21 @@ ASSIGNEE_CHOICES: list[tuple[str, Any]] = [
 ]
 
 
+_SELECT = forms.Select(attrs={"class": "form-select"})
+
+
 class QueueFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    state = forms.ChoiceField(label=_("State"), required=False)
-    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=_SELECT)
+    state = forms.ChoiceField(label=_("State"), required=False, widget=_SELECT)
+    assignee = forms.ChoiceField(
+        label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES, widget=_SELECT
+    )
     due_before = forms.DateField(label=_("Due on or before"), required=False)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    overdue = forms.BooleanField(
+        label=_("Overdue only"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(
         self,
@@ -68,7 +77,9 @@ class QueueFilterForm(forms.Form):
 class BulkAssignForm(forms.Form):
     """A supervisor gives the ticked cases of the queue to one colleague (or to nobody)."""
 
-    assignee = forms.ChoiceField(label=_("Assign the ticked cases to"), required=False)
+    assignee = forms.ChoiceField(
+        label=_("Assign the ticked cases to"), required=False, widget=_SELECT
+    )
 
     def __init__(
         self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
 from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
 from cases.people import who
@@ -261,6 +262,6 @@ def case_page_context(user: User, case: Case) -> dict[str, object]:
         "documents": case_documents(case),
         "deadlines": case_deadlines(case),
         "can_upload": can_upload,
-        "document_form": DocumentForm(),
+        "document_form": DocumentForm(kinds=document_choices(case)),
         "note_form": NoteForm() if staff else None,
     }

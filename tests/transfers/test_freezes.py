@@ -43,8 +43,9 @@ def test_a_frozen_origin_account_is_not_accepted_and_the_kind_is_given(places, o
         services.transfer_accept(case=transfer.case, by=origin_clerk)
 
     assert refused.value.code == "check_failed"
+    # Told to the clerk, about the applicant (the applicant's notice says "your").
     assert refused.value.reasons == [
-        "Your personal account in 东莞市 is frozen (冻结): Judicial freeze (司法冻结)."
+        "The personal account in 东莞市 is frozen (冻结): Judicial freeze (司法冻结)."
     ]
 
 

@@ -180,7 +180,7 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
     found = transfer_check(transfer)
     # Whoever may refuse now is told why acceptance is closed, with every reason.
     if not found.passed and steps.allowed(transfer, transfer.refuse, by):
-        reasons = [reason_message(code, transfer) for code in found.codes]
+        reasons = [reason_message(code, transfer, staff=True) for code in found.codes]
         raise CaseError(
             _("The application cannot be accepted; refuse it with these reasons."),
             code="check_failed",
