@@ -37,9 +37,19 @@ ASSIGNEE_CHOICES: list[tuple[str, Any]] = [
 _SELECT = forms.Select(attrs={"class": "form-select"})
 
 
+class StateField(forms.ChoiceField):
+    """A state as "kind:state"; a bare state of any kind (older links, `?state=applied`) is
+    valid too and filters every kind in it."""
+
+    def valid_value(self, value: Any) -> bool:
+        if super().valid_value(value):
+            return True
+        return any(super(StateField, self).valid_value(f"{k}:{value}") for k in CaseKind.values)
+
+
 class QueueFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, widget=_SELECT)
-    state = forms.ChoiceField(label=_("State"), required=False, widget=_SELECT)
+    state = StateField(label=_("State"), required=False, widget=_SELECT)
     assignee = forms.ChoiceField(
         label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES, widget=_SELECT
     )
