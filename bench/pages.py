@@ -61,8 +61,9 @@ def setup() -> Setup:
         [agency_id],
     )[0]
     state, open_rows = _one(
-        "SELECT state, count(*) FROM cases_case WHERE agency_id = %s AND closed_at IS NULL "
-        "GROUP BY state ORDER BY count(*) DESC LIMIT 1",
+        # Open cases the agency can act on now (what its queue lists; an active binding is not).
+        "SELECT state, count(*) FROM cases_case WHERE acting_agency_id = %s "
+        "AND closed_at IS NULL GROUP BY state ORDER BY count(*) DESC LIMIT 1",
         [agency_id],
     )
     cases = {}
