@@ -95,14 +95,29 @@ def _agency(spec: DemoAgency) -> Agency:
     return agency
 
 
+# Demo staff have people's names (family, given), so that pages name them as they would a
+# colleague: "王芳（受理员）", not a role title.
+STAFF_NAMES = [
+    ("王", "芳"), ("李", "强"), ("张", "静"), ("刘", "洋"), ("陈", "敏"), ("杨", "磊"),
+    ("赵", "丽"), ("黄", "勇"), ("周", "婷"), ("吴", "军"), ("徐", "娟"), ("孙", "涛"),
+    ("胡", "霞"), ("朱", "斌"), ("高", "燕"), ("林", "峰"), ("何", "雪"), ("郭", "亮"),
+    ("马", "琳"), ("罗", "鹏"), ("梁", "慧"), ("宋", "杰"), ("郑", "颖"), ("谢", "超"),
+]  # fmt: skip
+
+
 def _staff(spec: DemoAgency, agency: Agency) -> list[tuple[str, str, str]]:
     logins = []
-    for role in Role:
+    offset = [a.slug for a in AGENCIES].index(spec.slug) * len(Role)
+    for index, role in enumerate(Role):
         username = f"{spec.slug}_{role.value}"
+        family, given = STAFF_NAMES[(offset + index) % len(STAFF_NAMES)]
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"agency": agency, "is_staff": True, "first_name": str(role.label)},
+            defaults={"agency": agency, "is_staff": True},
         )
+        if user.first_name in ("", str(role.label)):
+            user.last_name, user.first_name = family, given
+            user.save(update_fields=["last_name", "first_name"])
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])

@@ -277,6 +277,12 @@ class RegionPolicy(models.Model):
         related_name="policy",
         help_text=_("Leave empty for the national default."),
     )
+    transfer_intake_days = models.PositiveSmallIntegerField(
+        _("transfer acceptance limit (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("How long the origin has to accept or refuse an application (已收件)."),
+    )
     transfer_origin_days = models.PositiveSmallIntegerField(
         _("transfer-out limit (working days)"), null=True, blank=True
     )
@@ -324,6 +330,12 @@ class RegionPolicy(models.Model):
     )
     withdrawal_serious_illness_review_days = models.PositiveSmallIntegerField(
         _("serious-illness withdrawal review limit (working days)"), null=True, blank=True
+    )
+    withdrawal_payout_days = models.PositiveSmallIntegerField(
+        _("withdrawal payout limit (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("How long an approved withdrawal may wait for its payout (待支付)."),
     )
     emergency_refund_days = models.PositiveSmallIntegerField(
         _("emergency advance refund limit (working days)"), null=True, blank=True

@@ -4,6 +4,7 @@ it, and enrolling and checking a code. The admin site's own gate is `accounts.ad
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -141,3 +143,16 @@ def otp_verify(*, request: HttpRequest, user: User, token: str) -> bool:
         action=AuditAction.OTP_VERIFIED, user=user, request=request, object_repr=str(device)
     )
     return True
+
+
+def otp_wait_seconds(user: User) -> int:
+    """How long the user must wait before a code is checked again: django-otp doubles the
+    wait after each wrong code, and until it has passed refuses even the right one."""
+    now = timezone.now()
+    waits = [
+        (data["locked_until"] - now).total_seconds()
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True)
+        for allowed, data in [device.verify_is_allowed()]
+        if not allowed and data and data.get("locked_until")
+    ]
+    return max(0, math.ceil(max(waits))) if waits else 0

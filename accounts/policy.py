@@ -18,6 +18,7 @@ from accounts.models import Region, RegionPolicy
 
 @dataclass(frozen=True)
 class ResolvedPolicy:
+    transfer_intake_days: int
     transfer_origin_days: int
     transfer_destination_days: int
     transfer_total_days: int
@@ -30,6 +31,7 @@ class ResolvedPolicy:
     withdrawal_waiting_months: int
     withdrawal_review_days: int
     withdrawal_serious_illness_review_days: int
+    withdrawal_payout_days: int
     emergency_refund_days: int
     reminder_days_before: int
     second_person_from: Decimal
@@ -37,6 +39,9 @@ class ResolvedPolicy:
 
 # The national rules (医保办发〔2021〕43号 and docs/DOMAIN.md) where no region says otherwise.
 NATIONAL_DEFAULTS = ResolvedPolicy(
+    # Not a national figure: the portal's own default for 已收件 (accept or refuse), which a
+    # region may shorten or lengthen.
+    transfer_intake_days=3,
     transfer_origin_days=10,
     transfer_destination_days=5,
     transfer_total_days=15,
@@ -53,6 +58,8 @@ NATIONAL_DEFAULTS = ResolvedPolicy(
     withdrawal_waiting_months=0,
     withdrawal_review_days=15,
     withdrawal_serious_illness_review_days=1,
+    # The portal's default for 待支付: an approved payout goes out within a working week.
+    withdrawal_payout_days=5,
     emergency_refund_days=7,
     reminder_days_before=2,
     second_person_from=Decimal("20000.00"),

@@ -16,7 +16,8 @@ from accounts import otp, selectors, services
 from accounts.errors import AccountsError
 from accounts.forms import LoginForm, OtpTokenForm, SignupConfirmForm, SignupForm
 from accounts.models import User
-from accounts.roles import Role
+from audit.permissions import may_view_clearing
+from cases.worklists import landing_for
 
 SIGNUP_SESSION_KEY = "signup_code_id"
 
@@ -74,10 +75,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context = selectors.applicant_overview(person_id=user.person_id)
         return render(request, "accounts/applicant_home.html", context)
     context = selectors.staff_overview(user=user)
-    # The clearing report is for supervisors and auditors (audit.views): no link others can't open.
-    context["can_see_clearing"] = user.groups.filter(
-        name__in=(Role.SUPERVISOR, Role.AUDITOR)
-    ).exists()
+    context["landing"] = landing_for(user)
+    context["can_see_clearing"] = may_view_clearing(user)
     return render(request, "accounts/staff_home.html", context)
 
 
@@ -129,7 +128,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if otp.otp_verify(request=request, user=user, token=form.cleaned_data["token"]):
             return redirect(_next_url(request))
-        form.add_error(
-            "token", _("That code is not correct or was already used; wait for the next one.")
-        )
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+        form.add_error("token", _wrong_code(otp.otp_wait_seconds(user)))
+    context = {"form": form, "next": _next_url(request), "wait": otp.otp_wait_seconds(user)}
+    return render(request, "accounts/otp_verify.html", context)
+
+
+def _wrong_code(wait: int) -> str:
+    if wait:
+        return _(
+            "That code is not correct. After a wrong code the portal waits before checking "
+            "the next one: try again in %(n)d seconds."
+        ) % {"n": wait}
+    return _("That code is not correct or was already used; wait for the next one.")

@@ -8,10 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
-from accounts.roles import Role
 from audit.clearing import clearing_report
-
-READERS = (Role.SUPERVISOR, Role.AUDITOR)
+from audit.permissions import may_view_clearing
 
 
 @login_required
@@ -20,7 +18,7 @@ def clearing(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     agency = user.agency
     # Like a clerk's desk to a reviewer: a page that is not theirs is not found.
-    if agency is None or not user.groups.filter(name__in=READERS).exists():
+    if agency is None or not may_view_clearing(user):
         raise Http404
     lines = clearing_report(agency=agency)
     findings = [line for line in lines if line.difference != 0]

@@ -92,7 +92,7 @@ def step_agencies(case: Case, step: str) -> list[Agency]:
     """The agencies whose clock this is: a transfer's steps belong to one end each."""
     if step == "transfer_destination" and case.other_agency is not None:
         return [case.other_agency]
-    if step == "transfer_origin":
+    if step in ("transfer_origin", "intake"):
         return [case.agency]
     return [a for a in (case.agency, case.other_agency) if a is not None]
 

@@ -9,7 +9,7 @@ import hashlib
 import io
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -172,3 +172,35 @@ def _delete_unreferenced(storage: Storage, names: list[str]) -> int:
         storage.delete(name)
         logger.info("deleted the orphan document file %s", name)
     return len(orphans)
+
+
+# The kinds of document each kind of case asks for, in the order a clerk looks for them
+# (docs/DOMAIN.md §1–3); a workflow may give its own per case (`register_document_kinds`).
+_K = DocumentKind
+CASE_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "transfer": (
+        _K.ID_CARD_FRONT, _K.ID_CARD_BACK, _K.INSURANCE_CERTIFICATE, _K.REFUSAL_LETTER,
+        _K.RETIREE_PROOF, _K.BANK_CARD,
+    ),
+    "withdrawal": (_K.ID_CARD_FRONT, _K.ID_CARD_BACK, _K.BANK_CARD),
+    "emergency_refund": (_K.RECEIPTS, _K.DIAGNOSIS, _K.EXPENSE_LIST),
+    "family_binding": (_K.KINSHIP_PROOF, _K.ID_CARD_FRONT, _K.ID_CARD_BACK),
+}  # fmt: skip
+_KINDS_OF_CASE: dict[str, Callable[[Case], tuple[str, ...]]] = {}
+
+
+def register_document_kinds(kind: str, kinds_of: Callable[[Case], tuple[str, ...]]) -> None:
+    _KINDS_OF_CASE[kind] = kinds_of
+
+
+def document_choices(case: Case) -> list[tuple[str, str]]:
+    """The document kinds this case's kind asks for, those not yet uploaded first, then
+    "other"; every kind of document for a kind no workflow describes."""
+    kinds_of = _KINDS_OF_CASE.get(case.kind)
+    wanted = kinds_of(case) if kinds_of is not None else CASE_DOCUMENTS.get(case.kind)
+    if not wanted:
+        return [(k, str(label)) for k, label in DocumentKind.choices]
+    present = set(case.documents.values_list("kind", flat=True))
+    ordered = [k for k in wanted if k not in present] + [k for k in wanted if k in present]
+    labels = dict(DocumentKind.choices)
+    return [(k, str(labels[k])) for k in dict.fromkeys([*ordered, DocumentKind.OTHER])]

@@ -34,17 +34,41 @@ ASSIGNEE_CHOICES: list[tuple[str, Any]] = [
 ]
 
 
+_SELECT = forms.Select(attrs={"class": "form-select"})
+
+
+class StateField(forms.ChoiceField):
+    """A state as "kind:state"; a bare state of any kind (older links, `?state=applied`) is
+    valid too and filters every kind in it."""
+
+    def valid_value(self, value: Any) -> bool:
+        if super().valid_value(value):
+            return True
+        return any(super(StateField, self).valid_value(f"{k}:{value}") for k in CaseKind.values)
+
+
 class QueueFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    state = forms.CharField(label=_("State"), required=False, max_length=30)
-    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=_SELECT)
+    state = StateField(label=_("State"), required=False, widget=_SELECT)
+    assignee = forms.ChoiceField(
+        label=_("Assigned to"), required=False, choices=ASSIGNEE_CHOICES, widget=_SELECT
+    )
     due_before = forms.DateField(label=_("Due on or before"), required=False)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    overdue = forms.BooleanField(
+        label=_("Overdue only"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(
-        self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any
+        self,
+        *args: Any,
+        colleagues: Sequence[tuple[int, str]] = (),
+        states: Sequence[tuple[str, Any]] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All states")), *states]
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             ("", _("All kinds")),
             *CaseKind.choices,
@@ -58,6 +82,23 @@ class QueueFilterForm(forms.Form):
         """The filters that are valid; a bad date drops that filter, not all of them."""
         self.is_valid()
         return dict(getattr(self, "cleaned_data", {}))
+
+
+class BulkAssignForm(forms.Form):
+    """A supervisor gives the ticked cases of the queue to one colleague (or to nobody)."""
+
+    assignee = forms.ChoiceField(
+        label=_("Assign the ticked cases to"), required=False, widget=_SELECT
+    )
+
+    def __init__(
+        self, *args: Any, colleagues: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Nobody (hand back)")),
+            *((str(pk), name) for pk, name in colleagues),
+        ]
 
 
 class StepForm(forms.Form):
@@ -82,3 +123,11 @@ class StepForm(forms.Form):
             amount=self.cleaned_data["amount"],
             kinds=tuple(self.cleaned_data["kinds"]),
         )
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Reference, name or ID number"),
+        max_length=40,
+        help_text=_("Search by ID number with the button: the number is not put in the address."),
+    )

@@ -46,6 +46,8 @@ def case_open(
         other_agency=other_agency,
         channel=channel,
         state=state,
+        # Until its workflow row says otherwise (`cases.turns`), a new case is its agency's.
+        acting_agency=agency,
         created_by=by,
     )
     case_record(case=case, action="filed", by=by, to_state=state, reason=note)

@@ -160,6 +160,24 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_cases",
     )
+    # Each end of a transfer holds it on its own: this is the destination's assignee.
+    other_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to at the second agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_assigned_cases",
+    )
+    # Whose move it is (cases.turns): NULL while it waits on the applicant or on nobody.
+    acting_agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("agency to act"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The earliest running deadline, kept by the deadline services so the queue sorts on it.
     due_on = models.DateField(_("due on"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -186,19 +204,13 @@ class Case(models.Model):
             models.Index(fields=["person", "-created_at"], name="case_person_idx"),
             models.Index(fields=["agency", "due_on"], name="case_agency_due_idx"),
             models.Index(fields=["other_agency", "due_on"], name="case_other_due_idx"),
-            # The work queue: open cases of one agency in queue order, read from the index
-            # alone (docs/PERFORMANCE.md, item 3), one index per side of a transfer.
+            # The work queue: open cases an agency can act on now, in queue order, read from
+            # the index alone (docs/PERFORMANCE.md, item 3).
             models.Index(
-                fields=["agency", "state", "due_on", "-created_at", "-id"],
-                include=["kind", "assignee"],
+                fields=["acting_agency", "due_on", "-created_at", "-id"],
+                include=["kind", "state", "assignee", "other_assignee", "agency"],
                 condition=Q(closed_at__isnull=True),
-                name="case_open_queue_idx",
-            ),
-            models.Index(
-                fields=["other_agency", "state", "due_on", "-created_at", "-id"],
-                include=["kind", "assignee", "agency"],
-                condition=Q(closed_at__isnull=True),
-                name="case_open_other_queue_idx",
+                name="case_turn_queue_idx",
             ),
         ]
         permissions: ClassVar = [
@@ -320,11 +332,13 @@ class Document(models.Model):
 
 
 class DeadlineStep(models.TextChoices):
+    INTAKE = "intake", _("Acceptance or refusal")
     TRANSFER_ORIGIN = "transfer_origin", _("Transfer out at the origin")
     TRANSFER_DESTINATION = "transfer_destination", _("Transfer in at the destination")
     TRANSFER_TOTAL = "transfer_total", _("Whole transfer")
     REVIEW = "review", _("Review")
     REFUND = "refund", _("Refund")
+    PAYOUT = "payout", _("Payout")
 
 
 class Deadline(models.Model):

@@ -7,14 +7,16 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from accounts.http import AuthenticatedRequest
-from cases import steps
+from cases import registry, steps
 from cases.errors import CaseError
 from cases.forms import StepForm
-from cases.models import DocumentKind
+from cases.models import Case, CaseEvent, DocumentKind
+from cases.people import who
 
 
 def show_refusal(request: HttpRequest, exc: CaseError) -> None:
@@ -46,9 +48,15 @@ def take_step(request: AuthenticatedRequest, obj: Any, action: str) -> HttpRespo
             raise CaseError(_("Check the note and the amount."), code="invalid")
         step = steps.perform(obj, action, by=request.user, given=form.given())
     except CaseError as exc:
+        if exc.code == "wrong_state" and (news := overtaken_by(obj.case, request.user)):
+            messages.error(request, news)
         show_refusal(request, exc)
     except ConcurrentTransition:
-        messages.error(request, _("Someone else changed this case meanwhile; please try again."))
+        messages.error(
+            request,
+            overtaken_by(obj.case, request.user)
+            or _("Someone else changed this case meanwhile; please try again."),
+        )
     else:
         messages.success(request, str(step.done))
     return HttpResponseRedirect(obj.case.get_absolute_url())
@@ -64,3 +72,31 @@ def _unconfirmed(request: AuthenticatedRequest, obj: Any, action: str) -> steps.
         if offer.name == action and (offer.step.moves_money or offer.step.destructive):
             return offer
     return None
+
+
+def overtaken_by(case: Case, user: Any) -> str:
+    """When two people act on a case at once, what the one who lost needs to know: who moved
+    it, by which step, when ("王芳（受理员） took the step “Accepted” at 10:02")."""
+    event = (
+        CaseEvent.objects.filter(case=case)
+        .exclude(to_state="")
+        .exclude(actor_id=user.pk)
+        .select_related("actor__person")
+        .prefetch_related("actor__groups")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None or event.actor is None:
+        return ""
+    model = registry.workflow_model(case.kind)
+    step = steps.declared(model).get(event.action) if model is not None else None
+    what = step.history_label if step is not None else registry.action_label(event.action)
+    return _(
+        "%(who)s took the step “%(what)s” on this case at %(time)s, just before you; the case "
+        "is now “%(state)s”."
+    ) % {
+        "who": who(event.actor),
+        "what": what,
+        "time": timezone.localtime(event.at).strftime("%H:%M"),
+        "state": registry.state_label(case.kind, event.to_state),
+    }

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import TypeVar
 
 from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
 from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
+from cases.people import who
 from cases.registry import state_label
 from cases.workflow import today
 
 M = TypeVar("M", bound=Model)
+
+# The roles that hold cases (cases.roles.CASE_WORK_PERMISSIONS, as groups).
+CASE_ROLES = ("clerk", "reviewer", "supervisor")
 
 # A withdrawal staff have not yet looked at (Withdrawal.State.SUBMITTED; cases imports no app).
 UNVERIFIED_STATE = "submitted"
@@ -92,12 +96,13 @@ def work_queue(
     due_before: datetime.date | None = None,
     overdue_only: bool = False,
 ) -> QuerySet[Case]:
-    """Open cases of the user's agency, soonest deadline first. `assignee` is "me",
-    "unassigned" or a user id."""
-    if user.agency_id is None:
+    """Open cases the user's agency can act on now (`Case.acting_agency`), soonest deadline
+    first. `assignee` is "me", "unassigned" or a user id, at the user's own agency."""
+    if user.agency_id is None or not is_staff_member(user):
         return Case.objects.none()
-    rows = _queue_filters(
-        cases_visible_to(user).filter(closed_at__isnull=True),
+    rows = Case.objects.filter(closed_at__isnull=True, acting_agency_id=user.agency_id)
+    rows = queue_filters(
+        rows,
         user,
         kind=kind,
         state=state,
@@ -108,11 +113,34 @@ def work_queue(
     return rows.select_related(*QUEUE_RELATED).order_by(*QUEUE_ORDER)
 
 
-QUEUE_RELATED = ("person", "agency", "other_agency", "assignee")
+def in_progress_elsewhere(user: User) -> QuerySet[Case]:
+    """Open cases of the user's agency whose next step is the other agency's (a transfer at
+    its other end), soonest deadline first."""
+    if user.agency_id is None or not is_staff_member(user):
+        return Case.objects.none()
+    return (
+        cases_visible_to(user)
+        .filter(closed_at__isnull=True, acting_agency__isnull=False)
+        .exclude(acting_agency_id=user.agency_id)
+        .select_related(*QUEUE_RELATED)
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+QUEUE_RELATED = ("person", "agency", "other_agency", "assignee", "other_assignee")
 QUEUE_ORDER = (F("due_on").asc(nulls_last=True), "-created_at", "-id")
 
 
-def _queue_filters(
+def held_by(user: User, holder_id: int | None) -> Q:
+    """Cases held at the user's agency by this user id (None: by nobody): each end of a
+    transfer has its own assignee."""
+    here, there = Q(agency_id=user.agency_id), Q(other_agency_id=user.agency_id)
+    if holder_id is None:
+        return (here & Q(assignee__isnull=True)) | (~here & there & Q(other_assignee__isnull=True))
+    return (here & Q(assignee_id=holder_id)) | (~here & there & Q(other_assignee_id=holder_id))
+
+
+def queue_filters(
     rows: QuerySet[Case],
     user: User,
     *,
@@ -127,11 +155,11 @@ def _queue_filters(
     if state:
         rows = rows.filter(state=state)
     if assignee == "me":
-        rows = rows.filter(assignee_id=user.pk)
+        rows = rows.filter(held_by(user, user.pk))
     elif assignee == "unassigned":
-        rows = rows.filter(assignee__isnull=True)
+        rows = rows.filter(held_by(user, None))
     elif assignee.isdigit():
-        rows = rows.filter(assignee_id=int(assignee))
+        rows = rows.filter(held_by(user, int(assignee)))
     if due_before is not None:
         rows = rows.filter(due_on__lte=due_before)
     if overdue_only:
@@ -139,92 +167,19 @@ def _queue_filters(
     return rows
 
 
-class QueueRows:
-    """The work queue as the paginator reads it: the same rows as `work_queue`, fetched so
-    that a page costs the same however many closed cases the agency has.
-
-    A case belongs to the queue through its agency or, for a transfer, its destination. An
-    OR of the two cannot be read in queue order from an index, so PostgreSQL would fetch and
-    sort every open case of the agency for each page. Here each side is read from its own
-    index of open cases (`case_open_queue_idx`, `case_open_other_queue_idx`), keys only,
-    the union sorted and cut to the page, and then the page's 25 cases are fetched by id."""
-
-    def __init__(self, sides: list[QuerySet[Case]]) -> None:
-        self.sides = [side.order_by() for side in sides]
-
-    def _keys(self) -> QuerySet[Any]:
-        first, *others = [side.values_list("pk", "due_on", "created_at") for side in self.sides]
-        return first.union(*others, all=True) if others else first
-
-    def count(self) -> int:
-        return self._keys().count() if self.sides else 0
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __iter__(self) -> Iterator[Case]:
-        return iter(self[0 : self.count()])
-
-    @overload
-    def __getitem__(self, index: int) -> Case: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Case]: ...
-
-    def __getitem__(self, index: int | slice) -> Case | list[Case]:
-        if isinstance(index, int):
-            return self[index : index + 1][0]
-        if not self.sides:
-            return []
-        keys = self._keys().order_by(*QUEUE_ORDER[:2], "-pk")[index]
-        ids = [pk for pk, _due, _created in keys]
-        rows = Case.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
-        return [rows[pk] for pk in ids]
-
-
-def work_queue_rows(
-    user: User,
-    *,
-    kind: str = "",
-    state: str = "",
-    assignee: str = "",
-    due_before: datetime.date | None = None,
-    overdue_only: bool = False,
-) -> QueueRows:
-    """`work_queue` for the queue page: pages in the same order, each read in three queries
-    (count, keys, rows) whose cost follows the agency's open cases, not its history."""
-    if user.agency_id is None or not is_staff_member(user):
-        return QueueRows([])
-    open_cases = Case.objects.filter(closed_at__isnull=True)
-    origin = open_cases.filter(agency_id=user.agency_id)
-    destination = open_cases.filter(other_agency_id=user.agency_id).exclude(
-        agency_id=user.agency_id
-    )
-    return QueueRows(
-        [
-            _queue_filters(
-                side,
-                user,
-                kind=kind,
-                state=state,
-                assignee=assignee,
-                due_before=due_before,
-                overdue_only=overdue_only,
-            )
-            for side in (origin, destination)
-        ]
-    )
-
-
 def colleagues_of(user: User) -> list[tuple[int, str]]:
-    """Active staff of the user's agency, for the queue's "assigned to" filter."""
+    """Active staff of the user's agency who handle cases, by name and role, for the queue's
+    "assigned to" filter and the supervisor's assignment."""
     if user.agency_id is None:
         return []
-    rows = User.objects.filter(agency_id=user.agency_id, is_active=True).order_by("username")
-    return [
-        (u.pk, u.get_full_name() or u.username)
-        for u in rows.only("pk", "username", "first_name", "last_name")
-    ]
+    rows = (
+        User.objects.filter(agency_id=user.agency_id, is_active=True)
+        .filter(groups__name__in=CASE_ROLES)
+        .distinct()
+        .prefetch_related("groups")
+        .order_by("last_name", "first_name", "username")
+    )
+    return [(u.pk, who(u)) for u in rows]
 
 
 @dataclass(frozen=True)
@@ -259,7 +214,11 @@ def dashboard_for(user: User) -> Dashboard:
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("at", "id")
+    return (
+        case.events.select_related("actor__person")
+        .prefetch_related("actor__groups")
+        .order_by("at", "id")
+    )
 
 
 def case_documents(case: Case) -> QuerySet[Document]:
@@ -303,6 +262,6 @@ def case_page_context(user: User, case: Case) -> dict[str, object]:
         "documents": case_documents(case),
         "deadlines": case_deadlines(case),
         "can_upload": can_upload,
-        "document_form": DocumentForm(),
+        "document_form": DocumentForm(kinds=document_choices(case)),
         "note_form": NoteForm() if staff else None,
     }

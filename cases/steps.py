@@ -35,6 +35,7 @@ from cases.errors import CaseError
 from cases.history import case_record
 from cases.models import Case
 from cases.registry import state_label
+from cases.turns import acting_agency_id
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -236,6 +237,8 @@ def case_step(
         if obj.state in getattr(type(obj), "FINAL_STATES", ()):
             case.closed_at = timezone.now()
             update.append("closed_at")
+        case.acting_agency_id = acting_agency_id(case, obj)
+        update.append("acting_agency")
         case.save(update_fields=update)
         case_record(
             case=case,

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cases import views
+from cases import queue_views, views, worklist_views
 
 app_name = "cases"
 
 urlpatterns = [
-    path("queue/", views.queue, name="queue"),
+    path("queue/", queue_views.queue_page, name="queue"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("queue/export.csv", views.export, name="export"),
+    path("queue/export.csv", queue_views.export, name="export"),
+    path("queue/export.xlsx", queue_views.export_xlsx, name="export_xlsx"),
+    path("queue/assign/", queue_views.bulk_assign, name="bulk_assign"),
+    path("escalations/", worklist_views.escalations, name="escalations"),
+    path("search/", worklist_views.search, name="search"),
     path("cases/<int:case_id>/assign/", views.assign, name="assign"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),

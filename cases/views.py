@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,13 +9,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
-from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -26,92 +21,12 @@ from cases import selectors
 from cases.assignment import case_assign
 from cases.documents import document_add
 from cases.errors import CaseError
-from cases.forms import DocumentForm, NoteForm, QueueFilterForm
+from cases.forms import DocumentForm, NoteForm
 from cases.history import case_note_add, case_record, number_reveal
 from cases.models import Notification
 from cases.notifications import notification_mark_read
 from cases.registry import state_label
 from cases.reveal import Revealable, remember_reveal
-
-
-@login_required
-def queue(request: AuthenticatedRequest) -> HttpResponse:
-    user = request.user
-    if not selectors.is_staff_member(user):
-        raise Http404
-    form, filters = _queue_filters(request, user)
-    rows = selectors.work_queue_rows(user, **filters)
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    for case in page.object_list:
-        case.state_label = state_label(case.kind, case.state)
-    return render(request, "cases/queue.html", {"form": form, "page": page})
-
-
-def _queue_filters(
-    request: AuthenticatedRequest, user: User
-) -> tuple[QueueFilterForm, dict[str, Any]]:
-    """The work queue's filter form and the selector arguments it gives (page and export)."""
-    form = QueueFilterForm(request.GET or None, colleagues=selectors.colleagues_of(user))
-    filters = form.filters()
-    return form, {
-        "kind": filters.get("kind", ""),
-        "state": filters.get("state", ""),
-        "assignee": filters.get("assignee", ""),
-        "due_before": filters.get("due_before"),
-        "overdue_only": filters.get("overdue", False),
-    }
-
-
-# An export is a list for follow-up work, not a data dump.
-EXPORT_LIMIT = 5000
-
-
-@login_required
-def export(request: AuthenticatedRequest) -> HttpResponse:
-    """The work queue as CSV, for supervisors and auditors only; ID numbers masked; logged."""
-    user = request.user
-    if not selectors.is_staff_member(user):
-        raise Http404
-    if not user.has_perm("accounts.export_personal_data"):
-        raise PermissionDenied
-    _form, filters = _queue_filters(request, user)
-    rows = selectors.work_queue(user, **filters)[:EXPORT_LIMIT]
-    audit_record(
-        action="export",
-        user=user,
-        request=request,
-        object_repr="work queue",
-        detail=filters,
-    )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
-    response["Cache-Control"] = "private, no-store"
-    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Reference"),
-            _("Kind"),
-            _("State"),
-            _("Insured person"),
-            _("ID number"),
-            _("Due on"),
-            _("Filed at"),
-        ]
-    )
-    for case in rows:
-        writer.writerow(
-            [
-                case.reference,
-                case.get_kind_display(),
-                state_label(case.kind, case.state),
-                case.person.name,
-                mask_id_number(case.person.id_number),
-                case.due_on.isoformat() if case.due_on else "",
-                timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
-            ]
-        )
-    return response
 
 
 @login_required

@@ -19,7 +19,8 @@ class FamilyPoolConfig(AppConfig):
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from cases.steps import declared
-        from family_pool.models import Binding, Institution
+        from cases.turns import register_turn
+        from family_pool.models import Binding, Institution, binding_turn
         from family_pool.receivers import end_bindings_on_coverage_end, open_settlement_clearing
 
         register_kind(
@@ -27,6 +28,7 @@ class FamilyPoolConfig(AppConfig):
             detail_url_name="family_pool:detail",
             model_label="family_pool.Binding",
         )
+        register_turn(CaseKind.FAMILY_BINDING, binding_turn)
         register_action_labels(
             {name: step.history_label for name, step in declared(Binding).items()}
         )

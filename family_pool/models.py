@@ -22,6 +22,7 @@ from accounts.choices import FamilyPoolCategory
 from accounts.crypto import EncryptedCharField
 from accounts.money import MONEY
 from cases.steps import declare, internal, may
+from cases.turns import Side
 
 
 class Relation(models.TextChoices):
@@ -452,3 +453,11 @@ class FlaggedCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution.code}/{self.settlement_number} {self.get_reason_display()}"
+
+
+def binding_turn(binding: Binding) -> Side | None:
+    """Staff act on a pending binding once the holder has agreed (it then waits for their
+    review); before that it waits on the holder, and an active binding on nobody."""
+    if binding.state == Binding.State.PENDING and binding.holder_consent_at is not None:
+        return Side.AGENCY
+    return None

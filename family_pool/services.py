@@ -28,6 +28,7 @@ from cases.errors import CaseError
 from cases.history import case_open, case_record
 from cases.models import Channel, DocumentKind
 from cases.notifications import notify_person as _notify_person
+from cases.turns import turn_refresh
 from cases.workflow import lock
 from family_pool.models import INVERSE_RELATION, Binding, Relation
 from family_pool.rules import agency_for_region, binding_refusals, bindings_of, holder_account
@@ -173,6 +174,7 @@ def _open(
                 initiated_by=initiated_by,
                 holder_consent_at=None if by_relative else timezone.now(),
             )
+            turn_refresh(binding)
     except IntegrityError:
         # A twin request won the race for the pair's one open binding.
         reasons = binding_refusals(holder=holder, relative=relative, relation=relation)
@@ -235,6 +237,7 @@ def binding_consent(*, binding: Binding, by: User, agree: bool) -> Binding:
         return binding
     binding.holder_consent_at = timezone.now()
     binding.save(update_fields=["holder_consent_at"])
+    turn_refresh(binding)
     case_record(case=binding.case, action="holder_consented", by=by)
     if not policy_for(binding.case.agency.region).family_pool_online_review:
         _recheck(binding)

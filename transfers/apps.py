@@ -16,11 +16,14 @@ class TransfersConfig(AppConfig):
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from cases.steps import declared
+        from cases.turns import register_turn
         from transfers.models import Transfer
+        from transfers.models.transfer import transfer_turn
 
         register_kind(
             CaseKind.TRANSFER, detail_url_name="transfers:detail", model_label="transfers.Transfer"
         )
+        register_turn(CaseKind.TRANSFER, transfer_turn)
         register_action_labels(
             {name: step.history_label for name, step in declared(Transfer).items()}
         )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from accounts.freezes.selectors import freeze_kinds
 from accounts.models import (
@@ -96,8 +96,11 @@ def transfer_check(transfer: Transfer) -> CheckResult:
     return CheckResult(codes, origin, destination, account)
 
 
-def reason_message(code: str, transfer: Transfer) -> str:
-    """The reason in words for the applicant, in the language active when called."""
+def reason_message(code: str, transfer: Transfer, *, staff: bool = False) -> str:
+    """The reason in words, in the language active when called: to the applicant ("your
+    insurance…"), or, on staff pages, about the applicant."""
+    if staff and code in STAFF_REASONS:
+        return _staff_reason(code, transfer)
     values = {
         "origin": transfer.origin_region.name,
         "destination": transfer.destination_region.name,
@@ -137,12 +140,44 @@ def _origin_freeze_kinds(transfer: Transfer) -> list[str]:
     return freeze_kinds(account.pk) if account is not None else []
 
 
-def refusal_messages(transfer: Transfer) -> list[str]:
-    return [reason_message(code, transfer) for code in transfer.refusal_codes]
+# The same reasons as staff read them: about the applicant, not addressed to them.
+STAFF_REASONS: dict[str, str] = {
+    RefusalReason.ORIGIN_NOT_STOPPED: gettext_noop(
+        "The insurance in %(origin)s has not been stopped."
+    ),
+    RefusalReason.DESTINATION_NOT_ACTIVE: gettext_noop(
+        "No active enrollment in %(destination)s under the target scheme."
+    ),
+    RefusalReason.ORIGIN_IN_ARREARS: gettext_noop("Contributions in %(origin)s are in arrears."),
+    RefusalReason.ORIGIN_ACCOUNT_FROZEN: gettext_noop(
+        "The personal account in %(origin)s is frozen."
+    ),
+    RefusalReason.ORIGIN_ACCOUNT_CLOSED: gettext_noop(
+        "The personal account in %(origin)s is closed."
+    ),
+}
+
+
+def _staff_reason(code: str, transfer: Transfer) -> str:
+    text = _(STAFF_REASONS[code]) % {
+        "origin": transfer.origin_region.name,
+        "destination": transfer.destination_region.name,
+    }
+    if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and (kinds := _origin_freeze_kinds(transfer)):
+        return _("The personal account in %(origin)s is frozen: %(kinds)s.") % {
+            "origin": transfer.origin_region.name,
+            "kinds": "、".join(kinds),
+        }
+    return text
+
+
+def refusal_messages(transfer: Transfer, *, staff: bool = False) -> list[str]:
+    return [reason_message(code, transfer, staff=staff) for code in transfer.refusal_codes]
 
 
 def check_messages(transfer: Transfer) -> list[str]:
-    return [reason_message(code, transfer) for code in transfer_check(transfer).codes]
+    """What the check finds, for the staff page."""
+    return [reason_message(code, transfer, staff=True) for code in transfer_check(transfer).codes]
 
 
 # --- money -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import steps
+from cases.assignment import assignee_at
 from cases.errors import CaseError
 from cases.forms import DocumentForm
 from cases.history import case_record
@@ -29,6 +30,7 @@ from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
 from cases.selectors import case_page_context, is_staff_member
 from transfers import selectors, services
+from transfers.choices import MoneyMode, PayoutReason
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
@@ -61,7 +63,7 @@ def _common(user: User, transfer: Transfer) -> dict[str, Any]:
     return {
         "transfer": transfer,
         "info_table": InfoTable.objects.filter(transfer=transfer).first(),
-        "refusal_reasons": selectors.refusal_messages(transfer),
+        "refusal_reasons": selectors.refusal_messages(transfer, staff=user.person_id is None),
     }
 
 
@@ -87,6 +89,10 @@ def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[st
                 request, transfer.case, Revealable.ID_NUMBER, person.id_number
             ),
             "side": selectors.side_of(user, transfer),
+            "assignee": assignee_at(transfer.case, user.agency_id),
+            # The payout account matters only where the balance goes to a bank.
+            "pays_to_bank": transfer.payout_reason != PayoutReason.NONE
+            or transfer.money_mode == MoneyMode.PAYOUT,
             "actions": steps.offered(user, transfer),
             "check_reasons": (
                 selectors.check_messages(transfer)
@@ -95,7 +101,7 @@ def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[st
             ),
             "can_claim": transfer.case.closed_at is None
             and user.has_perm("cases.process_case")
-            and transfer.case.assignee_id != user.pk,
+            and assignee_at(transfer.case, user.agency_id) != user,
         }
     )
     return context

@@ -15,10 +15,12 @@ class WithdrawalsConfig(AppConfig):
         import withdrawals.permissions  # noqa: F401  (registers the steps' rules)
         import withdrawals.refunds  # noqa: F401  (registers what the steps' buttons run)
         import withdrawals.services  # noqa: F401  (registers what the steps' buttons run)
+        from cases.documents import register_document_kinds
         from cases.models import CaseKind
         from cases.registry import register_action_labels, register_kind
         from cases.steps import declared
         from withdrawals.models import EmergencyRefund, Withdrawal
+        from withdrawals.rules import withdrawal_documents
 
         register_kind(
             CaseKind.WITHDRAWAL,
@@ -30,6 +32,7 @@ class WithdrawalsConfig(AppConfig):
             detail_url_name="withdrawals:refund_detail",
             model_label="withdrawals.EmergencyRefund",
         )
+        register_document_kinds(CaseKind.WITHDRAWAL, withdrawal_documents)
         for model in (Withdrawal, EmergencyRefund):
             register_action_labels(
                 {name: step.history_label for name, step in declared(model).items()}

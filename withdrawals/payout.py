@@ -20,7 +20,9 @@ from accounts.models import ClearingAccount, LedgerTransaction, PersonalAccount
 from accounts.policy import needs_second_person
 from accounts.services import account_close, ledger_debit
 from cases import steps, workflow
+from cases.deadlines import deadline_close
 from cases.errors import CaseError
+from cases.models import DeadlineStep
 from withdrawals import rules
 from withdrawals.eligibility import (
     amount_reasons,
@@ -234,6 +236,7 @@ def _pay(
             "last4": withdrawal.bank_account[-4:],
         },
     )()
+    deadline_close(case=withdrawal.case, step=DeadlineStep.PAYOUT)
     return withdrawal_close_account(withdrawal=withdrawal, by=by)
 
 

@@ -24,6 +24,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from accounts.choices import WithdrawalGround
 from accounts.models import FundSource, LedgerEntry
@@ -60,6 +61,12 @@ CREDIT_INDIVIDUAL = {FundSource.INDIVIDUAL, FundSource.TRANSFER_IN, FundSource.R
 
 def required_documents(ground: str) -> tuple[str, ...]:
     return GROUND_DOCUMENTS.get(ground, ()) + COMMON_DOCUMENTS
+
+
+def withdrawal_documents(case: Any) -> tuple[str, ...]:
+    """The documents the case's ground asks for (its page lists these first)."""
+    withdrawal = getattr(case, "withdrawal", None)
+    return required_documents(withdrawal.ground) if withdrawal is not None else COMMON_DOCUMENTS
 
 
 def missing_documents(ground: str, present: Iterable[str]) -> list[str]:

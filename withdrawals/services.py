@@ -173,6 +173,18 @@ def withdrawal_first_review(*, withdrawal: Withdrawal, by: User, reason: str = "
     return withdrawal
 
 
+def _start_payout_clock(withdrawal: Withdrawal, by: User) -> None:
+    """待支付: the approved amount goes out within the region's working days."""
+    policy = account_policy(withdrawal.account)
+    deadline_start(
+        case=withdrawal.case,
+        step=DeadlineStep.PAYOUT,
+        working_days=policy.withdrawal_payout_days,
+        reminder_days_before=policy.reminder_days_before,
+        by=by,
+    )
+
+
 @transaction.atomic
 def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") -> Withdrawal:
     """复审 by a reviewer who did not do the first review."""
@@ -186,6 +198,7 @@ def withdrawal_approve(*, withdrawal: Withdrawal, by: User, reason: str = "") ->
         raise CaseError(reasons[0], code="nothing_to_pay")
     steps.case_step(withdrawal, withdrawal.approve, by=by, reason=reason)()
     deadline_close(case=withdrawal.case, step=DeadlineStep.REVIEW, met=True)
+    _start_payout_clock(withdrawal, by)
     tell_applicant(
         withdrawal.case,
         message(

@@ -48,6 +48,10 @@ from transfers.models import Transfer
 from withdrawals.models import EmergencyRefund, Withdrawal
 
 STAFF_ROLES = ("clerk", "reviewer", "supervisor", "auditor")
+# A transfer's states in which its destination acts (transfers.models.transfer.transfer_turn).
+DESTINATION_STATES = frozenset(
+    ("transferred_out", "transferred_in", "credit_prepared", "reconciliation")
+)
 
 
 @functools.cache
@@ -533,6 +537,7 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
                 "channel",
                 "state",
                 "assignee_id",
+                "acting_agency_id",
                 "due_on",
                 "created_by_id",
                 "created_at",
@@ -556,6 +561,7 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
                     "online" if plan.online else "window",
                     plan.state,
                     staff["clerk"] if assigned else None,
+                    self._acting_agency(plan, agencies),
                     min(open_clocks) if open_clocks else None,
                     None if plan.online else staff["clerk"],
                     at(plan.created, c % 30_000),
@@ -563,6 +569,16 @@ class Generator(CasePlanner, LedgerPlanner, CaseRows):
                     None if plan.closed is None else at(plan.closed, c % 30_000 + 120),
                 )
         return out.rows
+
+    @staticmethod
+    def _acting_agency(plan: Any, agencies: list[int]) -> int | None:
+        """Whose move an open case is (cases.turns): a transfer's destination once it was
+        sent, an active binding nobody's, every other open case its own agency's."""
+        if plan.closed is not None or (plan.kind == "family_binding" and plan.state != "pending"):
+            return None
+        if plan.kind == "transfer" and plan.state in DESTINATION_STATES:
+            return int(agencies[plan.other_agency or 0])
+        return int(agencies[plan.agency])
 
     def case_id(self, c: int) -> int:
         return self.base["cases.Case"] + c + 1

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext as _
 
 from cases import registry
-from cases.models import Case
+from cases.calendar import working_days_between
+from cases.models import Case, Deadline
 from cases.steps import declared
+from cases.workflow import today
 
 register = template.Library()
 
@@ -35,3 +38,23 @@ def actor_label(label: str) -> str:
 @register.filter
 def kind_label(kind: str) -> str:
     return registry.kind_label(kind)
+
+
+@register.filter
+def deadline_status(deadline: Deadline) -> str:
+    """A clock's status in words; a running clock past its date reads "overdue", never
+    "running", and says by how many working days."""
+    if deadline.status != Deadline.Status.OPEN:
+        return str(deadline.get_status_display())
+    left = working_days_between(today(), deadline.due_on).days
+    if deadline.due_on < today():
+        return _("Overdue by %(n)d working days") % {"n": -left}
+    return _("%(status)s · %(n)d working days left") % {
+        "status": deadline.get_status_display(),
+        "n": left,
+    }
+
+
+@register.filter
+def deadline_overdue(deadline: Deadline) -> bool:
+    return deadline.status == Deadline.Status.OPEN and deadline.due_on < today()

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from django import template
 
 from accounts.masking import mask_phone
+from accounts.models import User
+from cases.history import SYSTEM
 from cases.models import Case
+from cases.people import who
 from cases.reveal import Revealable, shown_number
 
 register = template.Library()
@@ -39,3 +42,9 @@ def person_card(context: template.Context, case: Case) -> PersonCard:
         birth_date=person.birth_date,
         phone=mask_phone(person.phone),
     )
+
+
+@register.filter(name="who")
+def who_filter(user: User | None, system: str = "") -> str:
+    """A history line's actor by name and role; `system` names who acted when no user did."""
+    return who(user, system="" if system == SYSTEM else system)

@@ -161,6 +161,30 @@ TABLE: dict[str, Rule] = {
             elsewhere=staff(FORBIDDEN, FORBIDDEN, OK, OK),
         )
     ),
+    "cases:export_xlsx": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, OK, OK),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, OK, OK),
+        )
+    ),
+    "cases:escalations": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+        )
+    ),
+    "cases:search": Rule(STAFF_PAGE),
+    # Bulk assignment is the supervisors'; posted with no case ticked, it changes nothing.
+    "cases:bulk_assign": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN),
+        ),
+        post=True,
+    ),
     "cases:inbox": Rule(who(own=OK, other=OK, same=OK, elsewhere=OK)),
     "cases:mine": Rule(APPLICANT_PAGE),
     "cases:detail": Rule(

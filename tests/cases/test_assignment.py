@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from cases.assignment import case_assign
+from cases.assignment import assignee_at, case_assign
 from cases.errors import CaseError
 from cases.history import case_record
 from cases.models import Case
@@ -111,7 +111,32 @@ def test_a_transfer_may_go_to_staff_of_the_destination(person, agency, far_agenc
 
     case_assign(case=transfer, assignee=outsider, by=outsider)
 
-    assert _assignee(transfer) == outsider
+    reloaded = Case.objects.get(pk=transfer.pk)
+    assert reloaded.other_assignee == outsider
+    assert reloaded.assignee is None  # the origin's end is held by nobody yet
+
+
+def test_each_end_of_a_transfer_holds_it_on_its_own(person, agency, far_agency, clerk, outsider):
+    transfer = CaseFactory(person=person, agency=agency, other_agency=far_agency)
+    case_assign(case=transfer, assignee=clerk, by=clerk)
+
+    case_assign(case=transfer, assignee=outsider, by=outsider)
+
+    reloaded = Case.objects.get(pk=transfer.pk)
+    assert assignee_at(reloaded, agency.pk) == clerk
+    assert assignee_at(reloaded, far_agency.pk) == outsider
+
+
+def test_a_supervisor_cannot_give_a_case_to_the_other_agencys_staff(
+    person, agency, far_agency, supervisor, outsider
+):
+    transfer = CaseFactory(person=person, agency=agency, other_agency=far_agency)
+
+    with pytest.raises(CaseError) as refused:
+        case_assign(case=transfer, assignee=outsider, by=supervisor)
+
+    assert refused.value.code == "other_agency"
+    assert Case.objects.get(pk=transfer.pk).other_assignee is None
 
 
 def test_assigning_to_the_current_assignee_writes_nothing(case, clerk):

@@ -97,3 +97,58 @@ def test_the_export_keeps_every_filter_of_the_queue(client, case, supervisor, co
     logged = AuditEvent.objects.filter(action="export").order_by("pk").last()
     assert logged is not None
     assert '"assignee": "unassigned"' in logged.detail
+
+
+def test_the_queue_exports_as_excel_with_masked_numbers_unless_full_ones_are_asked(
+    client, case, supervisor, clerk
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(supervisor)
+
+    masked = client.get(reverse("cases:export_xlsx"))
+    full = client.get(reverse("cases:export_xlsx"), {"full_ids": "1"})
+
+    assert masked.status_code == 200
+    assert masked["Content-Type"].startswith("application/vnd.openxmlformats")
+
+    def cells(response):
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        return [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+
+    rows = cells(masked)
+    assert rows[1][0] == case.reference
+    assert rows[1][4] == mask_id_number(case.person.id_number)
+    assert cells(full)[1][4] == case.person.id_number
+    audits = AuditEvent.objects.filter(action="export").order_by("id")
+    assert ['"full_id_numbers": true' in a.detail for a in audits] == [False, True]
+    client.force_login(clerk)
+    assert client.get(reverse("cases:export_xlsx")).status_code == 403
+
+
+def test_a_supervisor_assigns_ticked_cases_to_a_colleague(client, agency, supervisor, clerk):
+    from cases.models import Case
+    from tests.accounts.factories import InsuredPersonFactory
+    from tests.cases.factories import CaseFactory
+
+    cases = [CaseFactory(person=InsuredPersonFactory(), agency=agency) for _ in range(3)]
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("cases:bulk_assign"),
+        {"cases": [c.pk for c in cases[:2]], "assignee": str(clerk.pk)},
+    )
+
+    assert response.status_code == 302
+    held = dict(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("pk", "assignee"))
+    assert held == {cases[0].pk: clerk.pk, cases[1].pk: clerk.pk, cases[2].pk: None}
+
+
+def test_a_clerk_may_not_assign_in_bulk(client, case, clerk):
+    client.force_login(clerk)
+
+    response = client.post(reverse("cases:bulk_assign"), {"cases": [case.pk], "assignee": ""})
+
+    assert response.status_code == 403

@@ -218,3 +218,31 @@ def test_the_security_administrator_resets_a_device_without_seeing_its_secret(cl
     assert config.status_code == 403
     assert reset.status_code == 302
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_after_a_wrong_code_the_page_says_how_long_to_wait(
+    client, otp_on, enrolled_clerk, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 30  # django-otp's back-off, as in production (1 s)
+    device = TOTPDevice.objects.get(user=enrolled_clerk)
+    _password_login(client, enrolled_clerk.username)
+
+    wrong = client.post(reverse("accounts:otp_verify"), {"token": "000000"})
+    right_too_soon = client.post(reverse("accounts:otp_verify"), {"token": _code(device)})
+
+    for response in (wrong, right_too_soon):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "seconds" in html or "秒" in html
+    assert client.get(reverse("cases:queue")).status_code == 302  # still not verified
+
+
+def test_the_code_page_shows_no_staff_menus_before_the_second_factor(
+    client, otp_on, enrolled_clerk
+):
+    _password_login(client, enrolled_clerk.username)
+
+    html = client.get(reverse("accounts:otp_verify")).content.decode()
+
+    assert reverse("cases:queue") not in html
+    assert reverse("cases:dashboard") not in html

@@ -63,4 +63,4 @@ def test_two_clerks_accepting_at_once_one_wins_and_the_other_is_told_why():
     assert lost[0].code == "wrong_state"
     assert "受理" in lost[0].message or "Accepted" in lost[0].message
     assert CaseEvent.objects.filter(case=transfer.case, action="accept").count() == 1
-    assert Deadline.objects.filter(case=transfer.case).count() == 2
+    assert Deadline.objects.filter(case=transfer.case).count() == 3

@@ -87,4 +87,6 @@ def test_documents_asked_before_acceptance_return_the_case_to_the_application(
 
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.APPLIED
-    assert not Deadline.objects.filter(case=transfer.case).exists()
+    # Only the acceptance clock ran, paused while the documents were awaited.
+    clocks = dict(Deadline.objects.filter(case=transfer.case).values_list("step", "status"))
+    assert clocks == {"intake": Deadline.Status.OPEN}

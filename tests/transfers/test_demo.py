@@ -3,7 +3,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.demo import load_demo as load_accounts_demo
+from accounts.models import User
 from accounts.selectors import ledger_differences
+from cases.models import CaseEvent
+from cases.people import who
 from cases.workflow import today
 from transfers.demo import SCENARIOS, load_demo
 from transfers.models import Transfer
@@ -26,3 +29,7 @@ def test_the_demo_covers_every_state_with_due_and_overdue_cases_and_loads_once(a
     assert ledger_differences() == []
     assert f"{len(SCENARIOS)} demo transfers created" in first[0]
     assert "0 demo transfers created" in again[0]
+    # The history holds no internal note of the demo, and its staff have people's names.
+    assert not CaseEvent.objects.filter(reason__startswith="demo:").exists()
+    clerk = User.objects.get(username="dongguan_clerk")
+    assert who(clerk) == f"{clerk.last_name}{clerk.first_name}（受理员）"

@@ -137,6 +137,7 @@ def test_transfer_out_starts_the_destination_clock_and_meets_the_origin_one(tran
 
     steps = dict(Deadline.objects.filter(case=transfer.case).values_list("step", "status"))
     assert steps == {
+        "intake": Deadline.Status.MET,
         "transfer_origin": Deadline.Status.MET,
         "transfer_total": Deadline.Status.OPEN,
         "transfer_destination": Deadline.Status.OPEN,

@@ -43,7 +43,8 @@ def test_a_frozen_origin_account_is_not_accepted_and_the_kind_is_given(places, o
         services.transfer_accept(case=transfer.case, by=origin_clerk)
 
     assert refused.value.code == "check_failed"
-    assert refused.value.reasons == ["Your personal account in 东莞市 is frozen: Judicial freeze."]
+    # Told to the clerk, about the applicant (the applicant's notice says "your").
+    assert refused.value.reasons == ["The personal account in 东莞市 is frozen: Judicial freeze."]
 
 
 def test_a_freeze_after_acceptance_stops_the_transfer_out(places, origin_clerk):

@@ -144,7 +144,7 @@ def test_accepting_through_the_page_moves_the_case_and_says_so(client, transfer,
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.ACCEPTED
     assert response.status_code == 200
-    assert response.context["deadlines"].count() == 2
+    assert response.context["deadlines"].count() == 3  # acceptance (met), origin, total
 
 
 def test_a_refused_step_becomes_a_message_not_an_error_page(client, places, origin_clerk):

@@ -17,6 +17,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from accounts.crypto import EncryptedCharField
 from accounts.money import MONEY
 from cases.steps import declare, internal, may
+from cases.turns import Side
 from transfers.choices import TYPE_SCHEMES, MoneyMode, PayoutReason, RefusalReason, TransferType
 
 
@@ -462,3 +463,18 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
             self.credited_on = on
         self.completed_on = on
         self.closed_on = on
+
+
+# Which end acts in each state (cases.turns); 补件 belongs to the end that asked.
+_ORIGIN_STATES = (
+    Transfer.State.APPLIED,
+    Transfer.State.ACCEPTED,
+    Transfer.State.OUT_PREPARED,
+)
+
+
+def transfer_turn(transfer: Transfer) -> Side | None:
+    state = transfer.state
+    if state == Transfer.State.DOCUMENTS_REQUESTED:
+        state = transfer.paused_from or Transfer.State.APPLIED
+    return Side.AGENCY if state in _ORIGIN_STATES else Side.OTHER

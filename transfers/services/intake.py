@@ -153,7 +153,21 @@ def transfer_apply(
     ):
         if upload is not None:
             document_add(case=case, kind=kind, upload=upload, by=by)
+    _start_intake_clock(transfer, by)
     return cast(Transfer, transfer)
+
+
+def _start_intake_clock(transfer: Transfer, by: User) -> None:
+    """已收件: the origin has the region's working days to accept or refuse."""
+    policy = policy_for(transfer.origin_region)
+    deadline_start(
+        case=transfer.case,
+        step=DeadlineStep.INTAKE,
+        working_days=policy.transfer_intake_days,
+        start=transfer.applied_on,
+        reminder_days_before=policy.reminder_days_before,
+        by=by,
+    )
 
 
 # --- check: accept or refuse -------------------------------------------------------------
@@ -166,7 +180,7 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
     found = transfer_check(transfer)
     # Whoever may refuse now is told why acceptance is closed, with every reason.
     if not found.passed and steps.allowed(transfer, transfer.refuse, by):
-        reasons = [reason_message(code, transfer) for code in found.codes]
+        reasons = [reason_message(code, transfer, staff=True) for code in found.codes]
         raise CaseError(
             _("The application cannot be accepted; refuse it with these reasons."),
             code="check_failed",
@@ -178,6 +192,7 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
     transfer.origin_account = found.origin_account
     day = day_or_today(on)
     steps.case_step(transfer, transfer.accept, by=by)(on=day)
+    deadline_close(case=transfer.case, step=DeadlineStep.INTAKE)
     _start_origin_clocks(transfer, day, by)
     notices.accepted(transfer)
     return transfer
@@ -218,6 +233,8 @@ def transfer_refuse(
     steps.case_step(transfer, transfer.refuse, by=by, reason=note)(
         codes=codes, note=note, on=day_or_today(on)
     )
+    # Refusing answers the application as accepting would: the intake limit is met.
+    deadline_close(case=transfer.case, step=DeadlineStep.INTAKE)
     deadline_close(case=transfer.case, met=False)
     notices.refused(transfer)
     return transfer

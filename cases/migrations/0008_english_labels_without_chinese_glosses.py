@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_deadlinereminder_notified_at'),
+        ('cases', '0007_case_turn_and_second_assignee'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_clearing_accounts'),
+        ('accounts', '0008_policy_intake_and_payout_days'),
     ]
 
     operations = [
