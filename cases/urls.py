@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cases import views
+from cases import dashboard_views, views
 
 app_name = "cases"
 
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/forecast/", dashboard_views.forecast, name="forecast"),
+    path("dashboard/report/", dashboard_views.report, name="report"),
     path("queue/export.csv", views.export, name="export"),
     path("cases/<int:case_id>/assign/", views.assign, name="assign"),
     path("inbox/", views.inbox, name="inbox"),
