@@ -43,7 +43,7 @@ class WhatIfForm(forms.Form):
 
     def __init__(self, *args: Any, colleagues: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["absent"] = _staff_field(_("Absent colleague"), colleagues, _("Nobody"))
+        self.fields["absent"] = _staff_field(_("Absent colleague"), colleagues, _("No one absent"))
         self.order_fields(["reassigned", "absent", "absent_days"])
 
     def what_if(self) -> WhatIf:

@@ -58,7 +58,8 @@ def _charts(board: Board) -> dict[str, charts.Chart]:
             [(f"{row.label}", row.count, str(row.count)) for row in board.open_by_state]
         ),
         "weeks_chart": charts.weekly_pairs(
-            [(w.starts_on, w.filed, w.closed) for w in board.weeks], (_("Filed"), _("Closed"))
+            [(w.starts_on, w.filed, w.closed) for w in board.weeks],
+            (_("Cases filed"), _("Cases closed")),
         ),
         "rates_chart": charts.horizontal_bars(
             [(r.label, 100 * (r.rate or 0), f"{100 * (r.rate or 0):.0f}%") for r in board.rates],
