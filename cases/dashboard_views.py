@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -139,7 +139,11 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         "form": form,
         "report": report,
         "sections": [
-            (_("By kind"), [*report.by_kind, report.total], _("Kind")),
+            (
+                _("By kind"),
+                [*report.by_kind, replace(report.total, label=_("All kinds"))],
+                _("Kind"),
+            ),
             (_("By colleague"), report.by_staff, _("Colleague")),
         ],
         "agency": user.agency,
