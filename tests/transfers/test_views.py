@@ -312,7 +312,8 @@ def test_the_information_table_pdf_has_the_chinese_text_and_is_logged(
         if "/FontDescriptor" in f.get_object()
     ]
     assert response["Content-Type"] == "application/pdf"
-    assert embedded and all(embedded)  # the Chinese font travels with the file (a subset)
+    assert embedded  # the Chinese font travels with the file (a subset) …
+    assert all(embedded)  # … and so does every other font the page uses
     assert "参保人员基本医疗保险信息表" in text
     assert "个人账户" in text or "Account balance" in text
     assert transfer.case.person.name in text
