@@ -286,7 +286,35 @@ def case_rows(s: Setup, options: Options) -> list[Row]:
     return rows
 
 
+def dashboard_rows(s: Setup, options: Options) -> list[Row]:
+    """Issue #15: the dashboard with its charts (a clerk's; a supervisor's adds the team's
+    load and the forecast), the forecast page with a what-if, the monthly report."""
+    row = _one(
+        "SELECT u.id FROM accounts_user u JOIN accounts_user_groups g ON g.user_id = u.id "
+        "JOIN auth_group gr ON gr.id = g.group_id "
+        "WHERE u.agency_id = %s AND gr.name = 'supervisor' AND u.is_active ORDER BY u.id LIMIT 1",
+        [s.agency_id],
+    )
+    rows = [
+        view_row("15", "dashboard (clerk)", reverse("cases:dashboard"), {}, s.clerk_id, options)
+    ]
+    if row is None:
+        return rows
+    supervisor = row[0]
+    for name, url, params in (
+        ("dashboard (supervisor: team and forecast)", reverse("cases:dashboard"), {}),
+        (
+            "forecast, what if 5 reassigned and a clerk away 3 days",
+            reverse("cases:forecast"),
+            {"reassigned": 5, "absent": s.clerk_id, "absent_days": 3},
+        ),
+        ("monthly statistics report", reverse("cases:report"), {}),
+    ):
+        rows.append(view_row("15", name, url, params, supervisor, options))
+    return rows
+
+
 @register("pages")
 def pages(options: Options) -> list[Row]:
     s = setup()
-    return queue_rows(s, options) + case_rows(s, options)
+    return queue_rows(s, options) + case_rows(s, options) + dashboard_rows(s, options)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Count, F, Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -14,7 +13,6 @@ from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
 from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
 from cases.people import who
-from cases.registry import state_label
 from cases.workflow import today
 
 M = TypeVar("M", bound=Model)
@@ -180,37 +178,6 @@ def colleagues_of(user: User) -> list[tuple[int, str]]:
         .order_by("last_name", "first_name", "username")
     )
     return [(u.pk, who(u)) for u in rows]
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    per_state: list[tuple[str, str, str, int]]  # kind, state, label, count
-    due_soon: int
-    overdue: int
-    on_time_rate: float | None
-    met: int
-
-
-def dashboard_for(user: User) -> Dashboard:
-    open_cases = work_queue(user).order_by()
-    counts = (
-        open_cases.values_list("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
-    )
-    day = today()
-    due_soon = open_cases.filter(due_on__gte=day, due_on__lte=day + datetime.timedelta(days=3))
-    overdue = open_cases.filter(due_on__lt=day)
-    closed = Deadline.objects.filter(
-        case__in=cases_visible_to(user), status=Deadline.Status.MET, met_at__isnull=False
-    )
-    met = closed.count()
-    on_time = closed.filter(met_at__date__lte=F("due_on")).count()
-    return Dashboard(
-        per_state=[(k, s, state_label(k, s), n) for k, s, n in counts],
-        due_soon=due_soon.count(),
-        overdue=overdue.count(),
-        on_time_rate=(on_time / met) if met else None,
-        met=met,
-    )
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:

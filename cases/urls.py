@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cases import queue_views, views, worklist_views
+from cases import dashboard_views, queue_views, views, worklist_views
 
 app_name = "cases"
 
 urlpatterns = [
     path("queue/", queue_views.queue_page, name="queue"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/forecast/", dashboard_views.forecast, name="forecast"),
+    path("dashboard/report/", dashboard_views.report, name="report"),
     path("queue/export.csv", queue_views.export, name="export"),
     path("queue/export.xlsx", queue_views.export_xlsx, name="export_xlsx"),
     path("queue/assign/", queue_views.bulk_assign, name="bulk_assign"),

@@ -30,14 +30,6 @@ from cases.reveal import Revealable, remember_reveal
 
 
 @login_required
-def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    user = request.user
-    if not selectors.is_staff_member(user):
-        raise Http404
-    return render(request, "cases/dashboard.html", {"board": selectors.dashboard_for(user)})
-
-
-@login_required
 @require_POST
 def assign(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     """Claim the case (no assignee given) or, for a supervisor, give it to a colleague."""

@@ -301,14 +301,9 @@ DATA_FIELDS = (
 )
 # Library words the portal cannot translate: django-axes' AccessAttempt.__str__.
 LIBRARY_WORDS = ("Attempted Access",)
+
+
 # Words a page shows until the engineer rewriting it uses the label function named here.
-PENDING = {
-    # The dashboard is being rewritten: it shows the kind code; cases.registry.kind_label
-    # (the `kind_label` filter of case_history) gives its words.
-    "cases:dashboard": ("emergency_refund", "family_binding", "withdrawal", "transfer"),
-}
-
-
 def known_data() -> list[str]:
     from django.apps import apps
 
@@ -365,7 +360,7 @@ def _read(world: World, visit: Visit, language: str) -> tuple[int, str]:
 @pytest.mark.parametrize("name", sorted(n for n in _page_names() if _is_a_page(n)))
 def test_the_page_is_in_one_language(pages, name, language):
     wrong = []
-    data = [*pages.data, *PENDING.get(name, ())]
+    data = pages.data
 
     for visit in _visits(pages.world, name):
         status, html = _read(pages.world, visit, language)

@@ -7,20 +7,22 @@ from __future__ import annotations
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.models import Enrollment, PersonalAccount, Scheme
 from transfers.models import InfoTable, Transfer
 
 TITLE = "参保人员基本医疗保险信息表"
-FONT = "STSong-Light"
 
 
 def _money(value: Decimal) -> str:
@@ -92,11 +94,16 @@ def _end(agency: Any, region: Any, scheme: str) -> dict[str, Any]:
 
 # --- PDF ---------------------------------------------------------------------------------
 
+# AR PL SungtiL GB (a 宋体 for the GB 2312 set, Arphic Public License, transfers/fonts/): a
+# TrueType font, so that reportlab embeds the subset the table uses and the Chinese shows in
+# any viewer, unlike a CID font the viewer must supply.
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "gbsn00lp.ttf"
+FONT = "PortalSong"
+
 
 def _font() -> str:
-    # The built-in CID font needs no font file: Chinese text works on any server.
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
     return FONT
 
 
@@ -104,75 +111,135 @@ def _scheme(code: str) -> str:
     return str(dict(Scheme.choices).get(code, code))
 
 
-def _lines(content: dict[str, Any]) -> list[tuple[str, str]]:
-    # The CID font is not embedded: the viewer draws the Chinese with its own font, so keep
-    # to characters every Chinese PDF viewer has ("/" rather than a middle dot).
-    person, origin, destination = content["person"], content["origin"], content["destination"]
+def _identity(content: dict[str, Any]) -> list[list[str]]:
+    person = content["person"]
     return [
-        (_("Case reference"), content["reference"]),
-        (_("Name"), person["name"]),
-        (_("ID number"), person["id_number"]),
-        (_("Birth date"), person["birth_date"]),
-        (_("Origin"), f"{origin['region_name']} / {origin['agency_name']}"),
-        (_("Origin scheme"), _scheme(origin["scheme"])),
-        (_("Destination"), f"{destination['region_name']} / {destination['agency_name']}"),
-        (_("Destination scheme"), _scheme(destination["scheme"])),
-        (_("Contribution months"), str(content["contribution_months"])),
-        (_("Account balance (yuan)"), content["balance"]),
-        (_("Individually funded part"), content["individual_part"]),
-        (_("Employer-funded part"), content["employer_part"]),
-        (_("Issued on"), content["issued_on"]),
+        [_("Name"), person["name"], _("ID number"), person["id_number"]],
+        [_("Birth date"), person["birth_date"], _("Case reference"), content["reference"]],
     ]
 
 
+def _ends(content: dict[str, Any]) -> list[list[str]]:
+    origin, destination = content["origin"], content["destination"]
+    return [
+        [
+            _("Origin"),
+            f"{origin['region_name']} {origin['agency_name']}",
+            _("Origin scheme"),
+            _scheme(origin["scheme"]),
+        ],
+        [
+            _("Destination"),
+            f"{destination['region_name']} {destination['agency_name']}",
+            _("Destination scheme"),
+            _scheme(destination["scheme"]),
+        ],
+    ]
+
+
+def _periods(content: dict[str, Any]) -> list[list[str]]:
+    rows = [[_("Region"), _("Scheme"), _("Period"), _("Contribution months")]]
+    for row in content["enrollments"]:
+        period = f"{row['start_date']} – {row['end_date'] or ''}"
+        rows.append(
+            [row["region_name"], _scheme(row["scheme"]), period, str(row["contribution_months"])]
+        )
+    return rows
+
+
+def _balance(content: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            _("Contribution months"),
+            str(content["contribution_months"]),
+            _("Account balance (yuan)"),
+            content["balance"],
+        ],
+        [
+            _("Individually funded part"),
+            content["individual_part"],
+            _("Employer-funded part"),
+            content["employer_part"],
+        ],
+    ]
+
+
+def _section(
+    title: str,
+    rows: list[list[str]],
+    font: str,
+    header: bool = False,
+    widths: tuple[int, int, int, int] | None = None,
+) -> Table:
+    """One section of the form: its title across the whole width, then its rows, every cell
+    bordered like the printed form."""
+    data = [[title, "", "", ""], *rows]
+    table = Table(data, colWidths=[c * mm for c in (widths or (36, 44, 36, 54))])
+    commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), font, 9.5),
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("SPAN", (0, 0), (-1, 0)),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+        ("FONT", (0, 0), (-1, 0), font, 10.5),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#f8f9fa")))
+    else:
+        for col in (0, 2):
+            commands.append(("BACKGROUND", (col, 1), (col, -1), colors.HexColor("#f8f9fa")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
 def render_pdf(table: InfoTable) -> bytes:
-    buffer = io.BytesIO()
-    pdf = Canvas(buffer, pagesize=A4)
-    pdf.setTitle(TITLE)
+    content = table.content
     font = _font()
-    _, height = A4
-    y = height - 25 * mm
-    pdf.setFont(font, 16)
-    pdf.drawCentredString(A4[0] / 2, y, f"《{TITLE}》")
-    y -= 14 * mm
-    pdf.setFont(font, 10.5)
-    for label, value in _lines(table.content):
-        pdf.drawString(22 * mm, y, f"{label}:")
-        pdf.drawString(75 * mm, y, str(value))
-        y -= 7 * mm
-    y = _draw_history(pdf, font, table.content["enrollments"], y - 4 * mm)
-    _draw_seal(pdf, font, table, y - 6 * mm)
-    pdf.showPage()
-    pdf.save()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=TITLE,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    )
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
+    small = ParagraphStyle("small", fontName=font, fontSize=9, leading=13)
+    gap = Spacer(1, 4 * mm)
+    issuer = _section(_("Issued by"), _issuer(table), font)
+    # The key id is 32 hex digits: smaller, so that it stays inside its cell.
+    issuer.setStyle(TableStyle([("FONT", (3, 2), (3, 2), font, 7.5)]))
+    story = [
+        Paragraph(f"《{TITLE}》", title),
+        gap,
+        _section(_("Identity"), _identity(content), font),
+        gap,
+        _section(_("Transfer"), _ends(content), font),
+        gap,
+        _section(
+            _("Enrollment periods"), _periods(content), font, header=True, widths=(36, 44, 62, 28)
+        ),
+        gap,
+        _section(_("Contribution months and balance"), _balance(content), font),
+        gap,
+        issuer,
+        gap,
+        Paragraph(_("Seal signature") + ": " + table.signature, small),
+    ]
+    doc.build(story)
     return buffer.getvalue()
 
 
-def _draw_history(pdf: Canvas, font: str, rows: list[dict[str, Any]], y: float) -> float:
-    pdf.setFont(font, 12)
-    pdf.drawString(22 * mm, y, _("Enrollment history"))
-    y -= 7 * mm
-    pdf.setFont(font, 9.5)
-    for row in rows:
-        period = f"{row['start_date']} – {row['end_date'] or ''}"
-        text = f"{row['region_name']}  {_scheme(row['scheme'])}  {period}  " + _(
-            "%(months)s months"
-        ) % {"months": row["contribution_months"]}
-        pdf.drawString(24 * mm, y, text)
-        y -= 6 * mm
-    return y
-
-
-def _draw_seal(pdf: Canvas, font: str, table: InfoTable, y: float) -> None:
-    pdf.setFont(font, 10)
-    sealer = table.content["origin"]["agency_name"]
-    pdf.drawString(
-        22 * mm,
-        y,
-        _("Electronic seal of %(agency)s (%(algorithm)s), key %(key)s")
-        % {"agency": sealer, "algorithm": table.algorithm, "key": table.key_id},
-    )
-    pdf.setFont("Courier", 7.5)
-    signature = table.signature
-    for start in range(0, len(signature), 60):
-        y -= 4.5 * mm
-        pdf.drawString(24 * mm, y, signature[start : start + 60])
+def _issuer(table: InfoTable) -> list[list[str]]:
+    origin = table.content["origin"]
+    return [
+        [_("Issuing agency"), origin["agency_name"], _("Issued on"), table.content["issued_on"]],
+        [
+            _("Electronic seal"),
+            f"{origin['agency_name']} ({table.algorithm})",
+            _("Seal key"),
+            table.key_id,
+        ],
+    ]

@@ -153,6 +153,21 @@ TABLE: dict[str, Rule] = {
     # --- shared case pages -------------------------------------------------------------------
     "cases:queue": Rule(STAFF_PAGE),
     "cases:dashboard": Rule(STAFF_PAGE),
+    # The team's figures: supervisors and auditors of any agency (their own agency's).
+    "cases:forecast": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, OK, OK),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, OK, OK),
+        )
+    ),
+    "cases:report": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, OK, OK),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, OK, OK),
+        )
+    ),
     # The queue as CSV with personal data: supervisors and auditors of any agency (their own).
     "cases:export": Rule(
         who(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases import registry, views
 from cases.assignment import case_assign
-from cases.models import Case, CaseEvent, Deadline, Notification
+from cases.models import Case, CaseEvent, Notification
 from cases.notifications import notify
 from cases.workflow import today
 from tests.accounts.factories import InsuredPersonFactory
@@ -194,56 +194,6 @@ def test_the_queue_costs_the_same_for_5_or_60_cases(
         response = client.get(reverse("cases:queue"))
 
     assert len(_refs(response)) == 25
-
-
-# --- the dashboard --------------------------------------------------------------------------
-
-
-def _met_deadline(case: Case, due: datetime.date) -> None:
-    Deadline.objects.create(
-        case=case,
-        step="review",
-        working_days=5,
-        started_on=due - 7 * DAY,
-        due_on=due,
-        status=Deadline.Status.MET,
-        met_at=timezone.now(),
-    )
-
-
-def test_the_dashboard_counts_states_due_soon_overdue_and_the_on_time_rate(
-    client, clerk, agency, far_agency
-):
-    _open(agency, state="submitted", due=today() + 2 * DAY)
-    _open(agency, state="submitted", due=today() - DAY)
-    on_time = _open(agency, state="first_review")
-    late = _open(agency, state="first_review", due=today() + 10 * DAY)
-    closed = _open(agency, state="submitted")
-    Case.objects.filter(pk=closed.pk).update(closed_at=timezone.now())
-    _met_deadline(on_time, today() + DAY)
-    _met_deadline(late, today() - 3 * DAY)
-    _met_deadline(closed, today())
-    elsewhere = _open(far_agency, state="submitted", due=today() - DAY)
-    _met_deadline(elsewhere, today() - DAY)
-    client.force_login(clerk)
-
-    board = client.get(reverse("cases:dashboard")).context["board"]
-
-    assert board.per_state == [
-        ("sample", "first_review", "first_review", 2),
-        ("sample", "submitted", "submitted", 2),
-    ]
-    assert (board.due_soon, board.overdue, board.met) == (1, 1, 3)
-    assert board.on_time_rate == pytest.approx(2 / 3)
-
-
-def test_the_dashboard_of_a_new_agency_has_no_rate(client, clerk):
-    client.force_login(clerk)
-
-    response = client.get(reverse("cases:dashboard"))
-
-    assert response.context["board"].on_time_rate is None
-    assert response.status_code == 200
 
 
 # --- the inbox ------------------------------------------------------------------------------

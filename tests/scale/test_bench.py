@@ -69,6 +69,8 @@ def test_the_page_benchmarks_time_views_against_raw_sql_with_their_query_counts(
     assert len({row.queries for row in queue}) == 1  # first page, deep page, no filter alike
     assert any(row.name.startswith("case page: transfer") for row in views)
     assert any(row.name.startswith("applicant's progress page") for row in views)
+    assert any(row.name.startswith("dashboard (supervisor") for row in views)
+    assert any(row.name.startswith("forecast, what if") for row in views)
     assert all(row.queries and row.median > 0 for row in views)
     assert len(references) >= 6
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import os
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -301,11 +303,23 @@ def test_the_information_table_pdf_has_the_chinese_text_and_is_logged(
 
     response = client.get(reverse("transfers:info_table_pdf", args=[transfer.case_id]))
 
-    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    reader = PdfReader(io.BytesIO(response.content))
+    text = reader.pages[0].extract_text()
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    embedded = [
+        f.get_object()["/FontDescriptor"].get("/FontFile2")
+        for f in fonts.values()
+        if "/FontDescriptor" in f.get_object()
+    ]
     assert response["Content-Type"] == "application/pdf"
+    assert embedded  # the Chinese font travels with the file (a subset) …
+    assert all(embedded)  # … and so does every other font the page uses
     assert "参保人员基本医疗保险信息表" in text
+    assert "个人账户" in text or "Account balance" in text
     assert transfer.case.person.name in text
     assert "1000.00" in text
+    if folder := os.environ.get("PORTAL_SCREENSHOTS"):
+        Path(folder, "info-table.pdf").write_bytes(response.content)
     assert transfer.case.events.filter(action="info_table_viewed", actor=destination_clerk).exists()
 
 

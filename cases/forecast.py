@@ -1,0 +1,158 @@
+"""The deadline forecast: which open cases will miss their limit if nothing changes.
+
+The method, in the words the supervisor's page uses: each stage of each kind of case is
+worked first come, first served at the pace the agency's staff kept over the last
+`PACE_WINDOW` working days (steps taken out of that stage per working day); a case is done
+once the cases ahead of it and itself have been worked through at that pace, and when that
+takes more working days than its limit leaves, it is forecast to miss the limit.
+
+Two what-ifs change the inputs, never the method: a clerk absent for M working days takes
+their share of each stage's pace away for those days, and N cases reassigned to colleagues
+with spare capacity leave the queue (the N that would breach first), so that every case
+behind them moves up.
+
+This module is arithmetic only (exact fractions, no database): `cases.forecast_inputs` reads
+the rows it works on, so that a test can give it a team and a queue whose answer is known."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+# Working days over which the pace is measured.
+PACE_WINDOW = 20
+
+Stage = tuple[str, str]  # (case kind, state)
+
+
+@dataclass(frozen=True)
+class QueuedCase:
+    """An open case of the agency at one stage, in the order the stage works them."""
+
+    case_id: int
+    reference: str
+    stage: Stage
+    filed_at: datetime.datetime
+    # The limit of the step it waits for and the working days left until it (None: no clock
+    # runs, e.g. paused for documents; such a case still holds its place in the queue).
+    due_on: datetime.date | None
+    days_left: int | None
+
+
+@dataclass(frozen=True)
+class StagePace:
+    """Steps taken out of one stage in the window, in all and per member of staff."""
+
+    done: int
+    by_staff: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def per_day(self) -> Fraction:
+        return Fraction(self.done, PACE_WINDOW)
+
+    def share_of(self, user_id: int) -> Fraction:
+        return Fraction(self.by_staff.get(user_id, 0), self.done) if self.done else Fraction(0)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    reassigned: int = 0
+    absent_user_id: int | None = None
+    absent_days: int = 0
+
+    @property
+    def changes_anything(self) -> bool:
+        return self.reassigned > 0 or (self.absent_user_id is not None and self.absent_days > 0)
+
+
+@dataclass(frozen=True)
+class Breach:
+    case: QueuedCase
+    ahead: int
+    # Working days until the case is done at the forecast pace; None when nobody takes steps
+    # out of its stage at all.
+    days_needed: Fraction | None
+    done_on: datetime.date | None
+    # The day it becomes overdue is its limit: the forecast names that day.
+    breaches_on: datetime.date
+
+
+@dataclass(frozen=True)
+class Forecast:
+    breaches: list[Breach]
+    # The cases the what-if hands to colleagues with spare capacity (empty without one).
+    reassigned: list[QueuedCase]
+    paces: Mapping[Stage, StagePace]
+
+
+def days_to_finish(
+    work: int, pace: Fraction, *, slowed_for: int = 0, slowed_pace: Fraction | None = None
+) -> Fraction | None:
+    """Working days to finish `work` steps at `pace`, the first `slowed_for` days at
+    `slowed_pace` instead; None when it never finishes."""
+    slow = pace if slowed_pace is None else slowed_pace
+    if slowed_for > 0 and slow * slowed_for >= work:
+        return Fraction(work) / slow if slow else None
+    if not pace:
+        return None
+    if slowed_for <= 0:
+        return Fraction(work) / pace
+    return slowed_for + (work - slow * slowed_for) / pace
+
+
+def _in_queue_order(cases: Iterable[QueuedCase]) -> dict[Stage, list[QueuedCase]]:
+    queues: dict[Stage, list[QueuedCase]] = defaultdict(list)
+    for case in sorted(cases, key=lambda c: (c.filed_at, c.case_id)):
+        queues[case.stage].append(case)
+    return queues
+
+
+def _breaches(
+    queues: Mapping[Stage, list[QueuedCase]],
+    paces: Mapping[Stage, StagePace],
+    what_if: WhatIf,
+    day_after: Callable[[int], datetime.date],
+) -> list[Breach]:
+    found = []
+    for stage, queue in queues.items():
+        pace = paces.get(stage, StagePace(0))
+        slowed = None
+        if what_if.absent_user_id is not None and what_if.absent_days > 0:
+            slowed = pace.per_day * (1 - pace.share_of(what_if.absent_user_id))
+        for ahead, case in enumerate(queue):
+            if case.due_on is None or case.days_left is None or case.days_left < 0:
+                continue  # no clock running, or already overdue: not a forecast
+            needed = days_to_finish(
+                ahead + 1,
+                pace.per_day,
+                slowed_for=what_if.absent_days if slowed is not None else 0,
+                slowed_pace=slowed,
+            )
+            if needed is None or needed > case.days_left:
+                done_on = day_after(math.ceil(needed)) if needed is not None else None
+                found.append(Breach(case, ahead, needed, done_on, case.due_on))
+    return sorted(found, key=lambda b: (b.breaches_on, b.case.filed_at, b.case.case_id))
+
+
+def forecast(
+    cases: Iterable[QueuedCase],
+    paces: Mapping[Stage, StagePace],
+    *,
+    what_if: WhatIf | None = None,
+    day_after: Callable[[int], datetime.date],
+) -> Forecast:
+    """The cases forecast to miss their limit, soonest limit first. `day_after(n)` is the
+    date n working days from today (the calendar's answer), for each case's forecast day."""
+    what_if = what_if or WhatIf()
+    cases = list(cases)
+    breaches = _breaches(_in_queue_order(cases), paces, what_if, day_after)
+    if what_if.reassigned <= 0:
+        return Forecast(breaches, [], paces)
+    handed = [b.case for b in breaches[: what_if.reassigned]]
+    gone = {c.case_id for c in handed}
+    remaining = _in_queue_order(c for c in cases if c.case_id not in gone)
+    return Forecast(_breaches(remaining, paces, what_if, day_after), handed, paces)
