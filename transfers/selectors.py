@@ -12,16 +12,15 @@ from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.freezes.selectors import freeze_kinds
 from accounts.models import (
-    Enrollment,
     FundSource,
     LedgerEntry,
     PersonalAccount,
 )
 from cases.models import Deadline, DeadlineStep
 from cases.selectors import case_for
-from transfers.choices import MoneyMode, RefusalReason
+from transfers.check import reason_message, transfer_check
+from transfers.choices import MoneyMode
 from transfers.models import Transfer
 
 if TYPE_CHECKING:
@@ -30,114 +29,7 @@ if TYPE_CHECKING:
 ORIGIN, DESTINATION = "origin", "destination"
 
 
-# --- the check (校验) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    codes: list[str]
-    origin_enrollment: Enrollment | None
-    destination_enrollment: Enrollment | None
-    origin_account: PersonalAccount | None
-
-    @property
-    def passed(self) -> bool:
-        return not self.codes
-
-
-def _origin_enrollment(transfer: Transfer) -> Enrollment | None:
-    """The latest enrollment of the person under the origin scheme in the origin area."""
-    return (
-        Enrollment.objects.filter(
-            person_id=transfer.case.person_id,
-            region_id=transfer.origin_region_id,
-            scheme=transfer.origin_scheme,
-        )
-        .order_by("-start_date", "-id")
-        .first()
-    )
-
-
-def _destination_enrollment(transfer: Transfer) -> Enrollment | None:
-    return Enrollment.objects.filter(
-        person_id=transfer.case.person_id,
-        region_id=transfer.destination_region_id,
-        scheme=transfer.destination_scheme,
-        status=Enrollment.Status.ACTIVE,
-    ).first()
-
-
-def _account_codes(enrollment: Enrollment | None) -> tuple[list[str], PersonalAccount | None]:
-    if enrollment is None:
-        return [], None
-    codes: list[str] = [RefusalReason.ORIGIN_IN_ARREARS] if enrollment.in_arrears else []
-    account = PersonalAccount.objects.filter(enrollment=enrollment).first()
-    if account is not None and account.status == PersonalAccount.Status.FROZEN:
-        codes.append(RefusalReason.ORIGIN_ACCOUNT_FROZEN)
-    if account is not None and account.status == PersonalAccount.Status.CLOSED:
-        codes.append(RefusalReason.ORIGIN_ACCOUNT_CLOSED)
-    return codes, account
-
-
-def transfer_check(transfer: Transfer) -> CheckResult:
-    """Every reason the application cannot be accepted, all at once (一次性告知)."""
-    origin = _origin_enrollment(transfer)
-    destination = _destination_enrollment(transfer)
-    codes: list[str] = []
-    if origin is None or origin.status != Enrollment.Status.STOPPED:
-        codes.append(RefusalReason.ORIGIN_NOT_STOPPED)
-    if destination is None:
-        codes.append(RefusalReason.DESTINATION_NOT_ACTIVE)
-    account_codes, account = _account_codes(origin)
-    codes += account_codes
-    if transfer.origin_region_id == transfer.destination_region_id:
-        codes.append(RefusalReason.SAME_AREA)
-    return CheckResult(codes, origin, destination, account)
-
-
-def reason_message(code: str, transfer: Transfer) -> str:
-    """The reason in words for the applicant, in the language active when called."""
-    values = {
-        "origin": transfer.origin_region.name,
-        "destination": transfer.destination_region.name,
-    }
-    messages: dict[str, str] = {
-        RefusalReason.ORIGIN_NOT_STOPPED: _(
-            "Your insurance in %(origin)s has not been stopped (停保): ask your employer or "
-            "the agency there to stop it first."
-        ),
-        RefusalReason.DESTINATION_NOT_ACTIVE: _(
-            "You are not enrolled (参保登记) in %(destination)s under the scheme you are "
-            "moving to: enroll there first."
-        ),
-        RefusalReason.ORIGIN_IN_ARREARS: _(
-            "Contributions are in arrears (欠费) in %(origin)s: pay them first."
-        ),
-        RefusalReason.ORIGIN_ACCOUNT_FROZEN: _(
-            "Your personal account in %(origin)s is frozen (冻结)."
-        ),
-        RefusalReason.ORIGIN_ACCOUNT_CLOSED: _(
-            "Your personal account in %(origin)s is closed (注销)."
-        ),
-        RefusalReason.SAME_AREA: _(
-            "The origin and the destination are the same coordination area: nothing to transfer."
-        ),
-        RefusalReason.OTHER: _("Other reason given by the agency: %(note)s"),
-    }
-    values["note"] = transfer.refusal_note
-    if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and (kinds := _origin_freeze_kinds(transfer)):
-        return _("Your personal account in %(origin)s is frozen (冻结): %(kinds)s.") % {
-            **values,
-            "kinds": "、".join(kinds),
-        }
-    return messages.get(code, code) % values
-
-
-def _origin_freeze_kinds(transfer: Transfer) -> list[str]:
-    account = transfer.origin_account
-    if account is None:
-        account = PersonalAccount.objects.filter(enrollment=_origin_enrollment(transfer)).first()
-    return freeze_kinds(account.pk) if account is not None else []
+# --- the check (校验): transfers.check ----------------------------------------------------
 
 
 def refusal_messages(transfer: Transfer) -> list[str]:

@@ -25,11 +25,12 @@ from cases import steps
 from cases.errors import CaseError
 from cases.forms import DocumentForm
 from cases.history import case_record
+from cases.kept_uploads import files_with_kept, forget_kept, keep_uploads, kept_names
 from cases.models import DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
 from cases.selectors import case_page_context, is_staff_member
-from transfers import selectors, services
+from transfers import precheck, selectors, services
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
@@ -209,18 +210,32 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "transfers/mine.html", {"transfers": rows})
 
 
+APPLY_FORM = "transfers:apply"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: AuthenticatedRequest) -> HttpResponse:
+    """The application online. What already stops it (a case of the person still open) is said
+    before the form; the route's check runs on submission, before anything is filed, and the
+    photos chosen are kept when the form comes back."""
     user = request.user
     _require_applicant(user)
-    form = ApplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    person = user.person
+    assert person is not None  # noqa: S101 - _require_applicant
+    blockers = precheck.open_case_reasons(person)
+    posted = request.method == "POST" and not blockers
+    form = ApplyForm(
+        request.POST if posted else None,
+        files_with_kept(request, APPLY_FORM) if posted else None,
+        initial={"contact_phone": person.phone, "bank_account_name": person.name},
+    )
+    if posted and form.is_valid():
         try:
             transfer = _file(
                 form,
                 user,
-                user.person,
+                person,
                 id_card_front=form.cleaned_data["id_card_front"],
                 id_card_back=form.cleaned_data["id_card_back"],
             )
@@ -228,9 +243,16 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
             for reason in exc.reasons:
                 form.add_error(None, reason)
         else:
-            messages.success(request, _("Your application was received."))
+            forget_kept(request, APPLY_FORM)
+            messages.success(
+                request,
+                _("Your application %(ref)s was received.") % {"ref": transfer.case.reference},
+            )
             return redirect(transfer.case.get_absolute_url())
-    return render(request, "transfers/apply.html", {"form": form})
+    if posted:
+        keep_uploads(request, APPLY_FORM, form)
+    context = {"form": form, "blockers": blockers, "kept": kept_names(request, APPLY_FORM)}
+    return render(request, "transfers/apply.html", context)
 
 
 @login_required
