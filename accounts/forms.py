@@ -118,7 +118,9 @@ class CardNumberCheck(forms.Form):
         if not self.is_bound:
             return False
         number = clean_card_number(str(self.data.get(self.add_prefix(self.card_field), "")))
-        return bool(number) and not card_check_digit_ok(number)
+        # A number of the wrong length is refused for that, with its own words.
+        plausible = number.isdigit() and 12 <= len(number) <= 19
+        return plausible and not card_check_digit_ok(number)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from stdnum import luhn
 from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
 
 MOBILE_LENGTH = 11
 # 中国大陆 mobile numbers: 11 digits, 13x to 19x.

@@ -412,6 +412,19 @@ def binding_end(*, binding: Binding, by: User, reason: str = "") -> Binding:
     return binding
 
 
+@transaction.atomic
+def binding_withdraw(*, binding: Binding, by: User) -> Binding:
+    """A person takes back a request not yet in force; nothing was ever shared."""
+    binding = lock(binding)
+    steps.require(binding, binding.withdraw, by)
+    steps.case_step(binding, binding.withdraw, by=by)(at=timezone.now())
+    values = {"holder": binding.holder.name, "relative": binding.relative.name}
+    text = _("The request to share %(holder)s's account with %(relative)s was withdrawn.")
+    for person in (binding.holder, binding.relative):
+        _tell(person, binding, _("Family pool request withdrawn"), text % values)
+    return binding
+
+
 def _announce_ended(binding: Binding, reason: str) -> None:
     values = {"holder": binding.holder.name, "relative": binding.relative.name, "reason": reason}
     for person in (binding.holder, binding.relative):
@@ -472,6 +485,11 @@ def _reject_step(binding: Binding, by: User, given: steps.Given) -> object:
 @steps.performs(Binding.decline)
 def _decline_step(binding: Binding, by: User, given: steps.Given) -> object:
     return binding_consent(binding=binding, by=by, agree=False)
+
+
+@steps.performs(Binding.withdraw)
+def _withdraw_step(binding: Binding, by: User, given: steps.Given) -> object:
+    return binding_withdraw(binding=binding, by=by)
 
 
 @steps.performs(Binding.end)

@@ -27,9 +27,9 @@ from decimal import Decimal
 
 from accounts import validators
 from accounts.choices import WithdrawalGround
-from accounts.validators import card_check_digit_ok
 from accounts.models import FundSource, LedgerEntry
 from accounts.policy import ResolvedPolicy
+from accounts.validators import card_check_digit_ok
 from cases.models import DocumentKind
 
 ZERO = Decimal("0.00")
