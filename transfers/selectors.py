@@ -3,24 +3,19 @@ progress, and the lists, each scoped to who is asking."""
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from accounts.models import (
     FundSource,
     LedgerEntry,
     PersonalAccount,
 )
-from cases.models import Deadline, DeadlineStep
 from cases.selectors import case_for
 from transfers.check import reason_message, transfer_check
-from transfers.choices import MoneyMode
 from transfers.models import Transfer
 
 if TYPE_CHECKING:
@@ -68,57 +63,6 @@ def side_of(user: User, transfer: Transfer) -> str | None:
     if user.agency_id == transfer.case.other_agency_id:
         return DESTINATION
     return None
-
-
-# --- the applicant's progress (办理进度) ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgressStep:
-    label: str
-    done_on: datetime.date | None
-    expected_on: datetime.date | None = None
-    provisional: bool = False
-    not_applicable: str = ""
-
-
-def _due(deadlines: dict[str, Deadline], *steps: str) -> Deadline | None:
-    for step in steps:
-        if step in deadlines:
-            return deadlines[step]
-    return None
-
-
-def progress_steps(transfer: Transfer) -> list[ProgressStep]:
-    """收件 → 转出 → 转入 → 个账入账 → 办结, each with its date when done, else the date the
-    deadlines give for it."""
-    deadlines = {d.step: d for d in transfer.case.deadlines.all()}
-    origin = _due(deadlines, DeadlineStep.TRANSFER_ORIGIN)
-    later = _due(deadlines, DeadlineStep.TRANSFER_DESTINATION, DeadlineStep.TRANSFER_TOTAL)
-    total = _due(deadlines, DeadlineStep.TRANSFER_TOTAL)
-    # Only a moved balance is credited at the destination; otherwise say what happened.
-    moved = transfer.money_mode in (MoneyMode.UNDECIDED, MoneyMode.MOVE)
-    credit_na = "" if moved else str(MoneyMode(transfer.money_mode).label)
-    plan = [
-        (_("Application received (收件)"), transfer.applied_on, None),
-        (_("Transfer out (转出)"), transfer.transferred_out_on, origin),
-        (_("Transfer in (转入)"), transfer.transferred_in_on, later),
-        (_("Account credited (个账入账)"), transfer.credited_on, later),
-        (_("Completed (办结)"), transfer.completed_on, total),
-    ]
-    steps = []
-    for index, (label, done, deadline) in enumerate(plan):
-        expected = deadline.due_on if deadline is not None and done is None else None
-        steps.append(
-            ProgressStep(
-                label=label,
-                done_on=done,
-                expected_on=expected,
-                provisional=bool(deadline and deadline.provisional and expected),
-                not_applicable=str(credit_na) if index == 3 else "",
-            )
-        )
-    return steps
 
 
 # --- lists -------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from cases.kept_uploads import files_with_kept, forget_kept, keep_uploads, kept_
 from cases.models import DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
-from cases.selectors import case_page_context, is_staff_member
-from transfers import precheck, selectors, services
+from cases.selectors import case_page_context, expected_completions, is_staff_member
+from transfers import precheck, progress, selectors, services
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
@@ -72,12 +72,23 @@ def _common(user: User, transfer: Transfer) -> dict[str, Any]:
 def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
     context = case_page_context(user, transfer.case)
     context.update(_common(user, transfer))
-    context["steps"] = selectors.progress_steps(transfer)
+    context["steps"] = progress.progress_steps(transfer)
+    context["next_step"] = progress.next_step(transfer)
     context["can_cancel"] = transfer.accepted_on is None and transfer.case.closed_at is None
-    context["upload_form"] = DocumentForm(
-        kinds=[(k, label) for k, label in DocumentKind.choices if k != DocumentKind.INFO_TABLE]
-    )
+    context["upload_form"] = DocumentForm(kinds=_document_kinds(transfer))
     return context
+
+
+def _document_kinds(transfer: Transfer) -> list[tuple[str, Any]]:
+    """Only what a transfer takes: the ID card, the 参保凭证, the bank card of a payout."""
+    kinds = [
+        DocumentKind.ID_CARD_FRONT,
+        DocumentKind.ID_CARD_BACK,
+        DocumentKind.INSURANCE_CERTIFICATE,
+        *([DocumentKind.BANK_CARD] if transfer.payout_reason else []),
+        DocumentKind.OTHER,
+    ]
+    return [(k, DocumentKind(k).label) for k in kinds]
 
 
 def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[str, Any]:
@@ -206,7 +217,10 @@ def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
 def mine(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     _require_applicant(user)
-    rows = selectors.transfers_of_applicant(user)
+    rows = list(selectors.transfers_of_applicant(user))
+    expected = expected_completions([t.case for t in rows])
+    for transfer in rows:
+        transfer.expected = expected.get(transfer.case_id)  # type: ignore[attr-defined]
     return render(request, "transfers/mine.html", {"transfers": rows})
 
 
@@ -275,7 +289,7 @@ def upload(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     user = request.user
     transfer = selectors.transfer_for(user, case_id)
     _require_applicant(user)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(request.POST, request.FILES, kinds=_document_kinds(transfer))
     if not form.is_valid():
         messages.error(request, _("Choose the kind of document and a file."))
         return redirect(transfer.case.get_absolute_url())

@@ -27,6 +27,7 @@ from transfers.check import reason_message, transfer_check
 from transfers.choices import PayoutReason, RefusalReason, TransferType
 from transfers.models import Transfer
 from transfers.precheck import application_reasons, open_transfer_reason, open_withdrawal_reason
+from transfers.progress import transfer_limits
 from transfers.services.base import day_or_today, locked
 
 S = Transfer.State
@@ -153,6 +154,7 @@ def transfer_apply(
     ):
         if upload is not None:
             document_add(case=case, kind=kind, upload=upload, by=by)
+    notices.received(transfer)
     return cast(Transfer, transfer)
 
 
@@ -185,9 +187,10 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
 
 def _start_origin_clocks(transfer: Transfer, day: datetime.date, by: User | None) -> None:
     policy = policy_for(transfer.origin_region)
+    limits = transfer_limits(transfer.origin_region, transfer.destination_region)
     for step, days in (
-        (DeadlineStep.TRANSFER_ORIGIN, policy.transfer_origin_days),
-        (DeadlineStep.TRANSFER_TOTAL, policy.transfer_total_days),
+        (DeadlineStep.TRANSFER_ORIGIN, limits.origin),
+        (DeadlineStep.TRANSFER_TOTAL, limits.total),
     ):
         deadline_start(
             case=transfer.case,
