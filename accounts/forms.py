@@ -98,8 +98,6 @@ class CardNumberCheck(forms.Form):
     posted number has failed the check."""
 
     card_field = "bank_account"
-    required_css_class = "required"
-
     card_confirmed = forms.BooleanField(
         label=_("I compared it with my card: the number is right as typed"), required=False
     )

@@ -309,13 +309,6 @@ def inbox_for(user: User) -> QuerySet[Notification]:
     ).select_related("case")
 
 
-def unread_count(user: User) -> int:
-    """The unread messages in the header: one COUNT on the (recipient, channel) rows."""
-    if not user.is_authenticated:
-        return 0
-    return inbox_for(user).filter(read_at__isnull=True).count()
-
-
 def document_for(user: User, document_id: int) -> Document:
     """A document of a case the user applied for or works on. Scans of ID cards and bank
     cards are for the case's people only: an administrator without an agency sees none."""

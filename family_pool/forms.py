@@ -26,8 +26,6 @@ class BindForm(forms.Form):
         help_text=_("Only close relatives (近亲属) can share an account."),
     )
 
-    required_css_class = "required"
-
     def __init__(self, *args: Any, roles: list[str] | None = None, **kwargs: Any) -> None:
         """`roles`: the sides this person may take (family_pool.rules.applicant_sides)."""
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from accounts.models import Region
 from accounts.policy import NATIONAL_DEFAULTS, policy_for
 from cases.calendar import add_working_days
 from cases.models import Case, Deadline, DeadlineStep
+from cases.workflow import today
 from transfers.choices import MoneyMode
 from transfers.models import Transfer
 
@@ -115,12 +116,28 @@ def agency_must_act_by(transfer: Transfer) -> Expected | None:
 
 @dataclass(frozen=True)
 class ProgressStep:
+    """One step of the step bar (templates/ui/stepbar.html): `status` is done, current,
+    overdue or upcoming; `date` the day done or expected; `note` what else to say."""
+
     label: str
     done_on: datetime.date | None
     expected_on: datetime.date | None = None
     provisional: bool = False
     not_applicable: str = ""
     waiting: bool = False  # the clocks stand still: waiting for the applicant's documents
+    status: str = "upcoming"
+
+    @property
+    def date(self) -> datetime.date | None:
+        return self.done_on or self.expected_on
+
+    @property
+    def note(self) -> str:
+        if self.not_applicable:
+            return self.not_applicable
+        if self.waiting:
+            return _("waiting for your documents")
+        return ""
 
 
 def progress_steps(transfer: Transfer) -> list[ProgressStep]:
@@ -137,19 +154,40 @@ def progress_steps(transfer: Transfer) -> list[ProgressStep]:
         (_("Account credited (个账入账)"), transfer.credited_on, expected.later),
         (_("Completed (办结)"), transfer.completed_on, expected.total),
     ]
-    steps = []
+    closed = transfer.case.closed_at is not None
+    steps: list[ProgressStep] = []
     for index, (label, done, due) in enumerate(plan):
+        expected_on = due.on if due is not None and done is None else None
+        skipped = bool(credit_na) and index == 3
         steps.append(
             ProgressStep(
                 label=label,
                 done_on=done,
-                expected_on=due.on if due is not None and done is None else None,
-                provisional=bool(due and due.provisional and done is None),
+                expected_on=None if skipped else expected_on,
+                provisional=bool(due and due.provisional and done is None and not skipped),
                 not_applicable=credit_na if index == 3 else "",
                 waiting=waiting and done is None,
+                status=_status(done, expected_on, skipped, closed, steps),
             )
         )
     return steps
+
+
+def _status(
+    done: datetime.date | None,
+    expected_on: datetime.date | None,
+    skipped: bool,
+    closed: bool,
+    before: list[ProgressStep],
+) -> str:
+    """Done; else the first step not done is the one in progress (overdue past its day)."""
+    if done is not None:
+        return "done"
+    if skipped or closed or any(s.status in ("current", "overdue") for s in before):
+        return "upcoming"
+    if expected_on is not None and expected_on < today():
+        return "overdue"
+    return "current"
 
 
 def _day(expected: Expected | None) -> str:
