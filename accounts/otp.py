@@ -23,9 +23,16 @@ from audit.models import AuditAction
 from audit.services import audit_record
 
 # Pages an unverified staff member may still open: the second-factor pages themselves,
-# logging out and switching the language.
+# logging out, switching the language and the text size.
 OTP_EXEMPT_VIEWS = frozenset(
-    {"accounts:otp_setup", "accounts:otp_verify", "accounts:logout", "admin:logout", "set_language"}
+    {
+        "accounts:otp_setup",
+        "accounts:otp_verify",
+        "accounts:logout",
+        "accounts:text_size",
+        "admin:logout",
+        "set_language",
+    }
 )
 
 

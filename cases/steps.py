@@ -174,7 +174,7 @@ def offered(user: User, obj: Any) -> list[Offer]:
     for transition in obj.get_available_user_state_transitions(user):
         step = (transition.custom or {}).get("step")
         if isinstance(step, Step) and not step.internal:
-            offers.append(Offer(transition.name, step))
+            offers.append(Offer(transition.name, step, summary_of(obj, transition.name)))
     # In the order the model declares them (django-fsm lists them by name).
     order = list(vars(type(obj)))
     return sorted(offers, key=lambda offer: order.index(offer.name))
@@ -297,6 +297,29 @@ def performs(method: Callable[..., Any]) -> Callable[[Performer], Performer]:
 def performer_for(obj: Any, name: str) -> Performer | None:
     model = type(obj)
     return _PERFORMERS.get((model.__module__, f"{model.__qualname__}.{name}"))
+
+
+Summary = Callable[[Any], str]
+_SUMMARIES: dict[tuple[str, str], Summary] = {}
+
+
+def summarises(*methods: Callable[..., Any]) -> Callable[[Summary], Summary]:
+    """Register what the declared steps `methods` will do, in figures (the amount, the account
+    it leaves, the payee), shown on the step's form and in its confirmation."""
+    keys = [(m.__module__, m.__qualname__) for m in methods if step_of(m)]
+
+    def register(summary: Summary) -> Summary:
+        for key in keys:
+            _SUMMARIES[key] = summary
+        return summary
+
+    return register
+
+
+def summary_of(obj: Any, name: str) -> str:
+    model = type(obj)
+    summary = _SUMMARIES.get((model.__module__, f"{model.__qualname__}.{name}"))
+    return summary(obj) if summary is not None else ""
 
 
 def perform(obj: Any, name: str, *, by: User, given: Given) -> Step:

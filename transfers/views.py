@@ -6,7 +6,6 @@ a message, a redirect. A CaseError becomes a message with every reason it carrie
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -34,8 +33,6 @@ from transfers import precheck, progress, selectors, services
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
 from transfers.models import InfoTable, Transfer
-from transfers.services.destination import credit_summary
-from transfers.services.origin import out_summary
 
 
 def _require_applicant(user: User) -> None:
@@ -73,6 +70,7 @@ def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
     context = case_page_context(user, transfer.case)
     context.update(_common(user, transfer))
     context["steps"] = progress.progress_steps(transfer)
+    context["any_provisional"] = any(s.provisional for s in context["steps"])
     context["next_step"] = progress.next_step(transfer)
     context["can_cancel"] = transfer.accepted_on is None and transfer.case.closed_at is None
     context["upload_form"] = DocumentForm(kinds=_document_kinds(transfer))
@@ -102,7 +100,7 @@ def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[st
                 request, transfer.case, Revealable.ID_NUMBER, person.id_number
             ),
             "side": selectors.side_of(user, transfer),
-            "actions": _with_summaries(steps.offered(user, transfer), transfer),
+            "actions": steps.offered(user, transfer),
             "check_reasons": (
                 selectors.check_messages(transfer)
                 if transfer.state == Transfer.State.APPLIED
@@ -114,23 +112,6 @@ def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[st
         }
     )
     return context
-
-
-def _with_summaries(offers: list[steps.Offer], transfer: Transfer) -> list[steps.Offer]:
-    """A step that moves money says, on its button's form, what it will do in figures."""
-    summaries = {
-        "confirm_transfer_out": out_summary,
-        "send_back_transfer_out": out_summary,
-        "confirm_credit": credit_summary,
-        "send_back_credit": credit_summary,
-    }
-    return [
-        replace(o, summary=summaries[o.name](transfer)) if o.name in summaries else o
-        for o in offers
-    ]
-
-
-# --- staff steps -------------------------------------------------------------------------
 
 
 @login_required

@@ -268,6 +268,11 @@ def withdrawal_close_account(*, withdrawal: Withdrawal, by: User | None) -> With
     return withdrawal
 
 
+steps.summarises(Withdrawal.pay, Withdrawal.confirm_payout, Withdrawal.send_back_payout)(
+    payout_summary
+)
+
+
 @steps.performs(Withdrawal.pay)
 def _pay_step(obj: Withdrawal, by: User, given: steps.Given) -> object:
     return withdrawal_pay(withdrawal=obj, by=by)

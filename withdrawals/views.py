@@ -4,7 +4,6 @@ a service becomes messages on the page, never an error page."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +26,7 @@ from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
 from cases.selectors import case_for, case_page_context, is_staff_member
 from cases.workflow import today
-from withdrawals import eligibility, payout, rules, selectors, services
+from withdrawals import eligibility, rules, selectors, services
 from withdrawals.forms import (
     ApplyForm,
     AssessForm,
@@ -364,12 +363,7 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     staff = is_staff_member(user)
     policy = selectors.account_policy(withdrawal.account)
     computation = selectors.shown_computation(withdrawal)
-    actions = [
-        replace(offer, summary=payout.payout_summary(withdrawal))
-        if offer.step.moves_money or offer.name == "send_back_payout"
-        else offer
-        for offer in steps.offered(user, withdrawal)
-    ]
+    actions = steps.offered(user, withdrawal)
     can_assess = (
         staff
         and user.has_perm("cases.process_case")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_bootstrap5",
     "accounts",
     "audit",
     "cases",
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cases.context_processors.page_frame",
             ],
         },
     },
@@ -249,11 +251,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Scripts and styles only from our own static files: no inline <script>, no style="" attributes,
 # no CDN (the portal runs on intranets). Put JavaScript in static/ and load it with <script src>.
+# Forms render through django-bootstrap5. The page frame links the vendored Bootstrap itself, so
+# the CDN addresses are never used; a required field's label carries the mark (.required).
+BOOTSTRAP5 = {
+    "css_url": None,
+    "javascript_url": None,
+    "set_placeholder": False,
+    "required_css_class": "required",
+    "error_css_class": "is-invalid-group",
+}
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
+        # Bootstrap draws its select arrows, check marks and switches as data: SVG images.
+        "img-src": [SELF, "data:"],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -134,6 +134,7 @@ TABLE: dict[str, Rule] = {
     "accounts:home": Rule(who(own=OK, other=OK, same=OK, elsewhere=OK)),
     "accounts:login": Rule(everyone(REDIRECT, anon=OK)),
     "accounts:logout": Rule(everyone(NOT_ALLOWED)),  # POST only, for anyone
+    "accounts:text_size": Rule(everyone(NOT_ALLOWED)),  # POST only, a cookie, for anyone
     "accounts:signup": Rule(everyone(OK)),
     "accounts:signup_confirm": Rule(everyone(REDIRECT)),  # nothing started in this session
     # Applicants need no second factor, but may set one up (security hardening A's pages).
@@ -221,6 +222,7 @@ TABLE: dict[str, Rule] = {
         post=True,
         target="binding",
         action="end",
+        data=lambda w: {"confirmed": "1"},
     ),
     "family_pool:consent": Rule(
         who(own=REFUSED, same=staff(REFUSED, REFUSED, REFUSED, REFUSED)),

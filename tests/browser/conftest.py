@@ -60,3 +60,14 @@ def login(page: object, identifier: str, password: str) -> None:
     page.fill("input[name=username]", identifier)  # type: ignore[attr-defined]
     page.fill("input[name=password]", password)  # type: ignore[attr-defined]
     page.click("main form button[type=submit]")  # type: ignore[attr-defined]
+
+
+def press_step(page: object, form: object) -> None:
+    """Press a step's button on a case page; a step that moves money or cannot be undone opens
+    its dialog first (what will happen, in figures), whose confirming button sends the form."""
+    dialog_id = form.get_attribute("data-confirm-dialog")  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        form.locator("button[name=action]").click()  # type: ignore[attr-defined]
+        if dialog_id:
+            dialog = page.locator(f"#{dialog_id}")  # type: ignore[attr-defined]
+            dialog.locator("button[name=confirmed]").click()

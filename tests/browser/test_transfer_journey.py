@@ -11,7 +11,7 @@ from PIL import Image
 
 from cases.workflow import today
 from tests.accounts.factories import UserFactory, staff_user
-from tests.browser.conftest import login
+from tests.browser.conftest import login, press_step
 from tests.transfers.factories import mover, world
 from transfers.models import Transfer
 
@@ -27,11 +27,8 @@ def _png(path, colour):
 
 def _step(page, case_id, action):
     page.goto(f"/transfers/{case_id}/")
-    confirm = page.locator(f"form[data-action={action}] input[name=confirmed]")
-    if confirm.count():  # a step that moves money or cannot be undone asks first
-        confirm.check()
-    page.click(f"form[data-action={action}] button[type=submit]")
-    page.wait_for_selector(".messages li.success")
+    press_step(page, page.locator(f"form[data-action={action}]"))
+    page.wait_for_selector(".alert-success")
 
 
 def test_an_online_transfer_from_application_to_credit(new_page, tmp_path):

@@ -16,7 +16,7 @@ from PIL import Image
 from accounts.models import LedgerTransaction, PersonalAccount
 from cases.models import DocumentKind
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import login
+from tests.browser.conftest import login, press_step
 from tests.withdrawals.factories import account_in, clerk_and_reviewer, dongguan_agency
 from withdrawals import rules
 from withdrawals.models import Withdrawal
@@ -43,8 +43,9 @@ def _scans(tmp_path):
 
 def _submit(page, selector):
     form = page.locator(selector).locator("xpath=ancestor::form")
-    if form.locator("input[name=confirmed]").count():  # a step that moves money asks first
-        form.locator("input[name=confirmed]").check()
+    if form.get_attribute("data-action"):
+        press_step(page, form)
+        return
     with page.expect_navigation():
         page.click(selector)
 

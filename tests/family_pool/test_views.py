@@ -163,8 +163,15 @@ def test_the_relative_ends_a_binding_from_its_page(client, places):
     binding = bind(holder(), relative)
     client.force_login(applicant(relative))
 
-    client.post(reverse("family_pool:act", args=[binding.pk, "end"]), {"reason": ""})
+    url = reverse("family_pool:act", args=[binding.pk, "end"])
 
+    # Ending cannot be undone: without the dialog's confirmation the page asks, nothing ends.
+    asked = client.post(url, {"reason": ""})
+    assert asked.status_code == 200
+    assert asked.templates[0].name == "ui/confirm_step.html"
+    assert Binding.objects.get(pk=binding.pk).state == Binding.State.ACTIVE
+
+    client.post(url, {"reason": "", "confirmed": "1"})
     assert Binding.objects.get(pk=binding.pk).state == Binding.State.ENDED
 
 
@@ -264,9 +271,9 @@ def test_a_clerk_rejects_with_a_reason_from_the_binding_page(client, places):
     client.force_login(staff_user("clerk", _dongguan()))
     url = reverse("family_pool:act", args=[pending.pk, "reject"])
 
-    client.post(url, {"note": ""})
+    client.post(url, {"note": "", "confirmed": "1"})
     assert Binding.objects.get(pk=pending.pk).state == Binding.State.PENDING
-    client.post(url, {"note": "户口簿不一致"})
+    client.post(url, {"note": "户口簿不一致", "confirmed": "1"})
 
     assert Binding.objects.get(pk=pending.pk).state == Binding.State.REJECTED
 

@@ -350,7 +350,7 @@ def test_crediting_with_the_amount_left_empty_is_refused_and_the_case_stays(
 
     response = client.post(
         reverse("transfers:act", args=[transfer.case_id, "credit"]),
-        {"note": "", "amount": ""},
+        {"note": "", "amount": "", "confirmed": "1"},
         follow=True,
     )
 

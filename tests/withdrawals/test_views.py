@@ -382,7 +382,7 @@ def test_clerk_reviewer_and_payout_through_the_pages(client, withdrawal, agency)
     _as(client, clerk).post(act("first_review"), {"note": "材料齐全"})
     approve_page = _as(client, reviewer).get(reverse("withdrawals:detail", args=[withdrawal.pk]))
     _as(client, reviewer).post(act("approve"))
-    _as(client, clerk).post(act("pay"))
+    _as(client, clerk).post(act("pay"), {"confirmed": "1"})
 
     withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
     assert 'id="form-approve"' in approve_page.content.decode()
@@ -414,7 +414,7 @@ def test_the_clerk_refuses_with_one_reason_per_line(client, withdrawal, agency):
 
     _as(client, clerk).post(
         reverse("withdrawals:act", args=[withdrawal.pk, "refuse"]),
-        {"note": "诊断不符\n\n清单缺页"},
+        {"note": "诊断不符\n\n清单缺页", "confirmed": "1"},
     )
 
     assert Withdrawal.objects.get(pk=withdrawal.pk).refusal_reasons == ["诊断不符", "清单缺页"]
@@ -452,7 +452,9 @@ def test_the_clerk_enters_outstanding_costs_and_the_amount_follows(client, withd
 def test_the_applicant_cancels_from_the_page(client, withdrawal):
     owner = applicant_of(withdrawal.account)
 
-    _as(client, owner).post(reverse("withdrawals:act", args=[withdrawal.pk, "cancel"]))
+    _as(client, owner).post(
+        reverse("withdrawals:act", args=[withdrawal.pk, "cancel"]), {"confirmed": "1"}
+    )
 
     assert Withdrawal.objects.get(pk=withdrawal.pk).state == S.CANCELLED
 
@@ -495,7 +497,9 @@ def test_a_refund_is_claimed_approved_and_credited_through_the_pages(
     refund = EmergencyRefund.objects.get()
     page = client.get(response["Location"])
     _as(client, clerk).post(reverse("withdrawals:refund_act", args=[refund.pk, "approve"]))
-    _as(client, clerk).post(reverse("withdrawals:refund_act", args=[refund.pk, "credit"]))
+    _as(client, clerk).post(
+        reverse("withdrawals:refund_act", args=[refund.pk, "credit"]), {"confirmed": "1"}
+    )
 
     assert page.status_code == 200
     assert EmergencyRefund.objects.get().state == EmergencyRefund.State.CREDITED

@@ -15,6 +15,7 @@ from accounts.models import User
 from cases import steps
 from transfers.models import Transfer
 from transfers.services.destination import (
+    credit_summary,
     transfer_credit,
     transfer_credit_confirm,
     transfer_credit_send_back,
@@ -32,6 +33,7 @@ from transfers.services.intake import (
     transfer_request_documents,
 )
 from transfers.services.origin import (
+    out_summary,
     transfer_out,
     transfer_out_confirm,
     transfer_out_send_back,
@@ -57,6 +59,12 @@ __all__ = [
 ]
 
 # --- what the case page's buttons run ------------------------------------------------------
+
+
+steps.summarises(
+    Transfer.transfer_out, Transfer.confirm_transfer_out, Transfer.send_back_transfer_out
+)(out_summary)
+steps.summarises(Transfer.confirm_credit, Transfer.send_back_credit)(credit_summary)
 
 
 @steps.performs(Transfer.accept)
