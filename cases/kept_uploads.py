@@ -58,8 +58,8 @@ def files_with_kept(request: HttpRequest, form_key: str) -> MultiValueDict[str, 
 
 
 def keep_uploads(request: HttpRequest, form_key: str, form: forms.Form) -> None:
-    """After a post that filed nothing: keep every file that passed its own check, and let
-    the page say so (`kept_names`). A field with a kept file is no longer required."""
+    """After a post that filed nothing: keep every file that passed its own check (the page
+    says so with `kept_names` and `mark_kept`)."""
     kept = _kept(request, form_key)
     storage = document_storage()
     for name, field in form.fields.items():
@@ -78,12 +78,20 @@ def keep_uploads(request: HttpRequest, form_key: str, form: forms.Form) -> None:
             storage.delete(previous["name"])
         kept[name] = entry
     _save(request, form_key, kept)
-    for name, entry in kept.items():
+
+
+def mark_kept(request: HttpRequest, form_key: str, form: forms.Form) -> None:
+    """Say on each field with a kept file which file it is, and require no other: the page
+    may be shown afresh (another language) with the files still kept."""
+    for name, entry in _kept(request, form_key).items():
         if name in form.fields:
             form.fields[name].required = False
-            form.fields[name].help_text = _(
-                "Kept from your last attempt: %(file)s. Choose a file only to replace it."
-            ) % {"file": entry["original_name"]}
+            text = _("Kept from your last attempt: %(file)s. Choose a file only to replace it.") % {
+                "file": entry["original_name"]
+            }
+            form.fields[name].help_text = text
+            if name in getattr(form, "_bound_fields_cache", {}):
+                form[name].help_text = text  # the bound field copied it when it was made
 
 
 def _store(storage: Any, upload: UploadedFile) -> dict[str, str] | None:

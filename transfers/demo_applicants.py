@@ -38,7 +38,8 @@ DONGGUAN, CHANGDE = "441900", "430700"
 
 def _id_number(area: str, birth: str, sequence: str) -> str:
     body = area + birth + sequence
-    return body + ric.calc_check_digit(body)
+    # calc_check_digit reads the first 17 characters of a full-length number.
+    return body + ric.calc_check_digit(body + "0")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,13 @@ from cases import steps
 from cases.errors import CaseError
 from cases.forms import DocumentForm
 from cases.history import case_record
-from cases.kept_uploads import files_with_kept, forget_kept, keep_uploads, kept_names
+from cases.kept_uploads import (
+    files_with_kept,
+    forget_kept,
+    keep_uploads,
+    kept_names,
+    mark_kept,
+)
 from cases.models import DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
@@ -69,8 +75,9 @@ def _common(user: User, transfer: Transfer) -> dict[str, Any]:
 def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
     context = case_page_context(user, transfer.case)
     context.update(_common(user, transfer))
-    context["steps"] = progress.progress_steps(transfer)
-    context["any_provisional"] = any(s.provisional for s in context["steps"])
+    shown = progress.progress_steps(transfer)
+    context["steps"] = shown
+    context["any_provisional"] = any(s.provisional for s in shown)
     context["next_step"] = progress.next_step(transfer)
     context["can_cancel"] = transfer.accepted_on is None and transfer.case.closed_at is None
     context["upload_form"] = DocumentForm(kinds=_document_kinds(transfer))
@@ -246,6 +253,7 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
             return redirect(transfer.case.get_absolute_url())
     if posted:
         keep_uploads(request, APPLY_FORM, form)
+    mark_kept(request, APPLY_FORM, form)
     context = {"form": form, "blockers": blockers, "kept": kept_names(request, APPLY_FORM)}
     return render(request, "transfers/apply.html", context)
 

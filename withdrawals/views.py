@@ -20,7 +20,13 @@ from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.selectors import person_login
 from cases import steps
 from cases.errors import CaseError
-from cases.kept_uploads import files_with_kept, forget_kept, keep_uploads, kept_names
+from cases.kept_uploads import (
+    files_with_kept,
+    forget_kept,
+    keep_uploads,
+    kept_names,
+    mark_kept,
+)
 from cases.models import Channel, DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
@@ -164,6 +170,7 @@ def apply_confirm(request: AuthenticatedRequest) -> HttpResponse:
                 return redirect(withdrawal.case.get_absolute_url())
     if posted:
         keep_uploads(request, APPLY_FORM, form)
+    mark_kept(request, APPLY_FORM, form)
     context = {
         "kept": kept_names(request, APPLY_FORM),
         "form": form,

@@ -14,12 +14,11 @@ from PIL import Image
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.demo import load_demo as load_people
-from accounts.models import Region
+from accounts.models import Agency, Region
 from cases.calendar import add_working_days
 from cases.models import Notification
 from cases.workflow import today
 from tests.accounts.factories import guangdong_regions, region
-from tests.browser.conftest import login
 from transfers.demo import load_demo as load_transfers
 from transfers.demo_applicants import NOT_ENROLLED_THERE, READY_TO_MOVE, load_demo_applicants
 from transfers.models import Transfer
@@ -48,14 +47,32 @@ def shots(tmp_path):
     return folder
 
 
-def _photo(page, shots: Path, name: str) -> None:
-    """This page in Chinese, then in English (the header's switch), then back."""
-    page.screenshot(path=str(shots / f"{name}-zh.png"), full_page=True)
-    with page.expect_navigation():
-        page.click("button[name=language][value=en]")
-    page.screenshot(path=str(shots / f"{name}-en.png"), full_page=True)
-    with page.expect_navigation():
-        page.click("button[name=language][value=zh-hans]")
+@pytest.fixture(params=["zh-hans", "en"])
+def lang(request):
+    """Each journey in Chinese (no prefix) and in English (/en/)."""
+    return request.param
+
+
+def _at(lang: str, path: str) -> str:
+    return path if lang == "zh-hans" else "/en" + path
+
+
+def _sign_in(page, lang: str, id_number: str) -> None:
+    page.goto(_at(lang, "/login/"))
+    page.fill("input[name=username]", id_number)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+
+
+def _photo(page, shots: Path, name: str, lang: str) -> None:
+    page.screenshot(path=str(shots / f"{name}-{lang}.png"), full_page=True)
+
+
+# Words that must be on the page, in each language.
+WORDS = {
+    "zh-hans": {"transfer": "转移", "check digit": "校验"},
+    "en": {"transfer": "transfer", "check digit": "check digit"},
+}
 
 
 def _png(path: Path, colour: str) -> str:
@@ -63,54 +80,58 @@ def _png(path: Path, colour: str) -> str:
     return str(path)
 
 
+def _agency(region_code: str) -> str:
+    return str(Agency.objects.get(region_id=region_code).pk)
+
+
 def _person_of_the_online_transfer():
     return Transfer.objects.get(case__channel="online", case__closed_at__isnull=True).case.person
 
 
 def test_a_transfer_to_where_the_person_is_not_enrolled_is_stopped_before_filing(
-    demo, page, tmp_path, shots
+    demo, lang, page, tmp_path, shots
 ):
-    login(page, NOT_ENROLLED_THERE.id_number, DEMO_PASSWORD)
+    _sign_in(page, lang, NOT_ENROLLED_THERE.id_number)
     page.wait_for_selector("#transfers-link")
-    page.goto("/transfers/apply/")
-    page.select_option("select[name=origin_agency]", label=re.compile("东莞"))
-    page.select_option("select[name=destination_agency]", label=re.compile("常德"))
+    page.goto(_at(lang, "/transfers/apply/"))
+    page.select_option("select[name=origin_agency]", _agency("441900"))
+    page.select_option("select[name=destination_agency]", _agency("430700"))
     page.select_option("select[name=transfer_type]", "employee")
     page.set_input_files("input[name=id_card_front]", _png(tmp_path / "f.png", "red"))
     page.set_input_files("input[name=id_card_back]", _png(tmp_path / "b.png", "blue"))
     page.click("#apply-form button[type=submit]")
 
     reasons = page.locator("#cannot-file li").all_text_contents()
-    _photo(page, shots, "transfer-stopped")
+    _photo(page, shots, "transfer-stopped", lang)
     assert any("常德" in r and "参保登记" in r and "常德市医疗保障事务中心" in r for r in reasons)
     assert any("停保" in r for r in reasons)
     assert page.locator("#kept-files").is_visible()
     assert not Transfer.objects.filter(case__person__id_number=NOT_ENROLLED_THERE.id_number)
 
 
-def test_a_withdrawal_with_an_open_transfer_is_stopped_before_the_form(demo, page, shots):
+def test_a_withdrawal_with_an_open_transfer_is_stopped_before_the_form(demo, lang, page, shots):
     person = _person_of_the_online_transfer()
-    login(page, person.id_number, DEMO_PASSWORD)
+    _sign_in(page, lang, person.id_number)
     page.wait_for_selector("#withdrawals-link")
-    page.goto("/withdrawals/apply/")
+    page.goto(_at(lang, "/withdrawals/apply/"))
 
     blockers = page.locator("#blockers li").all_text_contents()
     page.check("input[name=ground][value=serious_illness]")
     page.click("#next-step")
     refused = page.locator("#cannot-file li").all_text_contents()
-    _photo(page, shots, "withdrawal-stopped")
+    _photo(page, shots, "withdrawal-stopped", lang)
     assert len(blockers) == 1
-    assert "转移" in blockers[0]
+    assert WORDS[lang]["transfer"] in blockers[0].lower()
     assert refused == blockers
     assert not Withdrawal.objects.exists()
 
 
 def test_a_bad_card_number_is_corrected_on_the_form_which_keeps_the_documents(
-    demo, page, tmp_path, shots
+    demo, lang, page, tmp_path, shots
 ):
-    login(page, NOT_ENROLLED_THERE.id_number, DEMO_PASSWORD)
+    _sign_in(page, lang, NOT_ENROLLED_THERE.id_number)
     page.wait_for_selector("#withdrawals-link")
-    page.goto("/withdrawals/apply/")
+    page.goto(_at(lang, "/withdrawals/apply/"))
     page.check("input[name=ground][value=serious_illness]")
     page.click("#next-step")
     page.wait_for_url(re.compile(r"/withdrawals/apply/confirm/$"))
@@ -123,27 +144,27 @@ def test_a_bad_card_number_is_corrected_on_the_form_which_keeps_the_documents(
     warning = page.locator("#id_bank_account ~ .invalid-feedback, .invalid-feedback").first
     warned = warning.text_content() or ""
     kept = page.locator("#kept-files").text_content() or ""
-    _photo(page, shots, "card-warning")
+    _photo(page, shots, "card-warning", lang)
     page.fill("input[name=bank_account]", GOOD_CARD)
     page.click("#submit-application")
     page.wait_for_url(re.compile(r"/withdrawals/\d+/$"))
-    _photo(page, shots, "withdrawal-filed")
+    _photo(page, shots, "withdrawal-filed", lang)
 
     withdrawal = Withdrawal.objects.get()
-    assert "校验" in warned
+    assert WORDS[lang]["check digit"] in warned
     assert "doc0.png" in kept
     assert withdrawal.bank_account == GOOD_CARD
     assert withdrawal.case.documents.count() == 5
 
 
 def test_a_just_filed_transfer_shows_its_days_and_the_received_message_opens_it(
-    demo, page, tmp_path, shots
+    demo, lang, page, tmp_path, shots
 ):
-    login(page, READY_TO_MOVE.id_number, DEMO_PASSWORD)
+    _sign_in(page, lang, READY_TO_MOVE.id_number)
     page.wait_for_selector("#transfers-link")
-    page.goto("/transfers/apply/")
-    page.select_option("select[name=origin_agency]", label=re.compile("东莞"))
-    page.select_option("select[name=destination_agency]", label=re.compile("常德"))
+    page.goto(_at(lang, "/transfers/apply/"))
+    page.select_option("select[name=origin_agency]", _agency("441900"))
+    page.select_option("select[name=destination_agency]", _agency("430700"))
     page.select_option("select[name=transfer_type]", "employee")
     page.set_input_files("input[name=id_card_front]", _png(tmp_path / "f.png", "red"))
     page.set_input_files("input[name=id_card_back]", _png(tmp_path / "b.png", "blue"))
@@ -153,11 +174,11 @@ def test_a_just_filed_transfer_shows_its_days_and_the_received_message_opens_it(
     transfer = Transfer.objects.get(case__person__id_number=READY_TO_MOVE.id_number)
     statuses = page.locator("#progress .stepbar-status").all_text_contents()
     next_step = page.locator("#next-step").text_content() or ""
-    _photo(page, shots, "progress")
-    page.goto("/inbox/")
+    _photo(page, shots, "progress", lang)
+    page.goto(_at(lang, "/inbox/"))
     message = page.locator(f"li.message:has-text('{transfer.case.reference}')").first
     received = message.text_content() or ""
-    _photo(page, shots, "inbox")
+    _photo(page, shots, "inbox", lang)
     message.locator("button.open-case").click()
     page.wait_for_url(re.compile(rf"/transfers/{transfer.case_id}/$"))
 
@@ -166,8 +187,10 @@ def test_a_just_filed_transfer_shows_its_days_and_the_received_message_opens_it(
     assert today().isoformat() in statuses[0]
     assert out_by in statuses[1]
     assert all(done_by in s for s in statuses[2:])
-    assert "东莞" in next_step and out_by in next_step
-    assert transfer.case.reference in received and out_by in received
+    assert "东莞" in next_step
+    assert out_by in next_step
+    assert transfer.case.reference in received
+    assert out_by in received
     sms = Notification.objects.get(case=transfer.case, channel=Notification.Channel.SMS)
     assert sms.body.endswith(f"/c/{transfer.case_id}")
     assert Notification.objects.get(case=transfer.case, channel="inbox").read_at is not None
