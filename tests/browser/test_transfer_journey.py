@@ -76,5 +76,5 @@ def test_an_online_transfer_from_application_to_credit(new_page, tmp_path):
     assert len(expected) == 3
     assert all(day >= today().isoformat() for day in expected)
     assert done == [today().isoformat()] * 5
-    assert applicant.locator("td.state").get_attribute("data-state") == "completed"
+    assert applicant.locator("[data-state]").get_attribute("data-state") == "completed"
     assert Transfer.objects.get().state == Transfer.State.COMPLETED
