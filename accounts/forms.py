@@ -14,6 +14,8 @@ from accounts.idnumbers import normalize_id_number, validate_id_number
 from accounts.money import CENT, MAX_AMOUNT, MONEY, clean_amount
 from accounts.validators import (
     PHONE_MAX_LENGTH,
+    card_check_digit_ok,
+    clean_card_number,
     normalize_mobile,
     normalize_phone,
     validate_mobile,
@@ -85,6 +87,54 @@ class AmountField(forms.DecimalField):
             return clean_amount(str(value).strip(), zero_allowed=self.zero_allowed)
         except AccountsError as exc:
             raise ValidationError(exc.message, code=exc.code) from None
+
+
+class CardNumberCheck(forms.Form):
+    """A bank card number that fails its check digit is shown on the form before anything is
+    filed, with the chance to correct it: the person types it again, or ticks that it is
+    right as on the card (some cards carry no check digit, so it is never a refusal).
+
+    `card_field` names the subclass's card number field; the tick box appears only once the
+    posted number has failed the check."""
+
+    card_field = "bank_account"
+    card_confirmed = forms.BooleanField(
+        label=_("I compared it with my card: the number is right as typed"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self._posted_number_fails():
+            del self.fields["card_confirmed"]
+            return
+        # Right under the number it is about.
+        names = [n for n in self.fields if n != "card_confirmed"]
+        names.insert(names.index(self.card_field) + 1, "card_confirmed")
+        self.order_fields(names)
+
+    def _posted_number_fails(self) -> bool:
+        if not self.is_bound:
+            return False
+        number = clean_card_number(str(self.data.get(self.add_prefix(self.card_field), "")))
+        # A number of the wrong length is refused for that, with its own words.
+        plausible = number.isdigit() and 12 <= len(number) <= 19
+        return plausible and not card_check_digit_ok(number)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "card_confirmed" in self.fields and not data.get("card_confirmed"):
+            self.add_error(
+                self.card_field,
+                ValidationError(
+                    _(
+                        "This card number fails the check digit that bank cards carry: please "
+                        "compare it with your card and correct it. If it is right as typed, "
+                        "tick the box below."
+                    ),
+                    code="card_check_digit",
+                ),
+            )
+        return data
 
 
 class LoginForm(AuthenticationForm):

@@ -281,7 +281,7 @@ class RegionPolicy(models.Model):
         _("transfer acceptance limit (working days)"),
         null=True,
         blank=True,
-        help_text=_("How long the origin has to accept or refuse an application (已收件)."),
+        help_text=_("How long the origin has to accept or refuse an application."),
     )
     transfer_origin_days = models.PositiveSmallIntegerField(
         _("transfer-out limit (working days)"), null=True, blank=True
@@ -335,7 +335,7 @@ class RegionPolicy(models.Model):
         _("withdrawal payout limit (working days)"),
         null=True,
         blank=True,
-        help_text=_("How long an approved withdrawal may wait for its payout (待支付)."),
+        help_text=_("How long an approved withdrawal may wait for its payout."),
     )
     emergency_refund_days = models.PositiveSmallIntegerField(
         _("emergency advance refund limit (working days)"), null=True, blank=True

@@ -10,6 +10,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
 
 MOBILE_LENGTH = 11
 # 中国大陆 mobile numbers: 11 digits, 13x to 19x.
@@ -95,3 +96,14 @@ def validate_phone(value: str) -> None:
         raise ValidationError(
             _("This phone number is too long: at most 20 characters."), code="phone_too_long"
         )
+
+
+def clean_card_number(value: str) -> str:
+    """Without the spaces and hyphens people group a card number with."""
+    return "".join((value or "").split()).replace("-", "")
+
+
+def card_check_digit_ok(number: str) -> bool:
+    """The Luhn check digit most bank cards carry (python-stdnum). A failure is a warning,
+    never a refusal: some cards and passbook accounts carry none."""
+    return number.isdigit() and luhn.is_valid(number)

@@ -69,6 +69,9 @@ def notification_rows(
             continue
         if channel == Notification.Channel.INBOX and recipient is None:
             continue
+        text = str(body)
+        if channel == Notification.Channel.SMS and case is not None:
+            text = sms_text(str(subject), text, case)
         rows.append(
             Notification(
                 recipient=recipient,
@@ -76,10 +79,22 @@ def notification_rows(
                 channel=channel,
                 case=case,
                 subject=str(subject)[:200],
-                body=str(body),
+                body=text,
             )
         )
     return rows
+
+
+def case_short_link(case: Case) -> str:
+    """The case page, after sign-in, by a link short enough for a text message."""
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/c/{case.pk}"
+
+
+def sms_text(subject: str, body: str, case: Case) -> str:
+    """A text message names its case and links to it: the person can look it up or open it."""
+    if case.reference not in subject and case.reference not in body:
+        body = f"[{case.reference}] {body}"
+    return f"{body} {case_short_link(case)}"
 
 
 def notify_person(
@@ -173,3 +188,10 @@ def notification_mark_read(*, notification: Notification, by: User) -> None:
         return
     notification.read_at = timezone.now()
     notification.save(update_fields=["read_at"])
+
+
+def notifications_mark_all_read(*, by: User) -> int:
+    """Every unread inbox message of this user, in one UPDATE; how many there were."""
+    return Notification.objects.filter(
+        recipient=by, channel=Notification.Channel.INBOX, read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -4,7 +4,8 @@ in its AppConfig.ready()."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,21 @@ _KINDS: dict[str, KindInfo] = {}
 
 def register_kind(kind: str, *, detail_url_name: str, model_label: str) -> None:
     _KINDS[kind] = KindInfo(detail_url_name, model_label)
+
+
+# When the open cases of a kind are expected to be done, for the applicant's list: a kind whose
+# clocks do not all run from the day of filing (a transfer's start at acceptance) says it
+# itself. Takes a page of cases, returns {case id: (day, provisional)}.
+ExpectedCompletion = Callable[[Sequence["Case"]], dict[int, tuple[datetime.date, bool]]]
+_EXPECTED: dict[str, ExpectedCompletion] = {}
+
+
+def register_expected_completion(kind: str, expected: ExpectedCompletion) -> None:
+    _EXPECTED[kind] = expected
+
+
+def expected_completion_of(kind: str) -> ExpectedCompletion | None:
+    return _EXPECTED.get(kind)
 
 
 def detail_url(case: Case) -> str:

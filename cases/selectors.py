@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import F, Model, Q, QuerySet
@@ -13,6 +15,7 @@ from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
 from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
 from cases.people import who
+from cases.registry import expected_completion_of
 from cases.workflow import today
 
 M = TypeVar("M", bound=Model)
@@ -69,6 +72,39 @@ def cases_of_applicant(user: User) -> QuerySet[Case]:
         .select_related("person", "agency", "other_agency")
         .order_by("-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class Completion:
+    """When an open case is expected to be done: a day, or waiting for the applicant."""
+
+    on: datetime.date | None
+    provisional: bool = False
+    waiting_for_documents: bool = False
+
+
+def expected_completions(cases: Sequence[Case]) -> dict[int, Completion]:
+    """For the applicant's list: each open case's last running limit (the whole transfer, the
+    review, the refund), or what its kind registered; one query per kind on the page."""
+    open_cases = [c for c in cases if c.closed_at is None]
+    found: dict[int, Completion] = {}
+    rows = Deadline.objects.filter(
+        case__in=open_cases, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
+    ).order_by("due_on")
+    for row in rows:
+        paused = row.status == Deadline.Status.PAUSED
+        found[row.case_id] = Completion(
+            None if paused else row.due_on, row.provisional, waiting_for_documents=paused
+        )
+    by_kind: dict[str, list[Case]] = {}
+    for case in open_cases:
+        by_kind.setdefault(case.kind, []).append(case)
+    for kind, of_kind in by_kind.items():
+        expected = expected_completion_of(kind)
+        if expected is not None:
+            for pk, (day, provisional) in expected(of_kind).items():
+                found.setdefault(pk, Completion(day, provisional))
+    return found
 
 
 def case_for(user: User, case_id: int) -> Case:

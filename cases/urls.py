@@ -19,7 +19,10 @@ urlpatterns = [
     path("cases/<int:case_id>/assign/", views.assign, name="assign"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("cases/<int:case_id>/", views.detail, name="detail"),
+    # The short link a text message carries (cases.notifications.case_short_link).
+    path("c/<int:case_id>", views.detail, name="short_link"),
     path("cases/<int:case_id>/documents/", views.document_upload, name="document_upload"),
     path("cases/<int:case_id>/notes/", views.note_add, name="note_add"),
     path("documents/<int:document_id>/", views.document_download, name="document"),

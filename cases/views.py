@@ -24,7 +24,7 @@ from cases.errors import CaseError
 from cases.forms import DocumentForm, NoteForm
 from cases.history import case_note_add, case_record, number_reveal
 from cases.models import Notification
-from cases.notifications import notification_mark_read
+from cases.notifications import notification_mark_read, notifications_mark_all_read
 from cases.registry import state_label
 from cases.reveal import Revealable, remember_reveal
 
@@ -163,8 +163,18 @@ def inbox_read(request: AuthenticatedRequest, notification_id: int) -> HttpRespo
         Notification, pk=notification_id, recipient=user, channel=Notification.Channel.INBOX
     )
     notification_mark_read(notification=notification, by=user)
-    if notification.case_id is not None:
+    # "Open" goes on to the case; "mark as read" stays in the inbox.
+    if notification.case_id is not None and request.POST.get("then") != "inbox":
         return redirect(notification.case.get_absolute_url())  # type: ignore[union-attr]
+    return redirect("cases:inbox")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: AuthenticatedRequest) -> HttpResponse:
+    count = notifications_mark_all_read(by=request.user)
+    if count:
+        messages.success(request, _("All messages are marked as read."))
     return redirect("cases:inbox")
 
 
@@ -175,8 +185,10 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
     if user.person_id is None:
         raise Http404
     page = Paginator(selectors.cases_of_applicant(user), 25).get_page(request.GET.get("page"))
+    expected = selectors.expected_completions(list(page.object_list))
     for case in page.object_list:
         case.state_label = state_label(case.kind, case.state)
+        case.expected = expected.get(case.pk)
     return render(request, "cases/mine.html", {"page": page})
 
 

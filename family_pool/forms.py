@@ -26,6 +26,16 @@ class BindForm(forms.Form):
         help_text=_("Only close relatives can share an account."),
     )
 
+    def __init__(self, *args: Any, roles: list[str] | None = None, **kwargs: Any) -> None:
+        """`roles`: the sides this person may take (family_pool.rules.applicant_sides)."""
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            field = self.fields["role"]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+            field.choices = [(k, v) for k, v in self.ROLE_CHOICES if k in roles]
+            if len(roles) == 1:
+                field.initial = roles[0]
+
 
 class WindowBindForm(forms.Form):
     holder_id_number = forms.CharField(label=_("Account holder's ID number"), max_length=20)

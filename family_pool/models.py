@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.choices import FamilyPoolCategory
@@ -57,7 +58,8 @@ class Binding(ConcurrentTransitionMixin, models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending review")
-        ACTIVE = "active", _("Active")
+        # Not the enrollment's "Active" (参保): a binding is in force (已绑定).
+        ACTIVE = "active", pgettext_lazy("binding state", "Active")
         ENDED = "ended", _("Ended")
         REJECTED = "rejected", _("Rejected")
 
@@ -211,6 +213,22 @@ class Binding(ConcurrentTransitionMixin, models.Model):
     def decline(self, *, at: datetime.datetime) -> None:
         self.ended_at = at
 
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.ENDED,
+        permission=may("family_pool.withdraw"),
+        custom=declare(
+            _("Withdraw the request"),
+            done=_("The request was withdrawn."),
+            history=_("Request withdrawn"),
+        ),
+    )
+    def withdraw(self, *, at: datetime.datetime) -> None:
+        self.ended_at = at
+
+    # A person ends an active binding (`family_pool.end`); a pending one they withdraw. The
+    # system ends either when coverage ends, as a consequence.
     @transition(
         field=state,
         source=[State.PENDING, State.ACTIVE],

@@ -27,9 +27,17 @@ def holder_agreed(user: Any, binding: Any) -> bool:
     return binding is not None and binding.holder_consent_at is not None
 
 
+@rules.predicate
+def is_active(user: Any, binding: Any) -> bool:
+    return binding is not None and binding.state == "active"
+
+
 clerk = of_case_agency & processes_cases
 
 # The agency reviews a request only once the holder has agreed to share the account.
 rules.add_perm("family_pool.review", clerk & holder_agreed)
 rules.add_perm("family_pool.answer", is_holder & ~holder_agreed)
-rules.add_perm("family_pool.end", is_holder | is_relative | clerk)
+# An active binding is ended; a pending request is withdrawn by whoever stands behind it (the
+# relative who asked, or the holder once they agreed), and declined by a holder still asked.
+rules.add_perm("family_pool.end", (is_holder | is_relative | clerk) & is_active)
+rules.add_perm("family_pool.withdraw", is_relative | (is_holder & holder_agreed))

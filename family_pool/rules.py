@@ -88,9 +88,17 @@ def age_refusal(relation: str, holder: InsuredPerson, relative: InsuredPerson) -
     )
 
 
-def holder_refusals(holder: InsuredPerson) -> list[str]:
+def holder_refusals(holder: InsuredPerson, *, you: bool = False) -> list[str]:
+    """Why this person cannot share their account; `you` words it for them (您)."""
     account = holder_account(holder)
     if account is None:
+        if you:
+            return [
+                _(
+                    "You cannot share your own account: only a person with an active "
+                    "employee-scheme enrollment and its personal account can."
+                )
+            ]
         return [
             _(
                 "%(name)s cannot share an account: only a person with an active employee-scheme "
@@ -99,10 +107,27 @@ def holder_refusals(holder: InsuredPerson) -> list[str]:
             % {"name": holder.name}
         ]
     if account.status == PersonalAccount.Status.FROZEN:
+        if you:
+            return [_("You cannot share your own account: it is frozen.")]
         return [_("The account holder's personal account is frozen.")]
     if account.status == PersonalAccount.Status.CLOSED:
+        if you:
+            return [_("You cannot share your own account: it is closed.")]
         return [_("The account holder's personal account is closed.")]
     return []
+
+
+def applicant_sides(person: InsuredPerson) -> dict[str, list[str]]:
+    """For the bind form, before anything is typed: why this person cannot share their own
+    account ("holder") or use a relative's ("relative"); an empty list where they can. The
+    same rules `binding_refusals` applies to the whole request."""
+    insured = Enrollment.objects.filter(person=person, status=Enrollment.Status.ACTIVE).exists()
+    return {
+        "holder": holder_refusals(person, you=True),
+        "relative": []
+        if insured
+        else [_("You cannot use a relative's account: you are not insured at present.")],
+    }
 
 
 def binding_refusals(

@@ -30,6 +30,7 @@ from cases.models import Channel, DocumentKind
 from cases.notifications import notify_person as _notify_person
 from cases.turns import turn_refresh
 from cases.workflow import lock
+from family_pool import notices
 from family_pool.models import INVERSE_RELATION, Binding, Relation
 from family_pool.rules import agency_for_region, binding_refusals, bindings_of, holder_account
 
@@ -182,35 +183,12 @@ def _open(
     needs_review = channel == Channel.ONLINE and policy_for(agency.region).family_pool_online_review
     if not by_relative and not needs_review:
         _activate(binding, by=by, reason=_("No staff review needed."))
-    _announce_opened(binding)
+    notices.opened(binding)
     return binding
 
 
 def _activate(binding: Binding, *, by: User | None, reason: str) -> None:
     steps.case_step(binding, binding.activate, by=by, reason=reason)(at=timezone.now())
-
-
-def _announce_opened(binding: Binding) -> None:
-    values = {"holder": binding.holder.name, "relative": binding.relative.name}
-    if binding.state == Binding.State.ACTIVE:
-        for person in (binding.holder, binding.relative):
-            _tell(
-                person,
-                binding,
-                _("Family pool binding active"),
-                _("%(relative)s may now use the personal account of %(holder)s.") % values,
-            )
-    elif binding.holder_consent_at is None:
-        _tell(
-            binding.holder,
-            binding,
-            _("Family pool: please confirm"),
-            _(
-                "%(relative)s asked to use your personal account. Confirm or decline on the "
-                "family pool page; nothing is shared until you confirm."
-            )
-            % values,
-        )
 
 
 # --- consent and review ---------------------------------------------------------------------
@@ -242,7 +220,7 @@ def binding_consent(*, binding: Binding, by: User, agree: bool) -> Binding:
     if not policy_for(binding.case.agency.region).family_pool_online_review:
         _recheck(binding)
         _activate(binding, by=by, reason=_("The account holder agreed; no staff review needed."))
-        _announce_opened(binding)
+        notices.opened(binding)
     return binding
 
 
@@ -269,7 +247,7 @@ def binding_approve(*, binding: Binding, by: User, reason: str = "") -> Binding:
     steps.require(binding, binding.approve, by)
     _recheck(binding)
     steps.case_step(binding, binding.approve, by=by, reason=reason)(at=timezone.now())
-    _announce_opened(binding)
+    notices.opened(binding)
     return binding
 
 
@@ -411,19 +389,18 @@ def binding_end(*, binding: Binding, by: User, reason: str = "") -> Binding:
             else _("Ended at the window.")
         )
     steps.case_step(binding, binding.end, by=by, reason=reason)(at=timezone.now())
-    _announce_ended(binding, reason)
+    notices.ended(binding, reason)
     return binding
 
 
-def _announce_ended(binding: Binding, reason: str) -> None:
-    values = {"holder": binding.holder.name, "relative": binding.relative.name, "reason": reason}
-    for person in (binding.holder, binding.relative):
-        _tell(
-            person,
-            binding,
-            _("Family pool binding ended"),
-            _("The binding between %(holder)s and %(relative)s has ended. %(reason)s") % values,
-        )
+@transaction.atomic
+def binding_withdraw(*, binding: Binding, by: User) -> Binding:
+    """A person takes back a request not yet in force; nothing was ever shared."""
+    binding = lock(binding)
+    steps.require(binding, binding.withdraw, by)
+    steps.case_step(binding, binding.withdraw, by=by)(at=timezone.now())
+    notices.withdrawn(binding)
+    return binding
 
 
 @transaction.atomic
@@ -454,7 +431,7 @@ def bindings_end_for_coverage(*, person: InsuredPerson, reason: str, by: User | 
         steps.case_step(
             binding, binding.end, by=by, reason=text, actor_label=label, consequence=True
         )(at=timezone.now())
-        _announce_ended(binding, text)
+        notices.ended(binding, text)
         ended += 1
     return ended
 
@@ -475,6 +452,11 @@ def _reject_step(binding: Binding, by: User, given: steps.Given) -> object:
 @steps.performs(Binding.decline)
 def _decline_step(binding: Binding, by: User, given: steps.Given) -> object:
     return binding_consent(binding=binding, by=by, agree=False)
+
+
+@steps.performs(Binding.withdraw)
+def _withdraw_step(binding: Binding, by: User, given: steps.Given) -> object:
+    return binding_withdraw(binding=binding, by=by)
 
 
 @steps.performs(Binding.end)

@@ -24,7 +24,7 @@ from cases import steps
 from cases.errors import CaseError
 from cases.pages import show_refusal, take_step
 from cases.selectors import case_page_context, is_staff_member
-from family_pool import selectors, services
+from family_pool import rules, selectors, services
 from family_pool.charging import flags as charge_flags
 from family_pool.forms import (
     BindForm,
@@ -83,9 +83,12 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bind(request: AuthenticatedRequest) -> HttpResponse:
-    user, _person = _applicant(request)
-    form = BindForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    user, person = _applicant(request)
+    # Which side this person can take is said before the form, not after it is filled in.
+    sides = rules.applicant_sides(person)
+    roles = [side for side, reasons in sides.items() if not reasons]
+    form = BindForm(request.POST if roles else None, roles=roles)
+    if request.method == "POST" and roles and form.is_valid():
         try:
             binding = services.binding_request(
                 by=user,
@@ -99,7 +102,12 @@ def bind(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _state_message(binding))
             return redirect("family_pool:detail", case_id=binding.pk)
-    return render(request, "family_pool/bind.html", {"form": form})
+    context = {
+        "form": form,
+        "roles": roles,
+        "cannot": [reason for reasons in sides.values() for reason in reasons],
+    }
+    return render(request, "family_pool/bind.html", context)
 
 
 def _state_message(binding: Binding) -> str:

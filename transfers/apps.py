@@ -14,16 +14,22 @@ class TransfersConfig(AppConfig):
         import transfers.permissions  # noqa: F401  (registers the steps' rules)
         import transfers.services  # noqa: F401  (registers what the steps' buttons run)
         from cases.models import CaseKind
-        from cases.registry import register_action_labels, register_kind
+        from cases.registry import (
+            register_action_labels,
+            register_expected_completion,
+            register_kind,
+        )
         from cases.steps import declared
         from cases.turns import register_turn
         from transfers.models import Transfer
         from transfers.models.transfer import transfer_turn
+        from transfers.progress import expected_completions
 
         register_kind(
             CaseKind.TRANSFER, detail_url_name="transfers:detail", model_label="transfers.Transfer"
         )
         register_turn(CaseKind.TRANSFER, transfer_turn)
+        register_expected_completion(CaseKind.TRANSFER, expected_completions)
         register_action_labels(
             {name: step.history_label for name, step in declared(Transfer).items()}
         )

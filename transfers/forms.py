@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PhoneField
+from accounts.forms import CardNumberCheck, PhoneField
 from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Agency, InsuredPerson
 from transfers.choices import PayoutReason, TransferType
@@ -21,8 +21,10 @@ class _AgencyChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.region.name} · {obj.name}"
 
 
-class TransferForm(forms.Form):
+class TransferForm(CardNumberCheck):
     """What every application says, online or at the window."""
+
+    card_field = "bank_account_number"
 
     origin_agency = _AgencyChoice(label=_("From (origin agency)"), queryset=Agency.objects.none())
     destination_agency = _AgencyChoice(

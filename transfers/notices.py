@@ -12,6 +12,7 @@ from cases.models import Notification
 from cases.notifications import notify, notify_person
 from transfers.choices import MoneyMode
 from transfers.models import Transfer
+from transfers.progress import agency_must_act_by
 from transfers.selectors import refusal_messages
 
 
@@ -38,6 +39,13 @@ def _tell_applicant(transfer: Transfer, subject: str, body: str, reasons: bool =
     notify_person(person=transfer.case.person, message=message, case=transfer.case)
 
 
+RECEIVED = (
+    gettext_noop("Transfer application %(ref)s received"),
+    gettext_noop(
+        "We received your application %(ref)s to transfer your insurance from %(origin)s to "
+        "%(destination)s on %(day)s. %(agency)s must check it and transfer it out by %(date)s."
+    ),
+)
 ACCEPTED = (
     gettext_noop("Transfer %(ref)s accepted"),
     gettext_noop(
@@ -69,6 +77,23 @@ RETURNED = (
     gettext_noop("Transfer %(ref)s: balance returned"),
     gettext_noop("The balance of transfer %(ref)s was returned to your account in %(origin)s."),
 )
+
+
+def received(transfer: Transfer) -> None:
+    """Every application, online or at the window: its number and the day the agency must
+    have acted by (the transfer-out limit counted from the day of submission)."""
+    due = agency_must_act_by(transfer)
+
+    def message() -> tuple[str, str]:
+        values = {
+            **_values(transfer),
+            "day": transfer.applied_on.isoformat(),
+            "agency": transfer.case.agency.name,
+            "date": due.on.isoformat() if due is not None else "—",
+        }
+        return _(RECEIVED[0]) % values, _(RECEIVED[1]) % values
+
+    notify_person(person=transfer.case.person, message=message, case=transfer.case)
 
 
 def accepted(transfer: Transfer) -> None:

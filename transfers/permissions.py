@@ -8,7 +8,8 @@ from typing import Any
 import rules
 
 from cases.permissions import is_applicant, processes_cases, signs_off
-from transfers.selectors import DESTINATION, ORIGIN, side_of, transfer_check
+from transfers.check import transfer_check
+from transfers.selectors import DESTINATION, ORIGIN, side_of
 
 
 @rules.predicate

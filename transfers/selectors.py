@@ -3,26 +3,19 @@ progress, and the lists, each scoped to who is asking."""
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
 
-from accounts.freezes.selectors import freeze_kinds
 from accounts.models import (
-    Enrollment,
     FundSource,
     LedgerEntry,
     PersonalAccount,
 )
-from cases.models import Deadline, DeadlineStep
 from cases.selectors import case_for
-from transfers.choices import MoneyMode, RefusalReason
+from transfers.check import reason_message, transfer_check
 from transfers.models import Transfer
 
 if TYPE_CHECKING:
@@ -31,144 +24,7 @@ if TYPE_CHECKING:
 ORIGIN, DESTINATION = "origin", "destination"
 
 
-# --- the check (校验) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    codes: list[str]
-    origin_enrollment: Enrollment | None
-    destination_enrollment: Enrollment | None
-    origin_account: PersonalAccount | None
-
-    @property
-    def passed(self) -> bool:
-        return not self.codes
-
-
-def _origin_enrollment(transfer: Transfer) -> Enrollment | None:
-    """The latest enrollment of the person under the origin scheme in the origin area."""
-    return (
-        Enrollment.objects.filter(
-            person_id=transfer.case.person_id,
-            region_id=transfer.origin_region_id,
-            scheme=transfer.origin_scheme,
-        )
-        .order_by("-start_date", "-id")
-        .first()
-    )
-
-
-def _destination_enrollment(transfer: Transfer) -> Enrollment | None:
-    return Enrollment.objects.filter(
-        person_id=transfer.case.person_id,
-        region_id=transfer.destination_region_id,
-        scheme=transfer.destination_scheme,
-        status=Enrollment.Status.ACTIVE,
-    ).first()
-
-
-def _account_codes(enrollment: Enrollment | None) -> tuple[list[str], PersonalAccount | None]:
-    if enrollment is None:
-        return [], None
-    codes: list[str] = [RefusalReason.ORIGIN_IN_ARREARS] if enrollment.in_arrears else []
-    account = PersonalAccount.objects.filter(enrollment=enrollment).first()
-    if account is not None and account.status == PersonalAccount.Status.FROZEN:
-        codes.append(RefusalReason.ORIGIN_ACCOUNT_FROZEN)
-    if account is not None and account.status == PersonalAccount.Status.CLOSED:
-        codes.append(RefusalReason.ORIGIN_ACCOUNT_CLOSED)
-    return codes, account
-
-
-def transfer_check(transfer: Transfer) -> CheckResult:
-    """Every reason the application cannot be accepted, all at once (一次性告知)."""
-    origin = _origin_enrollment(transfer)
-    destination = _destination_enrollment(transfer)
-    codes: list[str] = []
-    if origin is None or origin.status != Enrollment.Status.STOPPED:
-        codes.append(RefusalReason.ORIGIN_NOT_STOPPED)
-    if destination is None:
-        codes.append(RefusalReason.DESTINATION_NOT_ACTIVE)
-    account_codes, account = _account_codes(origin)
-    codes += account_codes
-    if transfer.origin_region_id == transfer.destination_region_id:
-        codes.append(RefusalReason.SAME_AREA)
-    return CheckResult(codes, origin, destination, account)
-
-
-def reason_message(code: str, transfer: Transfer, *, staff: bool = False) -> str:
-    """The reason in words, in the language active when called: to the applicant ("your
-    insurance…"), or, on staff pages, about the applicant."""
-    if staff and code in STAFF_REASONS:
-        return _staff_reason(code, transfer)
-    values = {
-        "origin": transfer.origin_region.name,
-        "destination": transfer.destination_region.name,
-    }
-    messages: dict[str, str] = {
-        RefusalReason.ORIGIN_NOT_STOPPED: _(
-            "Your insurance in %(origin)s has not been stopped: ask your employer or "
-            "the agency there to stop it first."
-        ),
-        RefusalReason.DESTINATION_NOT_ACTIVE: _(
-            "You are not enrolled in %(destination)s under the scheme you are "
-            "moving to: enroll there first."
-        ),
-        RefusalReason.ORIGIN_IN_ARREARS: _(
-            "Contributions are in arrears in %(origin)s: pay them first."
-        ),
-        RefusalReason.ORIGIN_ACCOUNT_FROZEN: _("Your personal account in %(origin)s is frozen."),
-        RefusalReason.ORIGIN_ACCOUNT_CLOSED: _("Your personal account in %(origin)s is closed."),
-        RefusalReason.SAME_AREA: _(
-            "The origin and the destination are the same coordination area: nothing to transfer."
-        ),
-        RefusalReason.OTHER: _("Other reason given by the agency: %(note)s"),
-    }
-    values["note"] = transfer.refusal_note
-    if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and (kinds := _origin_freeze_kinds(transfer)):
-        return _("Your personal account in %(origin)s is frozen: %(kinds)s.") % {
-            **values,
-            "kinds": "、".join(kinds),
-        }
-    return messages.get(code, code) % values
-
-
-def _origin_freeze_kinds(transfer: Transfer) -> list[str]:
-    account = transfer.origin_account
-    if account is None:
-        account = PersonalAccount.objects.filter(enrollment=_origin_enrollment(transfer)).first()
-    return freeze_kinds(account.pk) if account is not None else []
-
-
-# The same reasons as staff read them: about the applicant, not addressed to them.
-STAFF_REASONS: dict[str, str] = {
-    RefusalReason.ORIGIN_NOT_STOPPED: gettext_noop(
-        "The insurance in %(origin)s has not been stopped."
-    ),
-    RefusalReason.DESTINATION_NOT_ACTIVE: gettext_noop(
-        "No active enrollment in %(destination)s under the target scheme."
-    ),
-    RefusalReason.ORIGIN_IN_ARREARS: gettext_noop("Contributions in %(origin)s are in arrears."),
-    RefusalReason.ORIGIN_ACCOUNT_FROZEN: gettext_noop(
-        "The personal account in %(origin)s is frozen."
-    ),
-    RefusalReason.ORIGIN_ACCOUNT_CLOSED: gettext_noop(
-        "The personal account in %(origin)s is closed."
-    ),
-}
-
-
-def _staff_reason(code: str, transfer: Transfer) -> str:
-    text = _(STAFF_REASONS[code]) % {
-        "origin": transfer.origin_region.name,
-        "destination": transfer.destination_region.name,
-    }
-    if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and (kinds := _origin_freeze_kinds(transfer)):
-        return _("The personal account in %(origin)s is frozen: %(kinds)s.") % {
-            "origin": transfer.origin_region.name,
-            "kinds": "、".join(kinds),
-        }
-    return text
+# --- the check (校验): transfers.check ----------------------------------------------------
 
 
 def refusal_messages(transfer: Transfer, *, staff: bool = False) -> list[str]:
@@ -208,57 +64,6 @@ def side_of(user: User, transfer: Transfer) -> str | None:
     if user.agency_id == transfer.case.other_agency_id:
         return DESTINATION
     return None
-
-
-# --- the applicant's progress (办理进度) ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgressStep:
-    label: str
-    done_on: datetime.date | None
-    expected_on: datetime.date | None = None
-    provisional: bool = False
-    not_applicable: str = ""
-
-
-def _due(deadlines: dict[str, Deadline], *steps: str) -> Deadline | None:
-    for step in steps:
-        if step in deadlines:
-            return deadlines[step]
-    return None
-
-
-def progress_steps(transfer: Transfer) -> list[ProgressStep]:
-    """收件 → 转出 → 转入 → 个账入账 → 办结, each with its date when done, else the date the
-    deadlines give for it."""
-    deadlines = {d.step: d for d in transfer.case.deadlines.all()}
-    origin = _due(deadlines, DeadlineStep.TRANSFER_ORIGIN)
-    later = _due(deadlines, DeadlineStep.TRANSFER_DESTINATION, DeadlineStep.TRANSFER_TOTAL)
-    total = _due(deadlines, DeadlineStep.TRANSFER_TOTAL)
-    # Only a moved balance is credited at the destination; otherwise say what happened.
-    moved = transfer.money_mode in (MoneyMode.UNDECIDED, MoneyMode.MOVE)
-    credit_na = "" if moved else str(MoneyMode(transfer.money_mode).label)
-    plan = [
-        (pgettext("progress step", "Application received"), transfer.applied_on, None),
-        (pgettext("progress step", "Transfer out"), transfer.transferred_out_on, origin),
-        (pgettext("progress step", "Transfer in"), transfer.transferred_in_on, later),
-        (pgettext("progress step", "Account credited"), transfer.credited_on, later),
-        (pgettext("progress step", "Completed"), transfer.completed_on, total),
-    ]
-    steps = []
-    for index, (label, done, deadline) in enumerate(plan):
-        expected = deadline.due_on if deadline is not None and done is None else None
-        steps.append(
-            ProgressStep(
-                label=label,
-                done_on=done,
-                expected_on=expected,
-                provisional=bool(deadline and deadline.provisional and expected),
-                not_applicable=str(credit_na) if index == 3 else "",
-            )
-        )
-    return steps
 
 
 # --- lists -------------------------------------------------------------------------------

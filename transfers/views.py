@@ -25,11 +25,18 @@ from cases.assignment import assignee_at
 from cases.errors import CaseError
 from cases.forms import DocumentForm
 from cases.history import case_record
+from cases.kept_uploads import (
+    files_with_kept,
+    forget_kept,
+    keep_uploads,
+    kept_names,
+    mark_kept,
+)
 from cases.models import DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
-from cases.selectors import case_page_context, is_staff_member
-from transfers import selectors, services
+from cases.selectors import case_page_context, expected_completions, is_staff_member
+from transfers import precheck, progress, selectors, services
 from transfers.choices import MoneyMode, PayoutReason
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
@@ -70,12 +77,25 @@ def _common(user: User, transfer: Transfer) -> dict[str, Any]:
 def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
     context = case_page_context(user, transfer.case)
     context.update(_common(user, transfer))
-    context["steps"] = selectors.progress_steps(transfer)
+    shown = progress.progress_steps(transfer)
+    context["steps"] = shown
+    context["any_provisional"] = any(s.provisional for s in shown)
+    context["next_step"] = progress.next_step(transfer)
     context["can_cancel"] = transfer.accepted_on is None and transfer.case.closed_at is None
-    context["upload_form"] = DocumentForm(
-        kinds=[(k, label) for k, label in DocumentKind.choices if k != DocumentKind.INFO_TABLE]
-    )
+    context["upload_form"] = DocumentForm(kinds=_document_kinds(transfer))
     return context
+
+
+def _document_kinds(transfer: Transfer) -> list[tuple[str, Any]]:
+    """Only what a transfer takes: the ID card, the 参保凭证, the bank card of a payout."""
+    kinds = [
+        DocumentKind.ID_CARD_FRONT,
+        DocumentKind.ID_CARD_BACK,
+        DocumentKind.INSURANCE_CERTIFICATE,
+        *([DocumentKind.BANK_CARD] if transfer.payout_reason else []),
+        DocumentKind.OTHER,
+    ]
+    return [(k, DocumentKind(k).label) for k in kinds]
 
 
 def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[str, Any]:
@@ -191,22 +211,39 @@ def reconciliation(request: AuthenticatedRequest) -> HttpResponse:
 def mine(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     _require_applicant(user)
-    rows = selectors.transfers_of_applicant(user)
+    rows = list(selectors.transfers_of_applicant(user))
+    expected = expected_completions([t.case for t in rows])
+    for transfer in rows:
+        transfer.expected = expected.get(transfer.case_id)  # type: ignore[attr-defined]
     return render(request, "transfers/mine.html", {"transfers": rows})
+
+
+APPLY_FORM = "transfers:apply"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: AuthenticatedRequest) -> HttpResponse:
+    """The application online. What already stops it (a case of the person still open) is said
+    before the form; the route's check runs on submission, before anything is filed, and the
+    photos chosen are kept when the form comes back."""
     user = request.user
     _require_applicant(user)
-    form = ApplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    person = user.person
+    assert person is not None  # noqa: S101 - _require_applicant
+    blockers = precheck.open_case_reasons(person)
+    posted = request.method == "POST" and not blockers
+    form = ApplyForm(
+        request.POST if posted else None,
+        files_with_kept(request, APPLY_FORM) if posted else None,
+        initial={"contact_phone": person.phone, "bank_account_name": person.name},
+    )
+    if posted and form.is_valid():
         try:
             transfer = _file(
                 form,
                 user,
-                user.person,
+                person,
                 id_card_front=form.cleaned_data["id_card_front"],
                 id_card_back=form.cleaned_data["id_card_back"],
             )
@@ -214,9 +251,17 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
             for reason in exc.reasons:
                 form.add_error(None, reason)
         else:
-            messages.success(request, _("Your application was received."))
+            forget_kept(request, APPLY_FORM)
+            messages.success(
+                request,
+                _("Your application %(ref)s was received.") % {"ref": transfer.case.reference},
+            )
             return redirect(transfer.case.get_absolute_url())
-    return render(request, "transfers/apply.html", {"form": form})
+    if posted:
+        keep_uploads(request, APPLY_FORM, form)
+    mark_kept(request, APPLY_FORM, form)
+    context = {"form": form, "blockers": blockers, "kept": kept_names(request, APPLY_FORM)}
+    return render(request, "transfers/apply.html", context)
 
 
 @login_required
@@ -239,7 +284,7 @@ def upload(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     user = request.user
     transfer = selectors.transfer_for(user, case_id)
     _require_applicant(user)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(request.POST, request.FILES, kinds=_document_kinds(transfer))
     if not form.is_valid():
         messages.error(request, _("Choose the kind of document and a file."))
         return redirect(transfer.case.get_absolute_url())

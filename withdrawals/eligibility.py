@@ -70,19 +70,10 @@ def eligibility_reasons(
     on: datetime.date,
 ) -> list[str]:
     """Every reason the ground, the account and the payee refuse the withdrawal."""
-    reasons: list[str] = []
-    region = account.enrollment.region
     if ground not in WithdrawalGround.values:
         return [_("Choose the ground of the withdrawal.")]
-    if ground not in policy.withdrawal_grounds:
-        reasons.append(
-            _("%(region)s does not allow a withdrawal on the ground “%(ground)s”.")
-            % {"region": region.name, "ground": ground_label(ground)}
-        )
-    if account.status == PersonalAccount.Status.CLOSED:
-        reasons.append(_("The personal account is already closed."))
-    elif account.status == PersonalAccount.Status.FROZEN:
-        reasons.append(frozen_because(account.pk))
+    region = account.enrollment.region
+    reasons = account_ground_reasons(account=account, ground=ground, policy=policy, on=on)
     reasons += _ground_reasons(account, ground, policy, last_local_treatment_on, on)
     if ground == WithdrawalGround.DEATH:
         reasons += _heir_reasons(account, heir_name, heir_id_number)
@@ -101,6 +92,26 @@ def eligibility_reasons(
     return reasons
 
 
+def account_ground_reasons(
+    *, account: PersonalAccount, ground: str, policy: ResolvedPolicy, on: datetime.date
+) -> list[str]:
+    """What the region, the account and its enrollment say of this ground, before anything
+    is typed: the part of the check the applicant hears as soon as they choose the ground."""
+    reasons: list[str] = []
+    if ground not in policy.withdrawal_grounds:
+        reasons.append(
+            _("%(region)s does not allow a withdrawal on the ground “%(ground)s”.")
+            % {"region": account.enrollment.region.name, "ground": ground_label(ground)}
+        )
+    if account.status == PersonalAccount.Status.CLOSED:
+        reasons.append(_("The personal account is already closed."))
+    elif account.status == PersonalAccount.Status.FROZEN:
+        reasons.append(frozen_because(account.pk))
+    if ground in rules.STOPPED_ENROLLMENT_GROUNDS:
+        reasons += _stopped_enrollment_reasons(account.enrollment, policy, on)
+    return reasons
+
+
 def _ground_reasons(
     account: PersonalAccount,
     ground: str,
@@ -108,9 +119,7 @@ def _ground_reasons(
     last_local_treatment_on: datetime.date | None,
     on: datetime.date,
 ) -> list[str]:
-    enrollment = account.enrollment
-    if ground in rules.STOPPED_ENROLLMENT_GROUNDS:
-        return _stopped_enrollment_reasons(enrollment, policy, on)
+    # The stopped enrollment is `account_ground_reasons`'s.
     if ground == WithdrawalGround.LIVING_ELSEWHERE:
         if last_local_treatment_on is None:
             return [_("Give the date of the last treatment in the enrollment region.")]
@@ -224,20 +233,29 @@ def filer_reasons(*, by: User | None, agency: Agency | None) -> list[str]:
     return []
 
 
-def open_withdrawal_reasons(account: PersonalAccount) -> list[str]:
+def open_withdrawal_reasons(account: PersonalAccount, *, you: bool = False) -> list[str]:
     live = Withdrawal.objects.filter(account=account).exclude(
         state__in=[State.REFUSED, State.CANCELLED]
     )
     if live.exists():
+        if you:
+            return [_("You already have a withdrawal of this account in progress or paid.")]
         return [_("A withdrawal of this account is already in progress or paid.")]
     return []
 
 
-def open_transfer_reasons(account: PersonalAccount) -> list[str]:
+def open_transfer_reasons(account: PersonalAccount, *, you: bool = False) -> list[str]:
     """The balance cannot be paid out while a transfer may still move it elsewhere."""
     if Transfer.objects.filter(
         case__person=account.person_id, case__closed_at__isnull=True
     ).exists():
+        if you:
+            return [
+                _(
+                    "You have a transfer of your insurance in progress: the balance can be "
+                    "withdrawn once the transfer is completed or cancelled."
+                )
+            ]
         return [
             _(
                 "This person has a transfer in progress; the balance cannot be withdrawn until "
@@ -245,6 +263,22 @@ def open_transfer_reasons(account: PersonalAccount) -> list[str]:
             )
         ]
     return []
+
+
+def open_case_reasons(account: PersonalAccount) -> list[str]:
+    """What stops any withdrawal of the applicant's own account now, said before the form."""
+    return [*open_withdrawal_reasons(account, you=True), *open_transfer_reasons(account, you=True)]
+
+
+def ground_precheck_reasons(
+    *, account: PersonalAccount, ground: str, policy: ResolvedPolicy, on: datetime.date
+) -> list[str]:
+    """The applicant's own account on this ground, checked as the submission will check it
+    (`submission_reasons`), as soon as the ground is chosen: before any document is chosen."""
+    return [
+        *open_case_reasons(account),
+        *account_ground_reasons(account=account, ground=ground, policy=policy, on=on),
+    ]
 
 
 def amount_reasons(computation: rules.Computation) -> list[str]:

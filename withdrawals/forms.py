@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import WithdrawalGround
-from accounts.forms import AmountField, IdNumberField, MobileField
+from accounts.forms import AmountField, CardNumberCheck, IdNumberField, MobileField
 from cases.documents import check_upload
 from cases.errors import CaseError
 from cases.models import DocumentKind
@@ -64,7 +64,7 @@ class GroundForm(forms.Form):
         return data
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(CardNumberCheck):
     payee_name = forms.CharField(label=_("Name of the bank account holder"), max_length=50)
     bank_name = forms.CharField(label=_("Bank"), max_length=100)
     bank_account = forms.CharField(label=_("Bank card number"), max_length=30)

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from accounts import validators
 from accounts.choices import WithdrawalGround
 from accounts.models import FundSource, LedgerEntry
 from accounts.policy import ResolvedPolicy
+from accounts.validators import card_check_digit_ok
 from cases.models import DocumentKind
 
 ZERO = Decimal("0.00")
@@ -91,19 +93,11 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def luhn_valid(number: str) -> bool:
     """The check digit most bank cards carry. A failure is a warning: some cards (and
     passbook accounts) carry none."""
-    if not number.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        digit = int(ch)
-        if i % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+    return card_check_digit_ok(number)
 
 
 def clean_card_number(value: str) -> str:
-    return "".join(value.split()).replace("-", "")
+    return validators.clean_card_number(value)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def withdrawal_submit(
     )
     for kind, upload in documents.items():
         document_add(case=case, kind=kind, upload=upload, by=by)
-    deadline_start(
+    deadline = deadline_start(
         case=case,
         step=DeadlineStep.REVIEW,
         working_days=rules.review_days(application.ground, policy),
@@ -142,9 +142,12 @@ def withdrawal_submit(
             gettext_noop("Withdrawal application %(ref)s received"),
             gettext_noop(
                 "We received your application %(ref)s to withdraw the personal account balance "
-                "(%(ground)s). Estimated payout: %(amount)s yuan."
+                "(%(ground)s). Estimated payout: %(amount)s yuan. %(agency)s must decide on it "
+                "by %(due)s."
             ),
             ref=case.reference,
+            agency=agency.name,
+            due=deadline.due_on.isoformat(),
             # Lazy labels: worded in the portal's language when the row is written.
             ground=WithdrawalGround(application.ground).label,
             amount=computation.payout,

@@ -20,10 +20,18 @@ from accounts.models import InsuredPerson, PersonalAccount, User
 from accounts.selectors import person_login
 from cases import steps
 from cases.errors import CaseError
+from cases.kept_uploads import (
+    files_with_kept,
+    forget_kept,
+    keep_uploads,
+    kept_names,
+    mark_kept,
+)
 from cases.models import Channel, DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
 from cases.selectors import case_for, case_page_context, is_staff_member
+from cases.workflow import today
 from withdrawals import eligibility, rules, selectors, services
 from withdrawals.forms import (
     ApplyForm,
@@ -34,6 +42,8 @@ from withdrawals.forms import (
 from withdrawals.models import Withdrawal
 
 APPLY_KEY = "withdrawal_apply"
+# The kept uploads of step 2 (cases.kept_uploads).
+APPLY_FORM = "withdrawals:apply_confirm"
 
 
 def person_of(user: User) -> InsuredPerson:
@@ -77,6 +87,9 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
     form = GroundForm(
         request.POST or None, grounds=selectors.allowed_grounds(own), exempt_groups=groups
     )
+    # What stops a withdrawal of the applicant's own account is said before the form; an heir
+    # applying for a deceased person's balance is not concerned.
+    blockers = eligibility.open_case_reasons(own) if own is not None else []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = {"ground": data["ground"], "exempt_group": data.get("fee_exempt_group", "")}
@@ -88,13 +101,25 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error(None, _("You have no open personal account to withdraw from."))
         else:
             chosen["account_id"] = own.pk
+            for reason in eligibility.ground_precheck_reasons(
+                account=own,
+                ground=data["ground"],
+                policy=selectors.account_policy(own),
+                on=today(),
+            ):
+                form.add_error(None, reason)
         if not form.errors:
             request.session[APPLY_KEY] = chosen
             return redirect("withdrawals:apply_confirm")
     return render(
         request,
         "withdrawals/apply_ground.html",
-        {"form": form, "account": own, "documents": _documents_by_ground()},
+        {
+            "form": form,
+            "account": own,
+            "blockers": blockers,
+            "documents": _documents_by_ground(),
+        },
     )
 
 
@@ -125,22 +150,29 @@ def apply_confirm(request: AuthenticatedRequest) -> HttpResponse:
     if chosen is None or (account is None and not death):
         messages.info(request, _("Please choose the ground of the withdrawal first."))
         return redirect("withdrawals:apply")
+    posted = request.method == "POST"
     form = ApplyForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        files_with_kept(request, APPLY_FORM) if posted else None,
         ground=ground,
         initial={"payee_name": person.name},
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         if death:
             if _submit_as_heir(request, form, person, chosen):
+                forget_kept(request, APPLY_FORM)
                 return redirect("withdrawals:home")
         else:
             assert account is not None  # noqa: S101 - redirected above
             withdrawal = _submit(request, form, account, chosen)
             if withdrawal is not None:
+                forget_kept(request, APPLY_FORM)
                 return redirect(withdrawal.case.get_absolute_url())
+    if posted:
+        keep_uploads(request, APPLY_FORM, form)
+    mark_kept(request, APPLY_FORM, form)
     context = {
+        "kept": kept_names(request, APPLY_FORM),
         "form": form,
         "account": account,
         "ground": WithdrawalGround(ground).label,

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='regionpolicy',
             name='transfer_intake_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How long the origin has to accept or refuse an application (已收件).', null=True, verbose_name='transfer acceptance limit (working days)'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='How long the origin has to accept or refuse an application.', null=True, verbose_name='transfer acceptance limit (working days)'),
         ),
         migrations.AddField(
             model_name='regionpolicy',
             name='withdrawal_payout_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How long an approved withdrawal may wait for its payout (待支付).', null=True, verbose_name='withdrawal payout limit (working days)'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='How long an approved withdrawal may wait for its payout.', null=True, verbose_name='withdrawal payout limit (working days)'),
         ),
     ]

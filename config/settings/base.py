@@ -244,6 +244,8 @@ CHARGING_API_RATE = env.str("CHARGING_API_RATE", default="3000/min")
 
 # Where SMS go. The console sender prints; a real gateway is a class with the same method.
 SMS_SENDER = env.str("SMS_SENDER", default="cases.sms.ConsoleSmsSender")
+# Where the portal answers, for the links in text messages (a case's short link).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@yibao.example")
 

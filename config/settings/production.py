@@ -26,6 +26,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 SMS_SENDER = env.str("SMS_SENDER")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL")
 # Tables sealed with the former Ed25519 key verify only with the key configured for them
 # (TRANSFER_SEAL_PRIVATE_KEY or TRANSFER_SEAL_TRUSTED_PUBLIC_KEYS), never one derived here.
 TRANSFER_SEAL_LEGACY_DERIVED_KEY = False

@@ -210,6 +210,21 @@ TABLE: dict[str, Rule] = {
         who(own=NOT_FOUND, same=staff(DONE, DONE, DONE, NOT_FOUND)), post=True, target="withdrawal"
     ),
     "cases:inbox_read": Rule(who(own=DONE, same=NOT_FOUND), post=True, target="notification"),
+    # Marks the asker's own messages read, nobody else's: in the world only the owner and the
+    # supervisor (told of the flagged charge) have unread ones.
+    "cases:inbox_read_all": Rule(
+        who(
+            own=DONE,
+            other=REFUSED,
+            same=staff(REFUSED, REFUSED, DONE, REFUSED, REFUSED),
+            elsewhere=REFUSED,
+        ),
+        post=True,
+    ),
+    # A text message's short link: the case page after sign-in, as cases:detail.
+    "cases:short_link": Rule(
+        who(own=REDIRECT, same=staff(REDIRECT, REDIRECT, REDIRECT, REDIRECT)), target="withdrawal"
+    ),
     "cases:document_upload": Rule(
         who(own=DONE, same=staff(DONE, NOT_FOUND, DONE, NOT_FOUND)),
         post=True,

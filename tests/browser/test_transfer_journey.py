@@ -25,6 +25,12 @@ def _png(path, colour):
     return str(path)
 
 
+def _days(page, items):
+    """The day in each of these steps of the step bar: done on, or expected by."""
+    texts = page.locator(f"{items} .stepbar-status").all_text_contents()
+    return [m.group(0) for t in texts if (m := re.search(r"\d{4}-\d{2}-\d{2}", t))]
+
+
 def _step(page, case_id, action):
     page.goto(f"/transfers/{case_id}/")
     press_step(page, page.locator(f"form[data-action={action}]"))
@@ -57,18 +63,18 @@ def test_an_online_transfer_from_application_to_credit(new_page, tmp_path):
     _step(clerk, case_id, "accept")
     _step(clerk, case_id, "transfer_out")
     applicant.goto(f"/transfers/{case_id}/")
-    halfway = applicant.locator("ol.progress li.done time.done-on").all_text_contents()
-    expected = applicant.locator("ol.progress .expected time").all_text_contents()
+    halfway = _days(applicant, ".stepbar-done")
+    expected = _days(applicant, ".stepbar-item:not(.stepbar-done)")
     other = new_page()
     login(other, destination_clerk.username, PASSWORD)
     _step(other, case_id, "transfer_in")
     _step(other, case_id, "credit")
 
     applicant.goto(f"/transfers/{case_id}/")
-    done = applicant.locator("ol.progress li.done time.done-on").all_text_contents()
+    done = _days(applicant, ".stepbar-done")
     assert halfway == [today().isoformat()] * 2
     assert len(expected) == 3
     assert all(day >= today().isoformat() for day in expected)
     assert done == [today().isoformat()] * 5
-    assert applicant.locator("td.state").get_attribute("data-state") == "completed"
+    assert applicant.locator("[data-state]").get_attribute("data-state") == "completed"
     assert Transfer.objects.get().state == Transfer.State.COMPLETED

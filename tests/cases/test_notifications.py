@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.history import case_note_add
 from cases.models import CaseEvent, Notification
 from cases.notifications import (
+    case_short_link,
     enqueue_delivery,
     notification_deliver,
     notifications_requeue,
@@ -117,7 +118,8 @@ def test_after_commit_each_row_is_delivered_by_its_channel(
         notify(recipient=applicant, message=MESSAGE, case=case)
 
     assert _statuses() == ["sent", "sent", "sent"]
-    assert MemorySmsSender.outbox == [(applicant.mobile, "Your case moved: Case 1 was accepted.")]
+    text = f"Your case moved: [{case.reference}] Case 1 was accepted. {case_short_link(case)}"
+    assert MemorySmsSender.outbox == [(applicant.mobile, text)]
     assert [(m.subject, m.to) for m in mail.outbox] == [("Your case moved", [applicant.email])]
 
 

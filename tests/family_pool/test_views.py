@@ -89,14 +89,14 @@ def test_an_applicant_binds_a_relative_from_the_form(client, places):
 
 
 def test_a_refused_binding_shows_every_reason_on_the_form(client, places):
-    me = insured(birth=datetime.date(1980, 1, 1))  # resident scheme: cannot share
-    young = insured(birth=datetime.date(1995, 1, 1))
+    me = insured(birth=datetime.date(1980, 1, 1))
+    young = insured(birth=datetime.date(1995, 1, 1))  # resident scheme: cannot share
     client.force_login(applicant(me))
 
     response = client.post(
         reverse("family_pool:bind"),
         {
-            "role": "holder",
+            "role": "relative",
             "other_id_number": young.id_number,
             "other_name": young.name,
             "relation": Relation.PARENT,
@@ -106,6 +106,30 @@ def test_a_refused_binding_shows_every_reason_on_the_form(client, places):
     assert response.status_code == 200
     assert len(response.context["form"].non_field_errors()) == 2
     assert not Binding.objects.exists()
+
+
+def test_who_cannot_share_their_account_is_told_before_the_form(client, places):
+    me = insured(birth=datetime.date(1980, 1, 1))  # resident scheme: cannot share
+    client.force_login(applicant(me))
+
+    page = client.get(reverse("family_pool:bind"))
+    forged = client.post(reverse("family_pool:bind"), {"role": "holder"})
+
+    assert page.context["roles"] == ["relative"]
+    assert len(page.context["cannot"]) == 1
+    assert "role" in forged.context["form"].errors
+    assert not Binding.objects.exists()
+
+
+def test_who_is_not_insured_gets_no_form(client, places):
+    me = insured(status="stopped")
+    client.force_login(applicant(me))
+
+    page = client.get(reverse("family_pool:bind"))
+
+    assert page.context["roles"] == []
+    assert len(page.context["cannot"]) == 2
+    assert b"bind-form" not in page.content
 
 
 def test_a_cousin_is_not_even_offered(client, places):

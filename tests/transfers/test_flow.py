@@ -125,7 +125,7 @@ def test_every_step_writes_its_history_and_tells_the_people_concerned(
     actions = list(transfer.case.events.exclude(to_state="").values_list("action", flat=True))
     assert actions == ["filed", "accept", "transfer_out", "transfer_in", "credit"]
     sms = Notification.objects.filter(case=transfer.case, channel=Notification.Channel.SMS)
-    assert sms.count() == 3  # accepted, transferred out, completed
+    assert sms.count() == 4  # received, accepted, transferred out, completed
     inbox = Notification.objects.filter(case=transfer.case, recipient=destination_clerk)
     assert inbox.filter(channel=Notification.Channel.INBOX).count() == 1  # the table arrived
 

@@ -260,7 +260,7 @@ def test_the_progress_page_shows_done_steps_with_dates_and_expected_ones(
     assert steps[1].done_on is None
     assert steps[1].expected_on.year == 2027
     assert steps[1].provisional
-    assert 'class="provisional"' in body
+    assert "provisional-notice" in body  # templates/ui/provisional.html
     assert steps[4].expected_on > steps[1].expected_on
 
 

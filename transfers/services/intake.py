@@ -23,11 +23,12 @@ from cases.errors import CaseError
 from cases.history import case_open
 from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
 from transfers import notices
+from transfers.check import reason_message, transfer_check
 from transfers.choices import PayoutReason, RefusalReason, TransferType
 from transfers.models import Transfer
-from transfers.selectors import reason_message, transfer_check
+from transfers.precheck import application_reasons, open_transfer_reason, open_withdrawal_reason
+from transfers.progress import transfer_limits
 from transfers.services.base import day_or_today, locked
-from withdrawals.models import Withdrawal
 
 S = Transfer.State
 
@@ -55,24 +56,13 @@ def _check_payout(
         raise CaseError(problems[0], code="payout", reasons=problems)
 
 
-def _require_no_open_transfer(person: InsuredPerson) -> None:
-    if Transfer.objects.filter(case__person=person, case__closed_at__isnull=True).exists():
-        raise CaseError(
-            _("There is already an open transfer for this person; follow or cancel it first."),
-            code="duplicate",
-        )
-
-
-def _require_no_open_withdrawal(person: InsuredPerson) -> None:
-    # The balance a withdrawal is paying out cannot be moved elsewhere meanwhile.
-    if Withdrawal.objects.filter(case__person=person, case__closed_at__isnull=True).exists():
-        raise CaseError(
-            _(
-                "This person has a withdrawal of the personal account balance in progress; a "
-                "transfer cannot be applied for until it is completed or cancelled."
-            ),
-            code="withdrawal_open",
-        )
+def _require_no_open_case(person: InsuredPerson) -> None:
+    for code, reason in (
+        ("duplicate", open_transfer_reason(person, you=False)),
+        ("withdrawal_open", open_withdrawal_reason(person, you=False)),
+    ):
+        if reason:
+            raise CaseError(reason, code=code)
 
 
 def _require_intake_clerk(by: User, origin: Agency, destination: Agency) -> None:
@@ -122,8 +112,19 @@ def transfer_apply(
         destination=destination_agency,
         bank=bank,
     )
-    _require_no_open_transfer(person)
-    _require_no_open_withdrawal(person)
+    if online:
+        # The applicant hears at once what the clerk would find at acceptance.
+        reasons = application_reasons(
+            person=person,
+            origin=origin_agency,
+            destination=destination_agency,
+            transfer_type=transfer_type,
+        )
+        if reasons:
+            raise CaseError(
+                _("The application cannot be filed yet."), code="precheck", reasons=reasons
+            )
+    _require_no_open_case(person)
     case = case_open(
         kind=CaseKind.TRANSFER,
         person=person,
@@ -154,6 +155,7 @@ def transfer_apply(
         if upload is not None:
             document_add(case=case, kind=kind, upload=upload, by=by)
     _start_intake_clock(transfer, by)
+    notices.received(transfer)
     return cast(Transfer, transfer)
 
 
@@ -200,9 +202,10 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
 
 def _start_origin_clocks(transfer: Transfer, day: datetime.date, by: User | None) -> None:
     policy = policy_for(transfer.origin_region)
+    limits = transfer_limits(transfer.origin_region, transfer.destination_region)
     for step, days in (
-        (DeadlineStep.TRANSFER_ORIGIN, policy.transfer_origin_days),
-        (DeadlineStep.TRANSFER_TOTAL, policy.transfer_total_days),
+        (DeadlineStep.TRANSFER_ORIGIN, limits.origin),
+        (DeadlineStep.TRANSFER_TOTAL, limits.total),
     ):
         deadline_start(
             case=transfer.case,

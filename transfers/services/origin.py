@@ -30,6 +30,7 @@ from transfers import notices
 from transfers.choices import MoneyMode
 from transfers.infotable import build_content
 from transfers.models import BankPayout, InfoTable, Transfer
+from transfers.progress import transfer_limits
 from transfers.seal import seal
 from transfers.selectors import balance_split
 from transfers.services.base import day_or_today, ledger_or_refuse, locked
@@ -241,7 +242,9 @@ def _send(
     deadline_start(
         case=transfer.case,
         step=DeadlineStep.TRANSFER_DESTINATION,
-        working_days=policy.transfer_destination_days,
+        working_days=transfer_limits(
+            transfer.origin_region, transfer.destination_region
+        ).destination,
         start=day,
         reminder_days_before=policy.reminder_days_before,
         by=by,

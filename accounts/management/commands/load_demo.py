@@ -15,6 +15,7 @@ WORKFLOW_DEMOS = (
     "transfers.demo.load_demo",
     "family_pool.demo.load_demo",
     "withdrawals.demo.load_demo",
+    "transfers.demo_applicants.load_demo_applicants",
 )
 
 
