@@ -21,6 +21,7 @@ from accounts.models import (
 )
 from cases.models import Deadline, DeadlineStep
 from cases.selectors import case_for
+from seals.peers import is_remote
 from transfers.choices import MoneyMode, RefusalReason
 from transfers.models import Transfer
 
@@ -86,7 +87,9 @@ def transfer_check(transfer: Transfer) -> CheckResult:
     codes: list[str] = []
     if origin is None or origin.status != Enrollment.Status.STOPPED:
         codes.append(RefusalReason.ORIGIN_NOT_STOPPED)
-    if destination is None:
+    # A destination of another deployment checked its own enrollment when the application
+    # was filed there (transfers.services.intake._forward_application).
+    if destination is None and not is_remote(transfer.case.other_agency_id):
         codes.append(RefusalReason.DESTINATION_NOT_ACTIVE)
     account_codes, account = _account_codes(origin)
     codes += account_codes
