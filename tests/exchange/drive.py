@@ -16,6 +16,7 @@ import django
 django.setup()
 
 from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import Agency, InsuredPerson, User  # noqa: E402
 from accounts.roles import sync_roles  # noqa: E402
@@ -34,6 +35,8 @@ from tests.accounts.factories import (  # noqa: E402
 )
 from tests.transfers.factories import mover  # noqa: E402
 from transfers import services  # noqa: E402
+from transfers.exchange.envelope import sealed  # noqa: E402
+from transfers.exchange.models import OutboundMessage  # noqa: E402
 from transfers.exchange.money import in_transit_differences  # noqa: E402
 from transfers.models import Transfer  # noqa: E402
 
@@ -127,12 +130,25 @@ def books(arg: dict[str, Any]) -> dict[str, Any]:
 
 
 def exchange_page(arg: dict[str, Any]) -> dict[str, Any]:
+    setup_test_environment()  # the test client's host is allowed
     client = Client()
     client.force_login(User.objects.get(username=f"{arg['agency']}-supervisor"))
     return {"html": client.get("/transfers/exchange/").content.decode()}
 
 
+def forge(arg: dict[str, Any]) -> dict[str, Any]:
+    """The 信息表 message of a case as it would arrive altered after the table was sealed: the
+    message itself sealed again by the sending agency, the table's own seal left as it was."""
+    message = OutboundMessage.objects.get(case__reference=arg["reference"], kind="info_table")
+    envelope = dict(message.envelope)
+    content = dict(envelope["body"]["content"])
+    content["contribution_months"] = int(content.get("contribution_months", 0)) + 120
+    envelope["body"] = {**envelope["body"], "content": content}
+    return sealed(envelope, agency=Agency.objects.get(code=envelope["sender"]))
+
+
 COMMANDS = {
+    "forge": forge,
     "setup": setup,
     "peer": peer,
     "person": person,
