@@ -83,6 +83,10 @@ def person(arg: dict[str, Any]) -> dict[str, Any]:
     return {"id_number": made.id_number}
 
 
+def people(arg: dict[str, Any]) -> dict[str, Any]:
+    return {"made": [person(one) for one in arg["make"]]}
+
+
 def apply(arg: dict[str, Any]) -> dict[str, Any]:
     clerk = User.objects.get(username=f"{arg['destination']}-clerk")
     transfer = services.transfer_apply(
@@ -152,6 +156,7 @@ COMMANDS = {
     "setup": setup,
     "peer": peer,
     "person": person,
+    "people": people,
     "apply": apply,
     "step": step,
     "books": books,
