@@ -10,6 +10,7 @@ import pytest
 
 from accounts.models import ClearingAccount, Enrollment, PersonalAccount
 from accounts.selectors import clearing_balances, ledger_differences, ledger_total
+from cases.errors import CaseError
 from cases.models import Case, CaseEvent, Deadline, DeadlineStep
 from tests.accounts.factories import staff_user
 from tests.transfers.exchange_helpers import envelope, make_peer, post
@@ -201,7 +202,7 @@ def test_the_origin_refuses_an_application_for_a_remote_destination_filed_here(r
     person = mover(remote.dongguan, remote.changde)
     clerk = staff_user("clerk", remote.dongguan)
 
-    with pytest.raises(Exception, match="destination agency runs another system"):
+    with pytest.raises(CaseError) as refused:
         services.transfer_apply(
             person=person,
             origin_agency=remote.dongguan,
@@ -210,3 +211,6 @@ def test_the_origin_refuses_an_application_for_a_remote_destination_filed_here(r
             contact_phone="13900000000",
             by=clerk,
         )
+
+    assert refused.value.code == "file_at_destination"
+    assert not OutboundMessage.objects.exists()
