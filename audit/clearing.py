@@ -29,6 +29,7 @@ from accounts.models import Agency, ClearingAccount
 from accounts.money import ZERO
 from accounts.selectors import clearing_balances
 from family_pool.models import ChargePart
+from seals.peers import remote_agency_ids
 from transfers.models import BankPayout, Transfer
 from withdrawals.models import EmergencyRefund, Withdrawal
 
@@ -98,6 +99,17 @@ def _open_items(region_ids: list[str]) -> list[tuple[Key, OpenItem]]:
         "origin_region_id", "destination_region_id", "case__reference", "amount_in_transit"
     )
     for region, peer, reference, amount in in_transit:
+        found.append(((region, Kind.IN_TRANSIT, peer), OpenItem(reference, amount)))
+    # From an origin of another deployment, the money received and not yet credited sits in
+    # this fund's clearing for the origin's fund (transfers.exchange.money).
+    received = Transfer.objects.filter(
+        destination_region_id__in=region_ids,
+        amount_in_transit__gt=0,
+        case__agency_id__in=remote_agency_ids(),
+    ).values_list(
+        "destination_region_id", "origin_region_id", "case__reference", "amount_in_transit"
+    )
+    for region, peer, reference, amount in received:
         found.append(((region, Kind.IN_TRANSIT, peer), OpenItem(reference, amount)))
     found += _withdrawal_items(region_ids)
     payouts = BankPayout.objects.filter(

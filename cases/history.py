@@ -35,10 +35,13 @@ def case_open(
     applicant: User | None = None,
     other_agency: Agency | None = None,
     note: str = "",
+    reference: str = "",
+    actor_label: str = "",
 ) -> Case:
-    """Create the case row and its first history line; the caller creates its workflow row."""
+    """Create the case row and its first history line; the caller creates its workflow row.
+    A case filed at another deployment keeps the reference it was given there."""
     case = Case.objects.create(
-        reference=_new_reference(kind),
+        reference=reference or _new_reference(kind),
         kind=kind,
         person=person,
         applicant=applicant,
@@ -50,7 +53,9 @@ def case_open(
         acting_agency=agency,
         created_by=by,
     )
-    case_record(case=case, action="filed", by=by, to_state=state, reason=note)
+    case_record(
+        case=case, action="filed", by=by, to_state=state, reason=note, actor_label=actor_label
+    )
     return case
 
 

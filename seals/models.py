@@ -69,3 +69,41 @@ class SealKey(models.Model):
         if not self.private_key:
             return str(_("Public key only"))
         return str(_("Sealing"))
+
+
+class Peer(models.Model):
+    """Another deployment of the portal (another province's system, reached through the
+    national platform): where its exchange endpoint answers. The agencies assigned to it are
+    not this deployment's; their public keys are ordinary `SealKey` rows without a private
+    half, so that a peer's message and a peer's 信息表 are checked against one registry."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("exchange address"), max_length=300)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("peer deployment")
+        verbose_name_plural = _("peer deployments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PeerAgency(models.Model):
+    """An agency run by a peer deployment. An agency is assigned to at most one peer; one
+    assigned to none is this deployment's own."""
+
+    agency = models.OneToOneField(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="peer_link"
+    )
+    peer = models.ForeignKey(
+        Peer, verbose_name=_("peer deployment"), on_delete=models.PROTECT, related_name="agencies"
+    )
+
+    class Meta:
+        verbose_name = _("agency of a peer deployment")
+        verbose_name_plural = _("agencies of peer deployments")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} → {self.peer_id}"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.freezes.selectors import freeze_kinds
 from accounts.models import Enrollment, PersonalAccount
+from seals.peers import is_remote
 from transfers.choices import TYPE_SCHEMES, RefusalReason
 from transfers.models import Transfer
 
@@ -106,7 +107,15 @@ def route_check(route: Route) -> CheckResult:
 
 
 def transfer_check(transfer: Transfer) -> CheckResult:
-    return route_check(route_of(transfer))
+    found = route_check(route_of(transfer))
+    # A destination of another deployment checked its own enrollment when the application
+    # was filed there (transfers.services.intake._forward_application).
+    if is_remote(transfer.case.other_agency_id):
+        codes = [c for c in found.codes if c != RefusalReason.DESTINATION_NOT_ACTIVE]
+        return CheckResult(
+            codes, found.origin_enrollment, found.destination_enrollment, found.origin_account
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -74,3 +74,6 @@ rules.add_perm("transfers.reconcile", at_destination & signs_off)
 # 双人复核: a second member of staff of the same end, never the one who prepared it.
 rules.add_perm("transfers.confirm_out", origin_clerk & ~prepared_it)
 rules.add_perm("transfers.confirm_credit", destination_clerk & ~prepared_it)
+# The exchange page (transfers.exchange.views): a supervisor retries or closes by hand what
+# is stuck between this deployment and a peer.
+rules.add_perm("transfers.manage_exchange", signs_off)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.freezes.selectors import freeze_kinds
 from accounts.models import Agency, InsuredPerson
+from seals.peers import is_remote
 from transfers.check import Places, Route, reason_text, route_check
 from transfers.choices import TYPE_SCHEMES, RefusalReason
 from transfers.models import Transfer
@@ -50,6 +51,14 @@ def open_case_reasons(person: InsuredPerson) -> list[str]:
     ]
 
 
+ORIGIN_SIDE = (
+    RefusalReason.ORIGIN_NOT_STOPPED,
+    RefusalReason.ORIGIN_IN_ARREARS,
+    RefusalReason.ORIGIN_ACCOUNT_FROZEN,
+    RefusalReason.ORIGIN_ACCOUNT_CLOSED,
+)
+
+
 def application_reasons(
     *, person: InsuredPerson, origin: Agency, destination: Agency, transfer_type: str
 ) -> list[str]:
@@ -71,7 +80,15 @@ def application_reasons(
         destination_agency=destination.name,
     )
     account = found.origin_account
+    # What an agency of another deployment decides is checked there (docs/EXCHANGE.md): the
+    # origin's enrollment and account by the origin, the destination's by the destination.
+    skipped = {
+        *(ORIGIN_SIDE if is_remote(origin.pk) else ()),
+        *((RefusalReason.DESTINATION_NOT_ACTIVE,) if is_remote(destination.pk) else ()),
+    }
     for code in found.codes:
+        if code in skipped:
+            continue
         kinds = (
             freeze_kinds(account.pk)
             if code == RefusalReason.ORIGIN_ACCOUNT_FROZEN and account is not None

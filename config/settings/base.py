@@ -204,7 +204,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.sweep_orphan_documents",
         "schedule": float(env.int("BEAT_ORPHAN_DOCUMENTS_SECONDS", default=3600)),
     },
+    # Exchange messages to peer deployments that are due again (transfers.exchange.outbox).
+    "exchange-requeue": {
+        "task": "transfers.exchange_requeue",
+        "schedule": float(env.int("EXCHANGE_SWEEP_SECONDS", default=60)),
+    },
 }
+# Transfers with another deployment (docs/EXCHANGE.md): the first retry of a message that
+# could not be delivered waits this long, each next one twice as long, up to the cap.
+EXCHANGE_RETRY_SECONDS = env.int("EXCHANGE_RETRY_SECONDS", default=30)
+EXCHANGE_RETRY_CAP_SECONDS = env.int("EXCHANGE_RETRY_CAP_SECONDS", default=3600)
+EXCHANGE_TIMEOUT_SECONDS = env.int("EXCHANGE_TIMEOUT_SECONDS", default=10)
 
 # The beat's schedule and lock live in the broker's Redis: Celery needs that one without
 # eviction, so the lock cannot be evicted while its holder is alive. A beat that starts while

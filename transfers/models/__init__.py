@@ -9,7 +9,16 @@ the deadlines and the notifications are the services' business."""
 
 from __future__ import annotations
 
+from transfers.exchange.models import InboundMessage, MessageKind, OutboundMessage
 from transfers.models.records import BankPayout, CreditMismatch, InfoTable
 from transfers.models.transfer import Transfer
 
-__all__ = ["BankPayout", "CreditMismatch", "InfoTable", "Transfer"]
+__all__ = [
+    "BankPayout",
+    "CreditMismatch",
+    "InboundMessage",
+    "InfoTable",
+    "MessageKind",
+    "OutboundMessage",
+    "Transfer",
+]

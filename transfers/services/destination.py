@@ -33,8 +33,11 @@ from cases.deadlines import deadline_close
 from cases.errors import CaseError
 from cases.history import case_record
 from cases.models import Case
+from seals.peers import is_remote
 from transfers import notices
 from transfers.choices import MoneyMode
+from transfers.exchange.models import MessageKind
+from transfers.exchange.outbox import announce
 from transfers.models import CreditMismatch, InfoTable, Transfer
 from transfers.seal import SealError, verify
 from transfers.selectors import balance_split
@@ -159,9 +162,15 @@ def transfer_in(*, case: Case, by: User | None, on: datetime.date | None = None)
     transfer.destination_account = _destination_account(transfer, enrollment, by)
     day = day_or_today(on)
     steps.case_step(transfer, transfer.transfer_in, by=by)(on=day)
-    if transfer.money_mode != MoneyMode.MOVE:
+    completed = transfer.money_mode != MoneyMode.MOVE
+    if completed:
         steps.case_step(transfer, transfer.complete, by=by)(on=day)
-        _after_completion(transfer, by=by, day=day)
+        after_completion(transfer, by=by, day=day)
+    announce(
+        case=transfer.case,
+        kind=MessageKind.TRANSFERRED_IN,
+        body={"on": day.isoformat(), "completed": completed},
+    )
     return transfer
 
 
@@ -186,6 +195,24 @@ def _credit_parts(transfer: Transfer, individual: Decimal, employer: Decimal, by
         _credit(account, amount, source, by, transfer, "in", _("transfer in"))
 
 
+def in_transit_clearing(transfer: Transfer) -> ClearingAccount:
+    """Where the money in transit sits at this end. In one deployment: the origin fund's
+    clearing for the destination, where transfer-out put it (a return to the origin comes out
+    of it too). With an origin of another deployment: this fund's clearing for the origin's,
+    where the balance-sent message booked the money's arrival (transfers.exchange.money)."""
+    if is_remote(transfer.case.agency_id):
+        return clearing_account(
+            region_id=transfer.destination_region_id,
+            kind=ClearingAccount.Kind.IN_TRANSIT,
+            peer_id=transfer.origin_region_id,
+        )
+    return clearing_account(
+        region_id=transfer.origin_region_id,
+        kind=ClearingAccount.Kind.IN_TRANSIT,
+        peer_id=transfer.destination_region_id,
+    )
+
+
 def _credit(
     account: PersonalAccount,
     amount: Decimal,
@@ -198,13 +225,7 @@ def _credit(
     """One credit per fund source, keyed by case, leg and source so a retry is a no-op."""
     if amount <= 0:
         return
-    # The money comes out of the origin fund's clearing for this destination, where
-    # transfer-out put it; a return to the origin comes out of the same clearing.
-    in_transit = clearing_account(
-        region_id=transfer.origin_region_id,
-        kind=ClearingAccount.Kind.IN_TRANSIT,
-        peer_id=transfer.destination_region_id,
-    )
+    in_transit = in_transit_clearing(transfer)
     ledger_or_refuse(
         partial(
             ledger_credit,
@@ -218,6 +239,16 @@ def _credit(
             idempotency_key=f"transfer:{transfer.case_id}:{leg}:{source}",
         )
     )
+
+
+def _require_balance_arrived(transfer: Transfer) -> None:
+    # From another deployment the money is announced by its own message, which may come
+    # after the table: there is nothing to match the credit against until it has.
+    if is_remote(transfer.case.agency_id) and transfer.amount_in_transit == 0:
+        raise CaseError(
+            _("The origin's balance-sent message has not arrived yet; credit it once it has."),
+            code="balance_not_arrived",
+        )
 
 
 @transaction.atomic
@@ -235,6 +266,7 @@ def transfer_credit(
     steps.require(transfer, transfer.credit, by)
     received = _clean_received(received_amount)
     table = _verified_table(transfer)
+    _require_balance_arrived(transfer)
     matches = received == table.balance == transfer.amount_in_transit
     policy = policy_for(transfer.destination_region)
     if matches and by is not None and needs_second_person(policy, received):
@@ -304,10 +336,20 @@ def _enter_credit(
             received=received, matches=False, on=day
         )
         notices.mismatch(transfer)
+        announce(
+            case=transfer.case,
+            kind=MessageKind.MISMATCH,
+            body={"received": str(received), "expected": str(table.balance)},
+        )
         return
     _credit_parts(transfer, table.individual_part, table.employer_part, by)
     steps.case_step(transfer, step, by=by)(received=received, matches=True, on=day)
-    _after_completion(transfer, by=by, day=day)
+    after_completion(transfer, by=by, day=day)
+    announce(
+        case=transfer.case,
+        kind=MessageKind.CREDITED,
+        body={"amount": str(received), "on": day.isoformat()},
+    )
 
 
 # --- reconciliation (destination supervisor) ---------------------------------------------
@@ -352,7 +394,12 @@ def transfer_reconcile_credit(
     steps.case_step(transfer, transfer.reconcile_credit, by=by, reason=note.strip())(
         credited=received, on=day
     )
-    _after_completion(transfer, by=by, day=day)
+    after_completion(transfer, by=by, day=day)
+    announce(
+        case=transfer.case,
+        kind=MessageKind.CREDITED,
+        body={"amount": str(received), "on": day.isoformat()},
+    )
     return transfer
 
 
@@ -363,6 +410,14 @@ def transfer_reconcile_return(
     """Send the whole amount in transit back to the origin account, split as it left."""
     transfer = locked(case)
     steps.require(transfer, transfer.reconcile_return, by)
+    if is_remote(transfer.case.agency_id):
+        raise CaseError(
+            _(
+                "The origin runs another system: a return of the balance is not sent through "
+                "the exchange yet; credit what came, or settle it with the origin directly."
+            ),
+            code="return_not_exchanged",
+        )
     mismatch = _open_mismatch(transfer, note)
     table = InfoTable.objects.get(transfer=transfer)
     account = transfer.origin_account
@@ -385,7 +440,7 @@ def transfer_reconcile_return(
 # --- completion --------------------------------------------------------------------------
 
 
-def _after_completion(transfer: Transfer, *, by: User | None, day: datetime.date) -> None:
+def after_completion(transfer: Transfer, *, by: User | None, day: datetime.date) -> None:
     deadline_close(case=transfer.case, met=True)
     _end_origin_coverage(transfer, by, day)
     _close_origin_account(transfer, by)

@@ -22,9 +22,13 @@ from cases.documents import document_add
 from cases.errors import CaseError
 from cases.history import case_open
 from cases.models import Case, CaseKind, Channel, DeadlineStep, DocumentKind
+from seals.peers import is_remote
 from transfers import notices
 from transfers.check import reason_message, transfer_check
 from transfers.choices import PayoutReason, RefusalReason, TransferType
+from transfers.exchange.models import MessageKind
+from transfers.exchange.outbox import announce
+from transfers.exchange.wire import application_body
 from transfers.models import Transfer
 from transfers.precheck import application_reasons, open_transfer_reason, open_withdrawal_reason
 from transfers.progress import transfer_limits
@@ -148,13 +152,16 @@ def transfer_apply(
         bank_account_name=bank.get("holder", "").strip(),
         applied_on=day_or_today(on),
     )
+    _forward_application(transfer)
     for kind, upload in (
         (DocumentKind.ID_CARD_FRONT, id_card_front),
         (DocumentKind.ID_CARD_BACK, id_card_back),
     ):
         if upload is not None:
             document_add(case=case, kind=kind, upload=upload, by=by)
-    _start_intake_clock(transfer, by)
+    if not is_remote(case.agency_id):
+        # An origin of another deployment keeps its own intake clock.
+        _start_intake_clock(transfer, by)
     notices.received(transfer)
     return cast(Transfer, transfer)
 
@@ -170,6 +177,29 @@ def _start_intake_clock(transfer: Transfer, by: User) -> None:
         reminder_days_before=policy.reminder_days_before,
         by=by,
     )
+
+
+def _forward_application(transfer: Transfer) -> None:
+    """An application for an origin agency of another deployment is filed at the destination,
+    which checks its own side here (the origin cannot see the destination's enrollments), and
+    forwarded to the origin, which decides (docs/EXCHANGE.md)."""
+    case = transfer.case
+    if is_remote(case.other_agency_id):
+        raise CaseError(
+            _(
+                "The destination agency runs another system: the application is filed there, "
+                "and forwarded to this agency."
+            ),
+            code="file_at_destination",
+        )
+    if not is_remote(case.agency_id):
+        return
+    if RefusalReason.DESTINATION_NOT_ACTIVE in transfer_check(transfer).codes:
+        raise CaseError(
+            reason_message(RefusalReason.DESTINATION_NOT_ACTIVE, transfer),
+            code="destination_not_active",
+        )
+    announce(case=case, kind=MessageKind.APPLICATION, body=application_body(transfer))
 
 
 # --- check: accept or refuse -------------------------------------------------------------
@@ -195,12 +225,13 @@ def transfer_accept(*, case: Case, by: User | None, on: datetime.date | None = N
     day = day_or_today(on)
     steps.case_step(transfer, transfer.accept, by=by)(on=day)
     deadline_close(case=transfer.case, step=DeadlineStep.INTAKE)
-    _start_origin_clocks(transfer, day, by)
+    start_origin_clocks(transfer, day, by)
     notices.accepted(transfer)
+    announce(case=transfer.case, kind=MessageKind.ACCEPTED, body={"on": day.isoformat()})
     return transfer
 
 
-def _start_origin_clocks(transfer: Transfer, day: datetime.date, by: User | None) -> None:
+def start_origin_clocks(transfer: Transfer, day: datetime.date, by: User | None) -> None:
     policy = policy_for(transfer.origin_region)
     limits = transfer_limits(transfer.origin_region, transfer.destination_region)
     for step, days in (
@@ -233,13 +264,17 @@ def transfer_refuse(
             _("The check finds nothing against acceptance; write the reason for refusing."),
             code="no_reason",
         )
-    steps.case_step(transfer, transfer.refuse, by=by, reason=note)(
-        codes=codes, note=note, on=day_or_today(on)
-    )
+    day = day_or_today(on)
+    steps.case_step(transfer, transfer.refuse, by=by, reason=note)(codes=codes, note=note, on=day)
     # Refusing answers the application as accepting would: the intake limit is met.
     deadline_close(case=transfer.case, step=DeadlineStep.INTAKE)
     deadline_close(case=transfer.case, met=False)
     notices.refused(transfer)
+    announce(
+        case=transfer.case,
+        kind=MessageKind.REFUSED,
+        body={"codes": codes, "note": note, "on": day.isoformat()},
+    )
     return transfer
 
 
@@ -252,9 +287,11 @@ def transfer_cancel(*, case: Case, by: User, on: datetime.date | None = None) ->
             _("The application has been accepted and can no longer be cancelled."),
             code="accepted",
         )
-    steps.case_step(transfer, transfer.cancel, by=by)(on=day_or_today(on))
+    day = day_or_today(on)
+    steps.case_step(transfer, transfer.cancel, by=by)(on=day)
     deadline_close(case=transfer.case, met=False)
     notices.cancelled(transfer)
+    announce(case=transfer.case, kind=MessageKind.CANCELLED, body={"on": day.isoformat()})
     return transfer
 
 
@@ -271,8 +308,14 @@ def transfer_request_documents(
     if not note:
         raise CaseError(_("Say which documents are missing."), code="empty_note")
     steps.case_step(transfer, transfer.request_documents, by=by, reason=note)(note=note)
-    deadlines_pause(case=transfer.case, by=by, on=day_or_today(on))
+    day = day_or_today(on)
+    deadlines_pause(case=transfer.case, by=by, on=day)
     notices.documents_requested(transfer)
+    announce(
+        case=transfer.case,
+        kind=MessageKind.DOCUMENTS_REQUESTED,
+        body={"note": note, "on": day.isoformat()},
+    )
     return transfer
 
 
@@ -285,12 +328,11 @@ def transfer_documents_received(
     transfer = locked(case)
     steps.case_step(transfer, transfer.documents_received, by=by)()
     policy = policy_for(transfer.origin_region)
+    day = day_or_today(on)
     deadlines_resume(
-        case=transfer.case,
-        by=by,
-        on=day_or_today(on),
-        reminder_days_before=policy.reminder_days_before,
+        case=transfer.case, by=by, on=day, reminder_days_before=policy.reminder_days_before
     )
+    announce(case=transfer.case, kind=MessageKind.DOCUMENTS_RECEIVED, body={"on": day.isoformat()})
     return transfer
 
 

@@ -28,6 +28,9 @@ from cases.errors import CaseError
 from cases.models import Case, DeadlineStep
 from transfers import notices
 from transfers.choices import MoneyMode
+from transfers.exchange.models import MessageKind
+from transfers.exchange.outbox import announce
+from transfers.exchange.wire import balance_sent_body, info_table_body
 from transfers.infotable import build_content
 from transfers.models import BankPayout, InfoTable, Transfer
 from transfers.progress import transfer_limits
@@ -234,9 +237,17 @@ def _send(
     by: User | None,
     step: Callable[..., None],
 ) -> None:
-    _issue_table(transfer, account, mode, day, by)
+    table = _issue_table(transfer, account, mode, day, by)
     in_transit = _send_balance(transfer, account, mode, day, by)
     steps.case_step(transfer, step, by=by)(mode=mode, in_transit=in_transit, on=day)
+    # To a destination of another deployment: the table, then the money, as two messages.
+    announce(case=transfer.case, kind=MessageKind.INFO_TABLE, body=info_table_body(transfer, table))
+    if in_transit > 0:
+        announce(
+            case=transfer.case,
+            kind=MessageKind.BALANCE_SENT,
+            body=balance_sent_body(transfer, in_transit),
+        )
     deadline_close(case=transfer.case, step=DeadlineStep.TRANSFER_ORIGIN, met=True)
     policy = policy_for(transfer.destination_region)
     deadline_start(

@@ -1,0 +1,94 @@
+"""The exchange endpoint a peer posts to, and the staff page of what is waiting or refused."""
+
+from __future__ import annotations
+
+import json
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.http import AuthenticatedRequest
+from cases.errors import CaseError
+from transfers.exchange import selectors
+from transfers.exchange.inbox import inbox_receive
+from transfers.exchange.models import InboundMessage, OutboundMessage
+from transfers.exchange.outbox import inbox_close, outbox_close, outbox_retry
+
+MAX_BYTES = 1024 * 1024
+
+
+# A machine endpoint: the peer proves who it is by the agency's seal on every message, not by
+# a session or a CSRF token.
+@csrf_exempt
+@require_POST
+def inbox(request: HttpRequest) -> HttpResponse:
+    if len(request.body) > MAX_BYTES:
+        return JsonResponse({"status": "refused", "reason": "too large"}, status=413)
+    try:
+        envelope = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"status": "refused", "reason": "not JSON"}, status=400)
+    if not isinstance(envelope, dict):
+        return JsonResponse({"status": "refused", "reason": "not an object"}, status=400)
+    answer = inbox_receive(envelope)
+    return JsonResponse(answer.as_json(), status=answer.http_status)
+
+
+def _require_manager(request: AuthenticatedRequest) -> None:
+    if not rules.has_perm("transfers.manage_exchange", request.user):
+        raise PermissionDenied
+
+
+@login_required
+def page(request: AuthenticatedRequest) -> HttpResponse:
+    _require_manager(request)
+    context = {
+        "outbound": selectors.outbound_open(request.user),
+        "inbound": selectors.inbound_open(request.user),
+    }
+    return render(request, "transfers/exchange.html", context)
+
+
+@login_required
+@require_POST
+def retry(request: AuthenticatedRequest, message_id: str) -> HttpResponse:
+    _require_manager(request)
+    row = get_object_or_404(selectors.outbound_open(request.user), pk=message_id)
+    try:
+        outbox_retry(message=row, by=request.user)
+        messages.success(request, _("The message will be sent again."))
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    return redirect("exchange:page")
+
+
+@login_required
+@require_POST
+def close(request: AuthenticatedRequest, direction: str, message_id: str) -> HttpResponse:
+    _require_manager(request)
+    reason = request.POST.get("reason", "")
+    try:
+        if direction == "out":
+            row: OutboundMessage | InboundMessage = get_object_or_404(
+                selectors.outbound_open(request.user), pk=message_id
+            )
+            assert isinstance(row, OutboundMessage)  # noqa: S101 - narrowed for mypy
+            outbox_close(message=row, by=request.user, reason=reason)
+        else:
+            found = InboundMessage.objects.filter(
+                pk__in=[m.pk for m in selectors.inbound_open(request.user)], pk=message_id
+            ).first()
+            if found is None:
+                raise PermissionDenied
+            inbox_close(message=found, by=request.user, reason=reason)
+        messages.success(request, _("The message was closed by hand."))
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    return redirect("exchange:page")
