@@ -52,6 +52,8 @@ NO_PAGE = {
     "cases:export": "a CSV file: column names are checked by tests/cases/test_export.py",
     "cases:document": "a document's file",
     "transfers:info_table_pdf": "a PDF file (tests/transfers: its text)",
+    "transfers:receipt_pdf": "a PDF file (tests/transfers/test_printed.py: its text)",
+    "transfers:refusal_notice_pdf": "a PDF file (tests/transfers/test_printed.py: its text)",
     "accounts:signup_confirm": "a redirect without a sign-up under way",
     "accounts:otp_verify": "a redirect for anyone who has no second factor to confirm",
     "withdrawals:apply_confirm": "a redirect without an application under way",
