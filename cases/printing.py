@@ -12,6 +12,7 @@ verification page recognise a file the portal issued by its digest (transfers.ve
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Circle, Drawing, Group, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -114,17 +115,56 @@ def qr_code(url: str, *, size: float = 30 * mm) -> Drawing:
     return drawing
 
 
-def verification_block(lines: Sequence[str], url: str) -> Table:
-    """The verification code and where to check it, beside a QR code of that address."""
+def _star(cx: float, cy: float, radius: float, color: colors.Color) -> Polygon:
+    points: list[float] = []
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.38
+        angle = math.radians(90 + i * 36)
+        points += [cx + r * math.cos(angle), cy + r * math.sin(angle)]
+    return Polygon(points, fillColor=color, strokeColor=color, strokeWidth=0)
+
+
+def seal_mark(name: str, *, size: float = 30 * mm) -> Drawing:
+    """The seal's mark as printed beside the issuer: a red ring, the agency's name along its
+    upper arc, a star in the middle. It is only the mark: what proves the table is the SM2
+    seal and the verification code."""
+    red = colors.HexColor("#c8102e")
+    centre, ring = size / 2, size / 2 - 1.5
+    drawing = Drawing(size, size)
+    drawing.add(Circle(centre, centre, ring, strokeColor=red, fillColor=None, strokeWidth=1.8))
+    drawing.add(_star(centre, centre, size * 0.17, red))
+    count = max(len(name), 1)
+    step = min(24.0, 230.0 / count)  # degrees per character
+    first = 90 + step * (count - 1) / 2
+    radius, height = ring - size * 0.12, size * 0.13
+    for index, char in enumerate(name):
+        angle = math.radians(first - index * step)
+        turn = angle - math.pi / 2  # upright, its foot towards the centre
+        glyph = Group(
+            String(0, 0, char, fontName=font(), fontSize=height, fillColor=red, textAnchor="middle")
+        )
+        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+        glyph.transform = (math.cos(turn), math.sin(turn), -math.sin(turn), math.cos(turn), x, y)
+        drawing.add(glyph)
+    return drawing
+
+
+def verification_block(lines: Sequence[str], url: str, *, seal: str = "") -> Table:
+    """The verification code and where to check it, beside a QR code of that address; with
+    `seal`, the seal's mark of that agency between them."""
     text = [paragraph(line, size=9) for line in lines]
-    table = Table([[text, qr_code(url)]], colWidths=[136 * mm, 34 * mm])
+    if seal:
+        cells, widths = [text, seal_mark(seal), qr_code(url)], [104 * mm, 32 * mm, 34 * mm]
+    else:
+        cells, widths = [text, qr_code(url)], [136 * mm, 34 * mm]
+    table = Table([cells], colWidths=widths)
     table.setStyle(
         TableStyle(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
-                ("LINEBEFORE", (1, 0), (1, 0), 0.6, colors.black),
+                ("LINEBEFORE", (-1, 0), (-1, 0), 0.6, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                ("ALIGN", (1, 0), (-1, 0), "CENTER"),
             ]
         )
     )

@@ -130,7 +130,7 @@ def _ends(content: dict[str, Any]) -> list[list[str]]:
 def _periods(content: dict[str, Any]) -> list[list[str]]:
     rows = [[_("Region"), _("Scheme"), _("Period"), _("Contribution months")]]
     for row in content["enrollments"]:
-        period = f"{row['start_date']} – {row['end_date'] or ''}"
+        period = f"{row['start_date']} ~ {row['end_date'] or ''}"  # the font has no en dash
         rows.append(
             [row["region_name"], _scheme(row["scheme"]), period, str(row["contribution_months"])]
         )
@@ -176,9 +176,9 @@ def _verification(table: InfoTable) -> list[str]:
         _("Verification code") + ": " + table.verification_code,
         _(
             "Anyone holding this table can check that it is genuine: scan the QR code, or "
-            "open %(url)s and enter the code."
-        )
-        % {"url": url.split("?")[0]},
+            "open this address and enter the code:"
+        ),
+        url.split("?")[0],
     ]
 
 
@@ -202,7 +202,9 @@ def render_pdf(table: InfoTable) -> bytes:
         printing.section(_("Issued by"), _issuer(table)),
         gap(),
         printing.verification_block(
-            _verification(table), verification_url(table.verification_code)
+            _verification(table),
+            verification_url(table.verification_code),
+            seal=content["origin"]["agency_name"],
         ),
         gap(),
         printing.paragraph(_("Seal signature") + ": " + table.signature, size=8),
