@@ -10,8 +10,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from accounts.masking import mask_name
@@ -91,8 +93,7 @@ def _check(code: str, pdf: bytes | None = None, **extra):
     """The verification page asked by someone without an account."""
     data: dict[str, object] = {"code": code}
     if pdf is not None:
-        data["pdf"] = io.BytesIO(pdf)
-        data["pdf"].name = "table.pdf"  # type: ignore[attr-defined]
+        data["pdf"] = _file(pdf)
     return Client(**extra).post(reverse("transfers:verify"), data)
 
 
@@ -318,3 +319,32 @@ def test_the_case_pages_link_the_letters_there_are(
     assert "refusal-notice.pdf" not in progress
     assert notice in refused_page
     assert notice in staff_page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_findings_are_in_one_language(client, applicant, issued, language):
+    from tests.test_one_language import wrong_words
+
+    pdf = _download(client, applicant, issued)
+    anonymous = Client()
+    anonymous.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    with translation.override(language):
+        genuine = anonymous.post(
+            reverse("transfers:verify"), {"code": issued.verification_code, "pdf": _file(pdf)}
+        )
+        edited = anonymous.post(
+            reverse("transfers:verify"), {"code": issued.verification_code, "pdf": _file(b"%PDF")}
+        )
+        unknown = anonymous.get(reverse("transfers:verify"), {"code": "ABCD-EFGH-JKLM-NPQR"})
+
+    for response in (genuine, edited, unknown):
+        html = response.content.decode()
+        assert f'lang="{language}"' in html
+        assert wrong_words(html, language) == []
+
+
+def _file(content: bytes) -> io.BytesIO:
+    upload = io.BytesIO(content)
+    upload.name = "table.pdf"
+    return upload
