@@ -102,7 +102,7 @@ def render_receipt(transfer: Transfer) -> bytes:
         printing.listing(_("What was received"), _received(transfer)),
         gap(),
         printing.section(
-            _("Dates"),
+            _("Dates and time limit"),
             [
                 [
                     _("Received on"),
@@ -151,7 +151,7 @@ def render_refusal_notice(transfer: Transfer) -> bytes:
             % {"ref": case.reference, "date": transfer.applied_on.isoformat()}
         ),
         gap(),
-        printing.listing(_("Reasons"), refusal_messages(transfer)),
+        printing.listing(_("Reasons for refusal"), refusal_messages(transfer)),
         gap(),
         printing.paragraph(
             _(
