@@ -12,11 +12,10 @@ from accounts.idnumbers import mask_id_number
 from accounts.masking import mask_name
 from accounts.models import User
 from cases import printing
-from cases.calendar import add_working_days
 from cases.models import CaseEvent
 from cases.people import staff_name
 from transfers.models import Transfer
-from transfers.progress import Expected, agency_must_act_by, transfer_limits
+from transfers.progress import agency_must_act_by
 from transfers.selectors import refusal_messages
 
 RECEIPT_TITLE = "受理回执"
@@ -73,14 +72,8 @@ def _received(transfer: Transfer) -> list[str]:
 
 def _act_by(transfer: Transfer) -> str:
     """The day by which the origin must have checked the application and transferred it out,
-    as the "received" message promised it: counted from submission until the clocks run
-    (the intake clock alone says nothing of the transfer-out), then the clock's own day."""
-    if transfer.accepted_on is None and transfer.state != Transfer.State.DOCUMENTS_REQUESTED:
-        limits = transfer_limits(transfer.origin_region, transfer.destination_region)
-        day = add_working_days(transfer.applied_on, limits.origin)
-        due: Expected | None = Expected(day.date, day.provisional)
-    else:
-        due = agency_must_act_by(transfer)
+    as the "received" message promised it (transfers.progress)."""
+    due = agency_must_act_by(transfer)
     if due is None:
         return _("paused until the documents asked for arrive")
     if due.provisional:

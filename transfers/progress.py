@@ -71,7 +71,9 @@ def _from_row(row: Deadline | None) -> Expected | None:
 def expectations(transfer: Transfer, limits: Limits | None = None) -> Expectations:
     if transfer.state == S.DOCUMENTS_REQUESTED:
         return Expectations(None, None, None)
-    rows = {d.step: d for d in transfer.case.deadlines.all()}
+    # The intake clock (受理 within a few days) runs from submission too, but it says nothing
+    # of these steps: until the transfer's own clocks start, count from submission.
+    rows = {d.step: d for d in transfer.case.deadlines.all() if d.step != DeadlineStep.INTAKE}
     if rows:
         later = rows.get(DeadlineStep.TRANSFER_DESTINATION) or rows.get(DeadlineStep.TRANSFER_TOTAL)
         return Expectations(

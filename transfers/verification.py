@@ -5,7 +5,11 @@ holds one the portal printed.
 A file is genuine when its SHA-256 is one of the table's prints (transfers.models.
 InfoTablePrint, recorded each time the portal hands the PDF out): any edit, one byte or a
 re-rendered amount, gives another digest. The seal is checked as well, so that a table whose
-stored content no longer matches its seal is never called genuine."""
+stored content no longer matches its seal is never called genuine.
+
+Each deployment knows the files it printed. Both ends of an exchange hold the table under the
+same code (transfers.codes), but a PDF printed by the other end is recorded there, and its QR
+code opens that portal's page: checked here it would be called edited."""
 
 from __future__ import annotations
 
