@@ -96,12 +96,13 @@ def expected_completions(cases: Sequence[Case]) -> dict[int, Completion]:
     review, the refund), or what its kind registered; one query per kind on the page."""
     open_cases = [c for c in cases if c.closed_at is None]
     found: dict[int, Completion] = {}
-    # The intake limit (已收件) says when the agency answers, not when the case is done.
+    # A running intake limit (accept or refuse) is when a decision is due, not when the case
+    # is done; paused, it still says the case waits for documents.
     rows = (
         Deadline.objects.filter(
             case__in=open_cases, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
         )
-        .exclude(step=DeadlineStep.INTAKE)
+        .exclude(step=DeadlineStep.INTAKE, status=Deadline.Status.OPEN)
         .order_by("due_on")
     )
     for row in rows:

@@ -55,6 +55,8 @@ NO_PAGE = {
     "cases:short_link": "a text message's short link: a redirect to the case's own page",
     "accounts:text_size": "the large-text switch: POST only, a redirect back to the page",
     "transfers:info_table_pdf": "a PDF file (tests/transfers: its text)",
+    "transfers:receipt_pdf": "a PDF file (tests/transfers/test_printed.py: its text)",
+    "transfers:refusal_notice_pdf": "a PDF file (tests/transfers/test_printed.py: its text)",
     "accounts:signup_confirm": "a redirect without a sign-up under way",
     "accounts:otp_verify": "a redirect for anyone who has no second factor to confirm",
     "withdrawals:apply_confirm": "a redirect without an application under way",
