@@ -50,6 +50,9 @@ NO_PAGE = {
     "remember_english": "an old /en/ address: a redirect to the same page",
     "cases:detail": "a redirect to the case's own page",
     "cases:export": "a CSV file: column names are checked by tests/cases/test_export.py",
+    "cases:export_xlsx": "an Excel file: tests/cases/test_export.py reads it",
+    "cases:short_link": "a text message's short link: a redirect to the case's own page",
+    "accounts:text_size": "POST only: sets a cookie and redirects back",
     "cases:document": "a document's file",
     "transfers:info_table_pdf": "a PDF file (tests/transfers: its text)",
     "accounts:signup_confirm": "a redirect without a sign-up under way",
@@ -75,6 +78,7 @@ CODES = frozenset(
         "B",
         "CNY",
         "CSV",
+        "Excel",  # the file format's name, as 导出为 Excel
         "GB",
         "ID",
         "KB",
