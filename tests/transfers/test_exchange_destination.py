@@ -251,3 +251,19 @@ def test_the_applicant_online_not_enrolled_here_is_told_before_filing(remote):
     assert refused.value.code == "precheck"
     assert len(refused.value.reasons) == 1
     assert not OutboundMessage.objects.exists()
+
+
+def test_the_destinations_staff_page_lists_no_reason_only_the_origin_can_see(remote):
+    from transfers.selectors import check_messages
+
+    person, _user = _applicant_here(remote)  # no origin enrollment or account in this database
+    filed = services.transfer_apply(
+        person=person,
+        origin_agency=remote.dongguan,
+        destination_agency=remote.changde,
+        transfer_type="employee",
+        contact_phone="13900000000",
+        by=staff_user("clerk", remote.changde),
+    )
+
+    assert check_messages(filed) == []
