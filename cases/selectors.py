@@ -13,7 +13,7 @@ from django.http import Http404
 from accounts.models import User
 from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
-from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
+from cases.models import Case, CaseEvent, CaseKind, Deadline, DeadlineStep, Document, Notification
 from cases.people import who
 from cases.registry import expected_completion_of
 from cases.workflow import today
@@ -88,9 +88,14 @@ def expected_completions(cases: Sequence[Case]) -> dict[int, Completion]:
     review, the refund), or what its kind registered; one query per kind on the page."""
     open_cases = [c for c in cases if c.closed_at is None]
     found: dict[int, Completion] = {}
-    rows = Deadline.objects.filter(
-        case__in=open_cases, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
-    ).order_by("due_on")
+    # The intake clock (accept or refuse) is a step on the way, not when the case is done.
+    rows = (
+        Deadline.objects.filter(
+            case__in=open_cases, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
+        )
+        .exclude(step=DeadlineStep.INTAKE)
+        .order_by("due_on")
+    )
     for row in rows:
         paused = row.status == Deadline.Status.PAUSED
         found[row.case_id] = Completion(

@@ -71,7 +71,9 @@ def _from_row(row: Deadline | None) -> Expected | None:
 def expectations(transfer: Transfer, limits: Limits | None = None) -> Expectations:
     if transfer.state == S.DOCUMENTS_REQUESTED:
         return Expectations(None, None, None)
-    rows = {d.step: d for d in transfer.case.deadlines.all()}
+    # The clocks of the transfer itself; the intake clock (accept or refuse) runs alone until
+    # acceptance, while the days the applicant is promised still count from submission.
+    rows = {d.step: d for d in transfer.case.deadlines.all() if d.step != DeadlineStep.INTAKE}
     if rows:
         later = rows.get(DeadlineStep.TRANSFER_DESTINATION) or rows.get(DeadlineStep.TRANSFER_TOTAL)
         return Expectations(
