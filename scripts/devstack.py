@@ -526,6 +526,15 @@ def run_environment(environ: Mapping[str, str], port: int) -> dict[str, str]:
     return env
 
 
+def run_lock(env: Mapping[str, str]) -> contextlib.AbstractContextManager[None]:
+    """The lock guards the embedded servers under .var/: a run given both DATABASE_URL and
+    CELERY_BROKER_URL starts none, so several such runs may share one checkout (two
+    deployments side by side, README.md), each on its own PORT, database and Redis."""
+    if env.get("DATABASE_URL") and env.get("CELERY_BROKER_URL"):
+        return contextlib.nullcontext()
+    return exclusive(VAR / "run.lock", "./bin/run")
+
+
 def run(port: int) -> int:
     started = time.monotonic()
     env = run_environment(os.environ, port)
@@ -533,7 +542,7 @@ def run(port: int) -> int:
         say(f"port {port} on 127.0.0.1 is taken; stop what uses it or set PORT")
         return 1
     with (
-        exclusive(VAR / "run.lock", "./bin/run"),
+        run_lock(env),
         local_services(
             env, pgdata=VAR / "pgdata", redis_db=VAR / "redis" / "redis.db", probe_local=False
         ) as services,

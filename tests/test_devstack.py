@@ -182,6 +182,18 @@ def test_a_second_holder_of_the_run_lock_is_refused(tmp_path: Path) -> None:
     assert f"already running (pid {os.getpid()})" in second.stderr
 
 
+def test_runs_on_their_own_database_and_redis_take_no_lock(tmp_path: Path, monkeypatch) -> None:
+    """Two deployments side by side from one checkout (README.md): neither starts an embedded
+    server, so neither holds the lock that guards them; a run that would start one does."""
+    monkeypatch.setattr(devstack, "VAR", tmp_path)
+    both = {"DATABASE_URL": "postgres://x/a", "CELERY_BROKER_URL": "redis://x/4"}
+
+    with devstack.run_lock(both), devstack.run_lock(both):
+        pass
+    with devstack.run_lock({"DATABASE_URL": "postgres://x/a"}):
+        assert (tmp_path / "run.lock").read_text().strip() == str(os.getpid())
+
+
 def test_the_procfile_runs_the_web_server_a_worker_and_beat() -> None:
     processes = devstack.procfile_processes()
 

@@ -106,16 +106,33 @@ def route_check(route: Route) -> CheckResult:
     return CheckResult(codes, origin, destination, account)
 
 
+# What the origin agency decides: its enrollment and its account.
+ORIGIN_SIDE = (
+    RefusalReason.ORIGIN_NOT_STOPPED,
+    RefusalReason.ORIGIN_IN_ARREARS,
+    RefusalReason.ORIGIN_ACCOUNT_FROZEN,
+    RefusalReason.ORIGIN_ACCOUNT_CLOSED,
+)
+
+
 def transfer_check(transfer: Transfer) -> CheckResult:
+    """The check of a filed case, at either end. An end of another deployment decides its own
+    side there: a destination's enrollment was checked when the application was filed there
+    (transfers.services.intake._forward_application); an origin's enrollment and account are
+    checked by the origin, whose decision comes back as a message (docs/EXCHANGE.md), so the
+    destination's staff page does not list reasons it cannot see."""
     found = route_check(route_of(transfer))
-    # A destination of another deployment checked its own enrollment when the application
-    # was filed there (transfers.services.intake._forward_application).
-    if is_remote(transfer.case.other_agency_id):
-        codes = [c for c in found.codes if c != RefusalReason.DESTINATION_NOT_ACTIVE]
-        return CheckResult(
-            codes, found.origin_enrollment, found.destination_enrollment, found.origin_account
-        )
-    return found
+    case = transfer.case
+    skipped = {
+        *((RefusalReason.DESTINATION_NOT_ACTIVE,) if is_remote(case.other_agency_id) else ()),
+        *(ORIGIN_SIDE if is_remote(case.agency_id) else ()),
+    }
+    if not skipped:
+        return found
+    codes = [c for c in found.codes if c not in skipped]
+    return CheckResult(
+        codes, found.origin_enrollment, found.destination_enrollment, found.origin_account
+    )
 
 
 @dataclass(frozen=True)

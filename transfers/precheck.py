@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.freezes.selectors import freeze_kinds
 from accounts.models import Agency, InsuredPerson
 from seals.peers import is_remote
-from transfers.check import Places, Route, reason_text, route_check
+from transfers.check import ORIGIN_SIDE, Places, Route, reason_text, route_check
 from transfers.choices import TYPE_SCHEMES, RefusalReason
 from transfers.models import Transfer
 from withdrawals.models import Withdrawal
@@ -49,14 +49,6 @@ def open_case_reasons(person: InsuredPerson) -> list[str]:
         )
         if reason
     ]
-
-
-ORIGIN_SIDE = (
-    RefusalReason.ORIGIN_NOT_STOPPED,
-    RefusalReason.ORIGIN_IN_ARREARS,
-    RefusalReason.ORIGIN_ACCOUNT_FROZEN,
-    RefusalReason.ORIGIN_ACCOUNT_CLOSED,
-)
 
 
 def application_reasons(

@@ -38,6 +38,7 @@ ADMIN_LOGIN = "302 to the admin login"
 GONE = "302 to the admin index (no such object for this user)"
 REDIRECT = "302 elsewhere"
 NOT_FOUND = "404"
+BAD_REQUEST = "400"
 FORBIDDEN = "403"
 NOT_ALLOWED = "405"
 NO_KEY = "401 (API key needed)"
@@ -262,6 +263,39 @@ TABLE: dict[str, Rule] = {
     "transfers:upload": Rule(
         who(own=DONE, same=NOT_FOUND), post=True, target="transfer_new", data=_file()
     ),
+    # --- transfers with another deployment (docs/EXCHANGE.md) ---------------------------------
+    # What this agency's cases have waiting or refused: its supervisors; other staff are told
+    # no, applicants and system administrators find no such page.
+    "exchange:page": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+        )
+    ),
+    # A refused message of a Dongguan case sent again: another agency's supervisor finds none.
+    "exchange:retry": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, DONE, FORBIDDEN),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN),
+        ),
+        post=True,
+        target="outbound",
+    ),
+    "exchange:close": Rule(
+        who(
+            own=NOT_FOUND,
+            same=staff(FORBIDDEN, FORBIDDEN, DONE, FORBIDDEN),
+            elsewhere=staff(FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN),
+        ),
+        post=True,
+        target="inbound",
+        data=lambda w: {"reason": "settled with the other agency by phone"},
+    ),
+    # The peers' endpoint: no session, no CSRF token; the seal on each message says who sent
+    # it. A body that is not a signed message is a 400 for anyone, and nothing is kept.
+    "exchange_inbox": Rule(everyone(BAD_REQUEST), post=True),
     # --- family pool -------------------------------------------------------------------------
     "family_pool:index": Rule(APPLICANT_PAGE),
     "family_pool:bind": Rule(APPLICANT_PAGE),
@@ -469,6 +503,8 @@ def _target(world: World, target: str | None) -> Any:
         "person": world.binding.holder,
         "account": world.freeze.account,
         "freeze": world.freeze,
+        "outbound": world.outbound,
+        "inbound": world.inbound,
     }
     return objects[target]
 
@@ -527,7 +563,11 @@ def _kwargs(world: World, rule: Rule, name: str) -> dict[str, Any]:
         "charge": "settlement_number",
         "account": "account_id",
         "freeze": "freeze_id",
+        "outbound": "message_id",
+        "inbound": "message_id",
     }.get(rule.target or "", "case_id")
+    if rule.target == "inbound":
+        values["direction"] = "in"
     values[key] = obj.settlement_number if key == "settlement_number" else obj.pk
     return values
 
@@ -558,6 +598,7 @@ def _outcome(response, *, post: bool, changed: bool) -> str:
     plain = {
         200: OK,
         204: NO_CONTENT,
+        400: BAD_REQUEST,
         302: REDIRECT,
         401: NO_KEY,
         403: FORBIDDEN,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +35,10 @@ from family_pool import services as pool
 from family_pool.charging.charges import charge_create
 from family_pool.charging.results import ChargeRefused
 from family_pool.models import Binding, Charge, FlaggedCharge, Relation
-from tests.accounts.factories import UserFactory, staff_user
+from tests.accounts.factories import AgencyFactory, UserFactory, guangdong_regions, staff_user
 from tests.cases.factories import CalendarOverrideFactory, CalendarYearFactory
 from tests.family_pool.factories import card, holder, institution_with_key, insured
+from tests.transfers.exchange_helpers import envelope, make_peer
 from tests.transfers.factories import mover, photo, world
 from tests.withdrawals.factories import (
     GOOD_CARD,
@@ -47,6 +49,7 @@ from tests.withdrawals.factories import (
 )
 from transfers import services as transfers
 from transfers.choices import TransferType
+from transfers.exchange.models import InboundMessage, OutboundMessage
 from transfers.models import Transfer
 from withdrawals.models import EmergencyRefund, Withdrawal
 from withdrawals.refunds import emergency_refund_submit
@@ -80,6 +83,8 @@ class World:
     flag: FlaggedCharge
     charge: Charge
     freeze: AccountFreeze  # active, on an account of Dongguan
+    outbound: OutboundMessage  # to another deployment, refused there: Dongguan may retry it
+    inbound: InboundMessage  # from another deployment, waiting for an earlier message
     api_key: str
     users: dict[str, User] = field(default_factory=dict)
     owners: dict[str, User] = field(default_factory=dict)  # target name -> its applicant
@@ -167,6 +172,45 @@ def _refused_transfer(dg: Agency, cd: Agency, clerk: User) -> Transfer:
     )
     transfers.transfer_refuse(case=transfer.case, by=clerk)
     return Transfer.objects.select_related("case__applicant").get(pk=transfer.pk)
+
+
+def _exchange(dg: Agency, clerk: User) -> tuple[OutboundMessage, InboundMessage]:
+    """A transfer to Dongguan from an agency that runs another system (a peer): filed here and
+    forwarded; the peer refused the forwarded application, and one of its messages waits."""
+    regions = guangdong_regions()
+    remote = AgencyFactory(code="430700-09", name="常德医保（外省）", region=regions["changde"])
+    make_peer(remote)
+    transfer = transfers.transfer_apply(
+        person=mover(remote, dg),
+        origin_agency=remote,
+        destination_agency=dg,
+        transfer_type=TransferType.EMPLOYEE,
+        contact_phone="13900000004",
+        by=clerk,
+    )
+    outbound = OutboundMessage.objects.get(case=transfer.case)
+    outbound.status = OutboundMessage.Status.FAILED
+    outbound.attempts, outbound.last_status_code = 1, 422
+    outbound.last_answer = "refused: the person is not insured here"
+    outbound.save()
+    message = envelope(
+        kind="balance_sent",
+        reference=transfer.case.reference,
+        sender=remote,
+        recipient=dg,
+        body={"amount": "1000.00", "payment_reference": "P-1"},
+        depends_on=str(uuid.uuid4()),
+    )
+    inbound = InboundMessage.objects.create(
+        message_id=message["id"],
+        kind=message["kind"],
+        reference=message["reference"],
+        sender=remote.code,
+        depends_on=message["depends_on"],
+        envelope=message,
+        status=InboundMessage.Status.WAITING,
+    )
+    return outbound, inbound
 
 
 def _withdrawal(dg: Agency) -> Withdrawal:
@@ -303,6 +347,7 @@ def build_world() -> World:
     )
     frozen_owner = _applicant(frozen_account.person, "f-owner")
     _admin_rows(users)
+    outbound, inbound = _exchange(dg, clerk)
 
     owners: dict[str | None, User | None] = {
         "transfer": transfer.case.applicant,
@@ -337,6 +382,8 @@ def build_world() -> World:
         flag=flag,
         charge=charge,
         freeze=freeze,
+        outbound=outbound,
+        inbound=inbound,
         api_key=key,
         users=users,
         owners=owners,  # type: ignore[arg-type]
@@ -368,4 +415,6 @@ def state_fingerprint() -> tuple[Any, ...]:
         FlaggedCharge.objects.filter(reviewed_at__isnull=False).count(),
         Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).count(),
         sorted(AccountFreeze.objects.values_list("pk", "lifted_at")),
+        sorted(OutboundMessage.objects.values_list("pk", "status")),
+        sorted(InboundMessage.objects.values_list("pk", "status")),
     )

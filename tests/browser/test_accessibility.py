@@ -198,3 +198,29 @@ def test_large_text_at_200_percent_keeps_the_page_within_the_screen(page, demo, 
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
     assert _axe(page) == []
+
+
+def test_the_exchange_page_with_messages_passes_axe_in_both_languages(demo, new_page, tmp_path):
+    """The demo has no other deployment, so the crawl sees the exchange page empty: here it
+    holds a message the other system refused and one that waits, with their forms."""
+    from accounts.models import Agency
+    from tests.access.world import _exchange
+
+    dongguan = Agency.objects.get(code="441900-01")
+    _exchange(dongguan, User.objects.get(username="dongguan_clerk"))
+    shots = _shots(tmp_path)
+    problems: list[str] = []
+    for language in ("zh", "en"):
+        page = new_page()
+        _sign_in(page, _staff("supervisor"))
+        if language == "en":
+            _english(page)
+        page.goto("/transfers/exchange/")
+        assert page.locator("#outbound tbody form").count() == 2
+        assert page.locator("#inbound tbody form").count() == 1
+        shot = shots / f"supervisor-{language}-exchange-rows.png"
+        page.screenshot(path=str(shot), full_page=True)
+        for v in _axe(page):
+            nodes = "; ".join(n["target"][0] for n in v["nodes"][:3])
+            problems.append(f"{language}: {v['id']} ({v['impact']}) {nodes}")
+    assert problems == [], "\n".join(problems)

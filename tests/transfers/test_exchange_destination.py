@@ -12,9 +12,14 @@ from accounts.models import ClearingAccount
 from accounts.selectors import clearing_balances, ledger_differences, ledger_total
 from cases.errors import CaseError
 from cases.models import Deadline, DeadlineStep
-from tests.accounts.factories import staff_user
+from tests.accounts.factories import (
+    EnrollmentFactory,
+    InsuredPersonFactory,
+    UserFactory,
+    staff_user,
+)
 from tests.transfers.exchange_helpers import envelope, make_peer, post
-from tests.transfers.factories import mover
+from tests.transfers.factories import mover, photo
 from transfers import services
 from transfers.exchange.models import MessageKind, OutboundMessage
 from transfers.exchange.money import in_transit_differences
@@ -203,3 +208,62 @@ def test_the_clearing_report_shows_the_money_received_from_the_peer_as_in_transi
         (Decimal("1000.00"), Decimal("1000.00"))
     ]
     assert clearing_findings(agency=remote.changde) == []
+
+
+def _applicant_here(remote, *, enrolled_here: bool = True):
+    """An applicant of this deployment: their enrollment at the origin lives in the origin's
+    system, so this database knows only their destination enrollment (if any)."""
+    person = InsuredPersonFactory()
+    if enrolled_here:
+        EnrollmentFactory(person=person, region=remote.changde.region)
+    return person, UserFactory(person=person, mobile=person.phone)
+
+
+def _apply_online(remote, person, user):
+    return services.transfer_apply(
+        person=person,
+        origin_agency=remote.dongguan,
+        destination_agency=remote.changde,
+        transfer_type="employee",
+        contact_phone="13900000000",
+        by=user,
+        id_card_front=photo(),
+        id_card_back=photo(),
+    )
+
+
+def test_the_applicant_online_is_checked_here_only_for_what_this_end_decides(remote):
+    person, user = _applicant_here(remote)
+
+    filed = _apply_online(remote, person, user)
+
+    assert OutboundMessage.objects.get().kind == MessageKind.APPLICATION
+    # The origin's clock is the origin's own (started when the application reaches it).
+    assert not Deadline.objects.filter(case=filed.case, step=DeadlineStep.INTAKE).exists()
+
+
+def test_the_applicant_online_not_enrolled_here_is_told_before_filing(remote):
+    person, user = _applicant_here(remote, enrolled_here=False)
+
+    with pytest.raises(CaseError) as refused:
+        _apply_online(remote, person, user)
+
+    assert refused.value.code == "precheck"
+    assert len(refused.value.reasons) == 1
+    assert not OutboundMessage.objects.exists()
+
+
+def test_the_destinations_staff_page_lists_no_reason_only_the_origin_can_see(remote):
+    from transfers.selectors import check_messages
+
+    person, _user = _applicant_here(remote)  # no origin enrollment or account in this database
+    filed = services.transfer_apply(
+        person=person,
+        origin_agency=remote.dongguan,
+        destination_agency=remote.changde,
+        transfer_type="employee",
+        contact_phone="13900000000",
+        by=staff_user("clerk", remote.changde),
+    )
+
+    assert check_messages(filed) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import ClearingAccount, Enrollment, PersonalAccount
 from accounts.selectors import clearing_balances, ledger_differences, ledger_total
@@ -214,3 +215,22 @@ def test_the_origin_refuses_an_application_for_a_remote_destination_filed_here(r
 
     assert refused.value.code == "file_at_destination"
     assert not OutboundMessage.objects.exists()
+
+
+def test_the_forwarded_application_starts_the_origins_own_intake_clock_from_receipt(
+    client, remote, application
+):
+    post(client, application)
+    case = Case.objects.get(reference=REFERENCE)
+    intake = Deadline.objects.get(case=case, step=DeadlineStep.INTAKE)
+
+    services.transfer_accept(case=case, by=staff_user("clerk", remote.dongguan))
+
+    intake.refresh_from_db()
+    # Counted from the day it arrived here, not from the day it was filed at the destination.
+    assert intake.started_on == timezone.localdate()
+    assert str(intake.started_on) != application["body"]["applied_on"]
+    assert intake.status != "open"
+    assert Deadline.objects.filter(
+        case=case, step=DeadlineStep.TRANSFER_ORIGIN, status="open"
+    ).exists()

@@ -28,7 +28,7 @@ from transfers.exchange.money import arrival_book, departure_settle
 from transfers.models import InfoTable, Transfer
 from transfers.services.base import locked
 from transfers.services.destination import after_completion
-from transfers.services.intake import start_origin_clocks
+from transfers.services.intake import start_intake_clock, start_origin_clocks
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def on_application(message: Message) -> None:
         actor_label=message.label,
     )
     bank = body.get("bank") or {}
-    Transfer.objects.create(
+    transfer = Transfer.objects.create(
         case=case,
         transfer_type=body["transfer_type"],
         origin_region=Region.objects.get(pk=body["origin_region"]),
@@ -119,6 +119,9 @@ def on_application(message: Message) -> None:
         bank_account_name=str(bank.get("holder", "")),
         applied_on=message.day("applied_on"),
     )
+    # The origin's own intake clock, from the day the application reached it: the days the
+    # message spent on the way (the destination's system down) are not the origin's.
+    start_intake_clock(transfer, None, start=workflow.today())
 
 
 # --- at the destination: what the origin decided and sent ----------------------------------

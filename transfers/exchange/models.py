@@ -126,3 +126,9 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"
+
+    @property
+    def kind_display(self) -> str:
+        """The kind in words; empty for a kind this end does not know (a refused message
+        shows what it said, as data)."""
+        return str(MessageKind(self.kind).label) if self.kind in MessageKind.values else ""

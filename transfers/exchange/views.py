@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
 from cases.errors import CaseError
+from cases.selectors import is_staff_member
 from transfers.exchange import selectors
 from transfers.exchange.inbox import inbox_receive
 from transfers.exchange.models import InboundMessage, OutboundMessage
@@ -42,6 +44,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _require_manager(request: AuthenticatedRequest) -> None:
+    # Not staff of an agency (an applicant, a system administrator): no such page, as for
+    # every staff page; staff who do not sign off are told no.
+    if not is_staff_member(request.user):
+        raise Http404
     if not rules.has_perm("transfers.manage_exchange", request.user):
         raise PermissionDenied
 
@@ -69,10 +75,25 @@ def retry(request: AuthenticatedRequest, message_id: str) -> HttpResponse:
     return redirect("exchange:page")
 
 
+def _well_formed(direction: str, message_id: str) -> bool:
+    """An outgoing message is named by its UUID, an incoming one by its row number."""
+    if direction == "in":
+        return message_id.isdigit()
+    if direction != "out":
+        return False
+    try:
+        uuid.UUID(message_id)
+    except ValueError:
+        return False
+    return True
+
+
 @login_required
 @require_POST
 def close(request: AuthenticatedRequest, direction: str, message_id: str) -> HttpResponse:
     _require_manager(request)
+    if not _well_formed(direction, message_id):
+        raise Http404
     reason = request.POST.get("reason", "")
     try:
         if direction == "out":
@@ -85,8 +106,8 @@ def close(request: AuthenticatedRequest, direction: str, message_id: str) -> Htt
             found = InboundMessage.objects.filter(
                 pk__in=[m.pk for m in selectors.inbound_open(request.user)], pk=message_id
             ).first()
-            if found is None:
-                raise PermissionDenied
+            if found is None:  # another agency's, or no such message: not found either way
+                raise Http404
             inbox_close(message=found, by=request.user, reason=reason)
         messages.success(request, _("The message was closed by hand."))
     except CaseError as exc:

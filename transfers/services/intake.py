@@ -161,19 +161,20 @@ def transfer_apply(
             document_add(case=case, kind=kind, upload=upload, by=by)
     if not is_remote(case.agency_id):
         # An origin of another deployment keeps its own intake clock.
-        _start_intake_clock(transfer, by)
+        start_intake_clock(transfer, by, start=transfer.applied_on)
     notices.received(transfer)
     return cast(Transfer, transfer)
 
 
-def _start_intake_clock(transfer: Transfer, by: User) -> None:
-    """已收件: the origin has the region's working days to accept or refuse."""
+def start_intake_clock(transfer: Transfer, by: User | None, *, start: datetime.date) -> None:
+    """已收件: the origin has the region's working days to accept or refuse, from the day the
+    application reached it (filed here, or received from the destination's system)."""
     policy = policy_for(transfer.origin_region)
     deadline_start(
         case=transfer.case,
         step=DeadlineStep.INTAKE,
         working_days=policy.transfer_intake_days,
-        start=transfer.applied_on,
+        start=start,
         reminder_days_before=policy.reminder_days_before,
         by=by,
     )
