@@ -44,6 +44,16 @@ def test_a_clerk_lands_on_cases_to_take_in_and_their_own(client, agency, clerk, 
     assert lists == {"intake": [new.reference], "mine": [own.reference]}
 
 
+def test_a_destination_clerk_lands_on_a_transfer_the_origin_sent(client, agency, far_agency):
+    clerk_there = staff("clerk", far_agency, "far-clerk")
+    sent = _open(agency, state="transferred_out", other_agency=far_agency)
+    Case.objects.filter(pk=sent.pk).update(acting_agency=far_agency)
+
+    lists = _lists(client, clerk_there)
+
+    assert lists == {"intake": [sent.reference], "mine": []}
+
+
 def test_a_reviewer_lands_on_second_reviews_never_on_one_they_reviewed_first(
     client, agency, clerk, reviewer
 ):
