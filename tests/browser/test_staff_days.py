@@ -1,14 +1,17 @@
 """A working day of each staff role at both agencies of a transfer, 东莞 (origin) and 常德
 (destination), in the browser (issue #15). Each starts on the role's landing page:
 
-- the clerk takes in and checks an application (东莞), or takes in and credits a transfer the
-  origin sent (常德);
-- the reviewer finds the withdrawal waiting for a second review and approves it;
-- the supervisor finds the overdue case at the top, gives it to a colleague, and confirms a
-  payout a clerk prepared (双人复核) through its confirmation dialog.
+- the clerks carry one transfer: 东莞's takes the application in, checks and accepts it and
+  sends it; 常德's finds what was sent on their list, takes it in and credits the account;
+- the reviewer of each agency finds the withdrawal waiting for a second review and approves it;
+- the supervisor of each agency finds the overdue case at the top, gives it to a colleague from
+  the case page, and confirms a payout a clerk prepared (双人复核) through its dialog.
 
-Screenshots of each landing page and final state (zh-hans), and one in English per role, go
-to $PORTAL_SCREENSHOTS when set."""
+One test per role walks both agencies, each in its own browser session: every test of this
+kind empties the database when it ends, which costs several seconds.
+
+Screenshots of each landing page, case page and final state (zh-hans), and of the final state
+in English, go to $PORTAL_SCREENSHOTS when set."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import os
 import pytest
 
 from accounts.models import Agency, User
+from cases.assignment import assignee_at
 from cases.models import Case
 from cases.workflow import today
 from tests.accounts.factories import UserFactory, staff_user
@@ -35,6 +39,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Str0ng-pass"
 AGENCIES = ["dongguan", "changde"]
+# Staff of each agency by role: family name, given name.
+NAMES = {
+    "dongguan": {"clerk": ("陈", "静"), "colleague": ("王", "芳"), "reviewer": ("周", "敏")},
+    "changde": {"clerk": ("李", "娜"), "colleague": ("刘", "洋"), "reviewer": ("黄", "丽")},
+}
+SUPERVISORS = {"dongguan": ("张", "伟"), "changde": ("杨", "帆")}
 
 
 @pytest.fixture
@@ -59,8 +69,8 @@ def _english(page) -> None:
         page.click("header button[name=language][value=en]")
 
 
-def _staff(role: str, agency: Agency, name: tuple[str, str]) -> User:
-    user = staff_user(role, agency, username=f"{agency.code}-{role}")
+def _staff(role: str, agency: Agency, name: tuple[str, str], suffix: str = "") -> User:
+    user = staff_user(role, agency, username=f"{agency.code}-{role}{suffix}")
     user.last_name, user.first_name = name
     user.save(update_fields=["last_name", "first_name"])
     return user
@@ -81,27 +91,21 @@ def _online_application(places: World) -> Transfer:
     )
 
 
-def _sent_to_changde(places: World) -> Transfer:
-    """An application 东莞 accepted and transferred out: the balance is on its way."""
-    transfer = _online_application(places)
-    origin = _staff("clerk", places.dongguan, ("陈", "静"))
-    transfers.transfer_accept(case=transfer.case, by=origin)
-    transfers.transfer_out(case=transfer.case, by=origin)
-    return Transfer.objects.get(pk=transfer.pk)
-
-
 def _row(page, list_key: str, case: Case):
     return page.locator(f"#worklist-{list_key} tr[data-case='{case.pk}']")
 
 
-# --- the clerk --------------------------------------------------------------------------
+# --- the clerks: one transfer from 东莞's intake to 常德's credit ------------------------
 
 
-def test_the_origin_clerk_takes_in_and_checks_an_application(page, places):
-    clerk = _staff("clerk", places.dongguan, ("陈", "静"))
+def test_the_clerks_take_in_check_send_and_credit_a_transfer(new_page, places):
+    origin_clerk = _staff("clerk", places.dongguan, NAMES["dongguan"]["clerk"])
+    destination_clerk = _staff("clerk", places.changde, NAMES["changde"]["clerk"])
     case = _online_application(places).case
 
-    _land(page, clerk)
+    # 东莞: the application waits on the clerk's list; they claim it, check it and accept it.
+    page = new_page()
+    _land(page, origin_clerk)
     assert _row(page, "intake", case).count() == 1
     _shot(page, "day-clerk-dongguan-home-zh")
     with page.expect_navigation():
@@ -110,24 +114,27 @@ def test_the_origin_clerk_takes_in_and_checks_an_application(page, places):
         page.click("button.claim")
     press_step(page, page.locator("form[data-action=accept]"))
     page.wait_for_selector(".alert-success")
+    _shot(page, "day-clerk-dongguan-case-zh")
     page.goto("/")
-
-    assert Transfer.objects.get(pk=case.pk).state == Transfer.State.ACCEPTED
     assert _row(page, "intake", case).count() == 0
     assert "已受理" in _row(page, "mine", case).inner_text()
+    _shot(page, "day-clerk-dongguan-accepted-zh")
+    # ...and sends it (the 信息表 sealed, the balance on its way): the turn is 常德's now.
+    with page.expect_navigation():
+        _row(page, "mine", case).locator("a").first.click()
+    press_step(page, page.locator("form[data-action=transfer_out]"))
+    page.wait_for_selector(".alert-success")
+    page.goto("/queue/?list=elsewhere")
+    assert page.locator(f"tr[data-case='{case.pk}']").count() == 1
     _shot(page, "day-clerk-dongguan-done-zh")
     _english(page)
-    assert "Accepted" in _row(page, "mine", case).inner_text()
+    assert "Transferred out" in page.locator(f"tr[data-case='{case.pk}']").inner_text()
     _shot(page, "day-clerk-dongguan-done-en")
 
-
-def test_the_destination_clerk_takes_in_and_credits_what_the_origin_sent(page, places):
-    clerk = _staff("clerk", places.changde, ("李", "娜"))
-    transfer = _sent_to_changde(places)
-    case = transfer.case
-
-    _land(page, clerk)
-    assert _row(page, "intake", case).count() == 1
+    # 常德: what 东莞 sent waits on the clerk's list; they take it in and credit the account.
+    page = new_page()
+    _land(page, destination_clerk)
+    assert "已转出" in _row(page, "intake", case).inner_text()
     _shot(page, "day-clerk-changde-home-zh")
     with page.expect_navigation():
         _row(page, "intake", case).locator("a").first.click()
@@ -137,6 +144,7 @@ def test_the_destination_clerk_takes_in_and_credits_what_the_origin_sent(page, p
     page.wait_for_selector(".alert-success")
     press_step(page, page.locator("form[data-action=credit]"))
     page.wait_for_selector(".alert-success")
+    _shot(page, "day-clerk-changde-case-zh")
     page.goto("/")
 
     assert Transfer.objects.get(pk=case.pk).state == Transfer.State.COMPLETED
@@ -147,35 +155,40 @@ def test_the_destination_clerk_takes_in_and_credits_what_the_origin_sent(page, p
     _shot(page, "day-clerk-changde-done-en")
 
 
-# --- the reviewer -----------------------------------------------------------------------
+# --- the reviewers ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("where", AGENCIES)
-def test_the_reviewer_finds_and_approves_a_second_review(page, places, where):
-    agency = getattr(places, where)
-    clerk = _staff("clerk", agency, ("陈", "静"))
-    reviewer = _staff("reviewer", agency, ("周", "敏"))
-    withdrawal = submit(account_in(agency), by=clerk)
-    withdrawals.withdrawal_first_review(withdrawal=withdrawal, by=clerk)
-    case = withdrawal.case
+def test_the_reviewers_find_and_approve_a_second_review(new_page, places):
+    for where in AGENCIES:
+        agency = getattr(places, where)
+        clerk = _staff("clerk", agency, NAMES[where]["clerk"])
+        reviewer = _staff("reviewer", agency, NAMES[where]["reviewer"])
+        withdrawal = submit(account_in(agency), by=clerk)
+        withdrawals.withdrawal_first_review(withdrawal=withdrawal, by=clerk)
+        case = withdrawal.case
 
-    _land(page, reviewer)
-    assert _row(page, "second_review", case).count() == 1
-    _shot(page, f"day-reviewer-{where}-home-zh")
-    with page.expect_navigation():
-        _row(page, "second_review", case).locator("a").first.click()
-    press_step(page, page.locator("#form-approve"))
-    page.wait_for_selector(".alert-success")
-    page.goto("/")
+        page = new_page()
+        _land(page, reviewer)
+        assert _row(page, "second_review", case).count() == 1
+        _shot(page, f"day-reviewer-{where}-home-zh")
+        page.goto("/queue/?state=withdrawal:first_reviewed")
+        assert page.locator(f"tr[data-case='{case.pk}']").count() == 1
+        page.goto("/")
+        with page.expect_navigation():
+            _row(page, "second_review", case).locator("a").first.click()
+        press_step(page, page.locator("#form-approve"))
+        page.wait_for_selector(".alert-success")
+        _shot(page, f"day-reviewer-{where}-case-zh")
+        page.goto("/")
 
-    assert Withdrawal.objects.get(pk=case.pk).state == Withdrawal.State.APPROVED
-    assert _row(page, "second_review", case).count() == 0
-    _shot(page, f"day-reviewer-{where}-done-zh")
-    _english(page)
-    _shot(page, f"day-reviewer-{where}-done-en")
+        assert Withdrawal.objects.get(pk=case.pk).state == Withdrawal.State.APPROVED
+        assert _row(page, "second_review", case).count() == 0
+        _shot(page, f"day-reviewer-{where}-done-zh")
+        _english(page)
+        _shot(page, f"day-reviewer-{where}-done-en")
 
 
-# --- the supervisor ---------------------------------------------------------------------
+# --- the supervisors --------------------------------------------------------------------
 
 
 def _prepared_payout(agency: Agency, clerk: User, reviewer: User) -> Withdrawal:
@@ -189,59 +202,71 @@ def _prepared_payout(agency: Agency, clerk: User, reviewer: User) -> Withdrawal:
     return withdrawal
 
 
-def _late(agency: Agency, clerk: User) -> Case:
-    """A withdrawal whose review limit passed a week ago."""
-    case = submit(account_in(agency), by=clerk).case
+def _late(places: World, where: str, clerk: User) -> Case:
+    """At 东莞 a withdrawal whose review limit passed a week ago; at 常德 a transfer 东莞 sent
+    whose transfer-in limit passed."""
+    if where == "dongguan":
+        case = submit(account_in(places.dongguan), by=clerk).case
+    else:
+        case = _online_application(places).case
+        origin = _staff("clerk", places.dongguan, NAMES["dongguan"]["clerk"])
+        transfers.transfer_accept(case=case, by=origin)
+        transfers.transfer_out(case=case, by=origin)
     Case.objects.filter(pk=case.pk).update(due_on=today() - datetime.timedelta(days=7))
     return case
 
 
-@pytest.mark.parametrize("where", AGENCIES)
-def test_the_supervisor_reassigns_the_overdue_case_and_confirms_a_payout(page, places, where):
-    agency = getattr(places, where)
-    supervisor = _staff("supervisor", agency, ("张", "伟"))
-    clerk = _staff("clerk", agency, ("陈", "静"))
-    colleague = staff_user("clerk", agency, username=f"{agency.code}-clerk-2")
-    colleague.last_name, colleague.first_name = "王", "芳"
-    colleague.save(update_fields=["last_name", "first_name"])
-    reviewer = _staff("reviewer", agency, ("周", "敏"))
-    payout = _prepared_payout(agency, clerk, reviewer)
-    late = _late(agency, clerk)
+def test_the_supervisors_reassign_the_overdue_case_and_confirm_a_payout(new_page, places):
+    for where in AGENCIES:
+        agency = getattr(places, where)
+        supervisor = _staff("supervisor", agency, SUPERVISORS[where])
+        clerk = _staff("clerk", agency, NAMES[where]["clerk"])
+        colleague = _staff("clerk", agency, NAMES[where]["colleague"], suffix="-2")
+        reviewer = _staff("reviewer", agency, NAMES[where]["reviewer"])
+        payout = _prepared_payout(agency, clerk, reviewer)
+        late = _late(places, where, clerk)
 
-    _land(page, supervisor)
-    assert page.locator("main section.worklist").first.get_attribute("id") == "worklist-overdue"
-    first = page.locator("#worklist-overdue tbody tr").first
-    assert first.get_attribute("data-case") == str(late.pk)
-    assert "已超期" in first.inner_text()
-    assert _row(page, "payouts", payout.case).count() == 1
-    _shot(page, f"day-supervisor-{where}-home-zh")
+        page = new_page()
+        _land(page, supervisor)
+        lists = page.locator("main section.worklist")
+        assert lists.first.get_attribute("id") == "worklist-overdue"
+        first = page.locator("#worklist-overdue tbody tr").first
+        assert first.get_attribute("data-case") == str(late.pk)
+        assert "已超期" in first.inner_text()
+        assert _row(page, "payouts", payout.case).count() == 1
+        _shot(page, f"day-supervisor-{where}-home-zh")
 
-    with page.expect_navigation():
-        first.locator("a").first.click()
-    page.select_option("#assign-form select[name=assignee]", str(colleague.pk))
-    with page.expect_navigation():
-        page.click("#assign-form button[type=submit]")
-    assert Case.objects.get(pk=late.pk).assignee_id == colleague.pk
-    page.goto("/")
-    with page.expect_navigation():
-        _row(page, "payouts", payout.case).locator("a").first.click()
-    form = page.locator("#form-confirm-payout")
-    dialog = page.locator(f"#{form.get_attribute('data-confirm-dialog')}")
-    form.locator("button[name=action]").click()
-    dialog.wait_for(state="visible")
-    # Bootstrap fades the dialog in: the screenshot waits for the end of the fade.
-    faded_in = "el => getComputedStyle(el).opacity === '1'"
-    page.wait_for_function(faded_in, arg=dialog.element_handle())
-    assert "25000.00" in dialog.inner_text()
-    _shot(page, f"day-supervisor-{where}-dialog-zh", full_page=False)
-    with page.expect_navigation():
-        dialog.locator("button[name=confirmed]").click()
-    page.wait_for_selector(".alert-success")
-    page.goto("/")
+        # The overdue case goes to a colleague, from its own page.
+        with page.expect_navigation():
+            first.locator("a").first.click()
+        page.select_option("#assign-form select[name=assignee]", str(colleague.pk))
+        with page.expect_navigation():
+            page.click("#assign-form button[type=submit]")
+        assert assignee_at(Case.objects.get(pk=late.pk), agency.pk) == colleague
+        assert "".join(NAMES[where]["colleague"]) in page.inner_text("#assignee")
 
-    assert Withdrawal.objects.get(pk=payout.pk).state == Withdrawal.State.CLOSED
-    assert _row(page, "payouts", payout.case).count() == 0
-    assert "王芳" in _row(page, "overdue", late).inner_text()
-    _shot(page, f"day-supervisor-{where}-done-zh")
-    _english(page)
-    _shot(page, f"day-supervisor-{where}-done-en")
+        # The payout a clerk prepared, confirmed through its dialog (双人复核).
+        page.goto("/")
+        with page.expect_navigation():
+            _row(page, "payouts", payout.case).locator("a").first.click()
+        form = page.locator("#form-confirm-payout")
+        dialog = page.locator(f"#{form.get_attribute('data-confirm-dialog')}")
+        form.locator("button[name=action]").click()
+        dialog.wait_for(state="visible")
+        # Bootstrap fades the dialog in: the screenshot waits for the end of the fade.
+        faded_in = "el => getComputedStyle(el).opacity === '1'"
+        page.wait_for_function(faded_in, arg=dialog.element_handle())
+        assert "25000.00" in dialog.inner_text()
+        _shot(page, f"day-supervisor-{where}-dialog-zh", full_page=False)
+        with page.expect_navigation():
+            dialog.locator("button[name=confirmed]").click()
+        page.wait_for_selector(".alert-success")
+        _shot(page, f"day-supervisor-{where}-case-zh")
+        page.goto("/")
+
+        assert Withdrawal.objects.get(pk=payout.pk).state == Withdrawal.State.CLOSED
+        assert _row(page, "payouts", payout.case).count() == 0
+        assert "".join(NAMES[where]["colleague"]) in _row(page, "overdue", late).inner_text()
+        _shot(page, f"day-supervisor-{where}-done-zh")
+        _english(page)
+        _shot(page, f"day-supervisor-{where}-done-en")
