@@ -5,6 +5,7 @@ escalations, payments to confirm and the team's load, the auditor on a read-only
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -170,3 +171,19 @@ def test_staff_of_another_role_mix_see_no_other_agency_in_lists(client, far_agen
     lists = _lists(client, outsider_clerk)
 
     assert lists == {"intake": [], "mine": []}
+
+
+def test_an_overdue_case_says_by_how_many_working_days_never_a_negative_number(
+    client, agency, supervisor
+):
+    late = _open(agency, due=today() - datetime.timedelta(days=10))
+    client.force_login(supervisor)
+
+    home = client.get(reverse("accounts:home"))
+
+    row = home.context["landing"].lists[0].rows[0]
+    assert row.case == late
+    assert row.days_overdue > 0
+    cell = home.content.decode().split('class="days-left"', 1)[1].split("</td>", 1)[0]
+    assert f"{row.days_overdue} " in cell
+    assert not re.search(r"-\d", cell)
