@@ -57,3 +57,9 @@ def mask_phone(number: str) -> str:
 def mask_card_number(number: str) -> str:
     """The last four digits only, as a bank's own statements print a card."""
     return f"**** {number[-4:]}" if len(number) > 4 else "*" * len(number)
+
+
+def mask_name(name: str) -> str:
+    """The first character only (张**), as public notices print a person's name."""
+    name = name.strip()
+    return f"{name[:1]}{'*' * (len(name) - 1)}" if name else ""

@@ -14,7 +14,15 @@ from accounts.models import User
 from cases.assignment import assignee_at
 from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
-from cases.models import Case, CaseEvent, CaseKind, Deadline, Document, Notification
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    Deadline,
+    DeadlineStep,
+    Document,
+    Notification,
+)
 from cases.people import who
 from cases.registry import expected_completion_of
 from cases.roles import works_on
@@ -90,9 +98,15 @@ def expected_completions(cases: Sequence[Case]) -> dict[int, Completion]:
     review, the refund), or what its kind registered; one query per kind on the page."""
     open_cases = [c for c in cases if c.closed_at is None]
     found: dict[int, Completion] = {}
-    rows = Deadline.objects.filter(
-        case__in=open_cases, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
-    ).order_by("due_on")
+    # A running intake limit (accept or refuse) is when a decision is due, not when the case
+    # is done; paused, it still says the case waits for documents.
+    rows = (
+        Deadline.objects.filter(
+            case__in=open_cases, status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED]
+        )
+        .exclude(step=DeadlineStep.INTAKE, status=Deadline.Status.OPEN)
+        .order_by("due_on")
+    )
     for row in rows:
         paused = row.status == Deadline.Status.PAUSED
         found[row.case_id] = Completion(

@@ -140,12 +140,12 @@ class TransferAdmin(_TransferRowsAdmin):
 @admin.register(InfoTable)
 class InfoTableAdmin(_TransferRowsAdmin):
     id_number_path = "transfer__case__person__id_number"
-    list_display = ("transfer", "key_id", "issued_at", "issued_by")
-    search_fields = ("transfer__case__reference", "key_id")
+    list_display = ("transfer", "verification_code", "key_id", "issued_at", "issued_by")
+    search_fields = ("transfer__case__reference", "key_id", "verification_code")
     list_select_related = ("transfer__case", "issued_by")
     # The table certifies the person's full ID number: shown masked like everywhere else.
     exclude = ("content",)
-    readonly_fields = ("masked_content",)
+    readonly_fields = ("verification_code", "masked_content")
 
     @admin.display(description=_("content"))
     def masked_content(self, table: InfoTable) -> str:

@@ -10,6 +10,7 @@ from accounts.forms import CardNumberCheck, PhoneField
 from accounts.idnumbers import normalize_id_number, parse_id_number
 from accounts.models import Agency, InsuredPerson
 from transfers.choices import PayoutReason, TransferType
+from transfers.codes import normalize
 
 
 def _agencies() -> Any:
@@ -84,3 +85,36 @@ class IntakeForm(TransferForm):
         if person is None:
             raise ValidationError(_("No insured person on record has this ID number."))
         return person
+
+
+PDF_MAX_BYTES = 5 * 1024 * 1024
+
+
+class VerifyForm(forms.Form):
+    """The public verification page: the code on the table, and the file one holds if any."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=40,
+        help_text=_("Sixteen letters and digits, printed beside the QR code."),
+    )
+    pdf = forms.FileField(
+        label=_("The PDF you hold (optional)"),
+        required=False,
+        help_text=_("To check that the file itself was not edited. It is read, not kept."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if normalize(code) is None:
+            raise ValidationError(
+                _("A verification code has 16 letters and digits, such as ABCD-EFGH-JKLM-NPQR.")
+            )
+        return code
+
+    def clean_pdf(self) -> Any:
+        upload = self.cleaned_data.get("pdf")
+        if upload and upload.size > PDF_MAX_BYTES:
+            raise ValidationError(_("The file is larger than any information table (5 MB)."))
+        return upload

@@ -5,21 +5,17 @@ what the seal covers)."""
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.models import Enrollment, PersonalAccount, Scheme
+from cases import printing
+from cases.people import staff_name
 from transfers.models import InfoTable, Transfer
 
 TITLE = "参保人员基本医疗保险信息表"
@@ -94,17 +90,11 @@ def _end(agency: Any, region: Any, scheme: str) -> dict[str, Any]:
 
 # --- PDF ---------------------------------------------------------------------------------
 
-# AR PL SungtiL GB (a 宋体 for the GB 2312 set, Arphic Public License, transfers/fonts/): a
-# TrueType font, so that reportlab embeds the subset the table uses and the Chinese shows in
-# any viewer, unlike a CID font the viewer must supply.
-FONT_FILE = Path(__file__).resolve().parent / "fonts" / "gbsn00lp.ttf"
-FONT = "PortalSong"
 
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
-    return FONT
+def verification_url(code: str) -> str:
+    """The public page that checks a printed table, as an absolute address for the QR code."""
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return f"{base}{reverse('transfers:verify')}?{urlencode({'code': code})}"
 
 
 def _scheme(code: str) -> str:
@@ -140,7 +130,7 @@ def _ends(content: dict[str, Any]) -> list[list[str]]:
 def _periods(content: dict[str, Any]) -> list[list[str]]:
     rows = [[_("Region"), _("Scheme"), _("Period"), _("Contribution months")]]
     for row in content["enrollments"]:
-        period = f"{row['start_date']} – {row['end_date'] or ''}"
+        period = f"{row['start_date']} ~ {row['end_date'] or ''}"  # the font has no en dash
         rows.append(
             [row["region_name"], _scheme(row["scheme"]), period, str(row["contribution_months"])]
         )
@@ -164,82 +154,59 @@ def _balance(content: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def _section(
-    title: str,
-    rows: list[list[str]],
-    font: str,
-    header: bool = False,
-    widths: tuple[int, int, int, int] | None = None,
-) -> Table:
-    """One section of the form: its title across the whole width, then its rows, every cell
-    bordered like the printed form."""
-    data = [[title, "", "", ""], *rows]
-    table = Table(data, colWidths=[c * mm for c in (widths or (36, 44, 36, 54))])
-    commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), font, 9.5),
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("SPAN", (0, 0), (-1, 0)),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
-        ("FONT", (0, 0), (-1, 0), font, 10.5),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]
-    if header:
-        commands.append(("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#f8f9fa")))
-    else:
-        for col in (0, 2):
-            commands.append(("BACKGROUND", (col, 1), (col, -1), colors.HexColor("#f8f9fa")))
-    table.setStyle(TableStyle(commands))
-    return table
-
-
-def render_pdf(table: InfoTable) -> bytes:
-    content = table.content
-    font = _font()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=TITLE,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-    )
-    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
-    small = ParagraphStyle("small", fontName=font, fontSize=9, leading=13)
-    gap = Spacer(1, 4 * mm)
-    issuer = _section(_("Issued by"), _issuer(table), font)
-    # The key id is 32 hex digits: smaller, so that it stays inside its cell.
-    issuer.setStyle(TableStyle([("FONT", (3, 2), (3, 2), font, 7.5)]))
-    story = [
-        Paragraph(f"《{TITLE}》", title),
-        gap,
-        _section(_("Identity"), _identity(content), font),
-        gap,
-        _section(_("Transfer"), _ends(content), font),
-        gap,
-        _section(
-            _("Enrollment periods"), _periods(content), font, header=True, widths=(36, 44, 62, 28)
-        ),
-        gap,
-        _section(_("Contribution months and balance"), _balance(content), font),
-        gap,
-        issuer,
-        gap,
-        Paragraph(_("Seal signature") + ": " + table.signature, small),
-    ]
-    doc.build(story)
-    return buffer.getvalue()
-
-
 def _issuer(table: InfoTable) -> list[list[str]]:
     origin = table.content["origin"]
+    # Who sealed it at the origin; a copy received from another deployment names nobody here.
+    clerk = staff_name(table.issued_by) if table.issued_by is not None else "—"
     return [
         [_("Issuing agency"), origin["agency_name"], _("Issued on"), table.content["issued_on"]],
+        [_("Handled by"), clerk, _("Seal algorithm"), table.algorithm],
         [
             _("Electronic seal"),
-            f"{origin['agency_name']} ({table.algorithm})",
+            origin["agency_name"],
             _("Seal key"),
             table.key_id,
         ],
     ]
+
+
+def _verification(table: InfoTable) -> list[str]:
+    url = verification_url(table.verification_code)
+    return [
+        _("Verification code") + ": " + table.verification_code,
+        _(
+            "Anyone holding this table can check that it is genuine: scan the QR code, or "
+            "open this address and enter the code:"
+        ),
+        url.split("?")[0],
+    ]
+
+
+def render_pdf(table: InfoTable) -> bytes:
+    """The table as the official form, in the active language, from the sealed content."""
+    content = table.content
+    gap = printing.gap
+    story = [
+        printing.heading(f"《{TITLE}》"),
+        gap(),
+        printing.section(_("Identity"), _identity(content)),
+        gap(),
+        printing.section(_("Transfer"), _ends(content)),
+        gap(),
+        printing.section(
+            _("Enrollment periods"), _periods(content), header=True, widths=(36, 44, 62, 28)
+        ),
+        gap(),
+        printing.section(_("Contribution months and balance"), _balance(content)),
+        gap(),
+        printing.section(_("Issued by"), _issuer(table)),
+        gap(),
+        printing.verification_block(
+            _verification(table),
+            verification_url(table.verification_code),
+            seal=content["origin"]["agency_name"],
+        ),
+        gap(),
+        printing.paragraph(_("Seal signature") + ": " + table.signature, size=8),
+    ]
+    return printing.render(TITLE, story)

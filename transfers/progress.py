@@ -64,6 +64,13 @@ class Expectations:
     total: Expected | None
 
 
+TRANSFER_CLOCKS = (
+    DeadlineStep.TRANSFER_ORIGIN,
+    DeadlineStep.TRANSFER_DESTINATION,
+    DeadlineStep.TRANSFER_TOTAL,
+)
+
+
 def _from_row(row: Deadline | None) -> Expected | None:
     return Expected(row.due_on, row.provisional) if row is not None else None
 
@@ -71,7 +78,8 @@ def _from_row(row: Deadline | None) -> Expected | None:
 def expectations(transfer: Transfer, limits: Limits | None = None) -> Expectations:
     if transfer.state == S.DOCUMENTS_REQUESTED:
         return Expectations(None, None, None)
-    rows = {d.step: d for d in transfer.case.deadlines.all()}
+    # The transfer's own clocks; the intake limit (已收件) runs before them and promises less.
+    rows = {d.step: d for d in transfer.case.deadlines.all() if d.step in TRANSFER_CLOCKS}
     if rows:
         later = rows.get(DeadlineStep.TRANSFER_DESTINATION) or rows.get(DeadlineStep.TRANSFER_TOTAL)
         return Expectations(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from transfers import views
+from transfers import verification_views, views
 
 app_name = "transfers"
 
@@ -16,4 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:case_id>/cancel/", views.cancel, name="cancel"),
     path("<int:case_id>/documents/", views.upload, name="upload"),
     path("<int:case_id>/info-table.pdf", views.info_table_pdf, name="info_table_pdf"),
+    path("<int:case_id>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("<int:case_id>/refusal-notice.pdf", views.refusal_notice_pdf, name="refusal_notice_pdf"),
+    # Public: whoever holds a printed 信息表 checks it here (its QR code opens this page).
+    path("verify/", verification_views.verify, name="verify"),
 ]

@@ -1,11 +1,13 @@
 """Transfer pages: the applicant's application and progress, the staff case page with the
-steps this user may take, the window intake, the reconciliation queue and the 信息表 PDF.
+steps this user may take, the window intake, the reconciliation queue, and the PDFs: the
+信息表, the receipt (受理回执) and the refusal notice (不予受理告知书).
 
 Views are thin: scope through the selectors (a stranger gets a 404), one service call,
 a message, a redirect. A CaseError becomes a message with every reason it carries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,6 +48,7 @@ from transfers import precheck, progress, selectors, services
 from transfers.choices import MoneyMode, PayoutReason
 from transfers.forms import ApplyForm, IntakeForm
 from transfers.infotable import render_pdf
+from transfers.letters import render_receipt, render_refusal_notice
 from transfers.models import InfoTable, Transfer
 
 
@@ -75,7 +80,26 @@ def _common(user: User, transfer: Transfer) -> dict[str, Any]:
         "transfer": transfer,
         "info_table": InfoTable.objects.filter(transfer=transfer).first(),
         "refusal_reasons": selectors.refusal_messages(transfer, staff=user.person_id is None),
+        "letters": _letters(transfer),
     }
+
+
+@dataclass(frozen=True)
+class Letter:
+    label: str
+    url: str
+
+
+def _letters(transfer: Transfer) -> list[Letter]:
+    """The receipt once the application is filed (always, here); the refusal notice once
+    it is refused. Whoever may see the case may print them (the same views' scoping)."""
+    letters = [
+        Letter(_("Application receipt (PDF)"), reverse("transfers:receipt_pdf", args=[transfer.pk]))
+    ]
+    if transfer.state == Transfer.State.REFUSED:
+        url = reverse("transfers:refusal_notice_pdf", args=[transfer.pk])
+        letters.append(Letter(_("Notice of refusal to accept (PDF)"), url))
+    return letters
 
 
 def _progress_context(user: User, transfer: Transfer) -> dict[str, Any]:
@@ -140,24 +164,54 @@ def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpRespons
     return take_step(request, transfer, action)
 
 
-@login_required
-def info_table_pdf(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    user = request.user
-    transfer = selectors.transfer_for(user, case_id)
-    table = InfoTable.objects.filter(transfer=transfer).first()
-    if table is None:
-        raise Http404
-    case_record(case=transfer.case, action="info_table_viewed", by=user)
-    audit_record(
-        action=AuditAction.DOCUMENT_DOWNLOAD,
-        user=user,
-        request=request,
-        object_repr=f"{transfer.case.reference} information table",
-    )
-    response = HttpResponse(render_pdf(table), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{transfer.case.reference}.pdf"'
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _log_download(request: AuthenticatedRequest, transfer: Transfer, what: str) -> None:
+    audit_record(
+        action=AuditAction.DOCUMENT_DOWNLOAD,
+        user=request.user,
+        request=request,
+        object_repr=f"{transfer.case.reference} {what}",
+    )
+
+
+@login_required
+def info_table_pdf(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    """The sealed 信息表; each distinct file handed out is recorded by its digest, so that the
+    verification page can later recognise it (transfers.verification)."""
+    user = request.user
+    transfer = selectors.transfer_for(user, case_id)
+    table = InfoTable.objects.filter(transfer=transfer).select_related("issued_by").first()
+    if table is None:
+        raise Http404
+    pdf = render_pdf(table)
+    services.info_table_print_record(table=table, pdf=pdf, language=get_language())
+    case_record(case=transfer.case, action="info_table_viewed", by=user)
+    _log_download(request, transfer, "information table")
+    return _pdf(pdf, f"{transfer.case.reference}.pdf")
+
+
+@login_required
+def receipt_pdf(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    """受理回执: for the applicant and the staff who may see the case, once it is filed."""
+    transfer = selectors.transfer_for(request.user, case_id)
+    _log_download(request, transfer, "receipt")
+    return _pdf(render_receipt(transfer), f"{transfer.case.reference}-receipt.pdf")
+
+
+@login_required
+def refusal_notice_pdf(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    """不予受理告知书: only for a refused application."""
+    transfer = selectors.transfer_for(request.user, case_id)
+    if transfer.state != Transfer.State.REFUSED:
+        raise Http404
+    _log_download(request, transfer, "refusal notice")
+    return _pdf(render_refusal_notice(transfer), f"{transfer.case.reference}-refusal.pdf")
 
 
 @login_required

@@ -251,6 +251,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # few charges a second at its peak; 3000/min (50/s) stops a client stuck in a loop without
 # touching real use. The load benchmark (bench/settings.py) sets its own, far higher.
 CHARGING_API_RATE = env.str("CHARGING_API_RATE", default="3000/min")
+# Lookups per address on the public page that checks a printed 信息表 (cases/ratelimit.py):
+# someone checking tables asks a few times; anyone guessing codes is stopped long before luck.
+VERIFICATION_RATE = env.str("VERIFICATION_RATE", default="20/min")
 
 # Where SMS go. The console sender prints; a real gateway is a class with the same method.
 SMS_SENDER = env.str("SMS_SENDER", default="cases.sms.ConsoleSmsSender")

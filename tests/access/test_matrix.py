@@ -249,6 +249,10 @@ TABLE: dict[str, Rule] = {
     "transfers:reconciliation": Rule(STAFF_PAGE),
     "transfers:detail": Rule(CASE_PAGE, target="transfer"),
     "transfers:info_table_pdf": Rule(CASE_PAGE, target="transfer"),
+    "transfers:receipt_pdf": Rule(CASE_PAGE, target="transfer"),
+    "transfers:refusal_notice_pdf": Rule(CASE_PAGE, target="transfer_refused"),
+    # Public: whoever holds a printed information table checks it, signed in or not.
+    "transfers:verify": Rule(everyone(OK)),
     "transfers:act": Rule(
         who(own=NOT_FOUND, same=FIRST_STEP), post=True, target="transfer_new", action="accept"
     ),
@@ -453,6 +457,7 @@ def _target(world: World, target: str | None) -> Any:
     objects = {
         "transfer": world.transfer,
         "transfer_new": world.transfer_new,
+        "transfer_refused": world.transfer_refused,
         "withdrawal": world.withdrawal,
         "refund": world.refund,
         "binding": world.binding,

@@ -70,6 +70,7 @@ class World:
     transfer: Transfer  # in reconciliation: its information table and mismatch exist
     transfer_new: Transfer  # just applied: the origin clerk can accept it
     payout_transfer: Transfer  # paid out to the bank
+    transfer_refused: Transfer  # refused at intake: its refusal notice exists
     withdrawal: Withdrawal
     refund: EmergencyRefund
     binding: Binding  # active
@@ -151,6 +152,21 @@ def _new_transfer(dg: Agency, cd: Agency) -> Transfer:
         id_card_front=photo(),
         id_card_back=photo(),
     )
+
+
+def _refused_transfer(dg: Agency, cd: Agency, clerk: User) -> Transfer:
+    person = mover(dg, cd, in_arrears=True)
+    _applicant(person, "tr-owner")
+    transfer = transfers.transfer_apply(
+        person=person,
+        origin_agency=dg,
+        destination_agency=cd,
+        transfer_type=TransferType.EMPLOYEE,
+        contact_phone="13900000004",
+        by=clerk,
+    )
+    transfers.transfer_refuse(case=transfer.case, by=clerk)
+    return Transfer.objects.select_related("case__applicant").get(pk=transfer.pk)
 
 
 def _withdrawal(dg: Agency) -> Withdrawal:
@@ -261,6 +277,7 @@ def build_world() -> World:
     transfer = _transfer_in_reconciliation(dg, cd, clerk, cd_clerk)
     payout_transfer = _transfer_paid_to_bank(dg, cd, clerk)
     transfer_new = _new_transfer(dg, cd)
+    transfer_refused = _refused_transfer(dg, cd, clerk)
     withdrawal = _withdrawal(dg)
     refund = _refund(dg)
     binding, binding_pending, binding_user = _bindings(clerk)
@@ -290,6 +307,7 @@ def build_world() -> World:
     owners: dict[str | None, User | None] = {
         "transfer": transfer.case.applicant,
         "transfer_new": transfer_new.case.applicant,
+        "transfer_refused": transfer_refused.case.applicant,
         "withdrawal": w_user,
         "refund": refund.case.applicant,
         "binding": binding_user,
@@ -309,6 +327,7 @@ def build_world() -> World:
         transfer=transfer,
         transfer_new=transfer_new,
         payout_transfer=payout_transfer,
+        transfer_refused=transfer_refused,
         withdrawal=withdrawal,
         refund=refund,
         binding=binding,

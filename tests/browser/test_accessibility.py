@@ -150,7 +150,7 @@ def test_every_page_a_role_reaches_passes_axe_in_both_languages(demo, new_page, 
 def test_the_pages_before_sign_in_pass_axe(page, demo, tmp_path):
     shots = _shots(tmp_path)
     problems: list[str] = []
-    for path in ("/login/", "/signup/", "/no-such-page/"):
+    for path in ("/login/", "/signup/", "/transfers/verify/", "/no-such-page/"):
         page.goto(path)
         page.screenshot(path=str(shots / f"anonymous-{path.strip('/')}.png"), full_page=True)
         problems += [f"{path}: {v['id']} ({v['impact']})" for v in _axe(page)]
@@ -186,7 +186,7 @@ def test_the_keyboard_reaches_everything_and_focus_is_always_visible(demo, new_p
     assert unseen == [], "focus not visible on: " + "; ".join(unseen)
 
 
-@pytest.mark.parametrize("path", ["/login/", "/signup/"])
+@pytest.mark.parametrize("path", ["/login/", "/signup/", "/transfers/verify/"])
 def test_large_text_at_200_percent_keeps_the_page_within_the_screen(page, demo, path):
     page.set_viewport_size({"width": 640, "height": 900})  # a 1280 px screen at 200 %
     page.goto(path)

@@ -70,8 +70,13 @@ def _photo(page, shots: Path, name: str, lang: str) -> None:
 
 # Words that must be on the page, in each language.
 WORDS = {
-    "zh-hans": {"transfer": "转移", "check digit": "校验"},
-    "en": {"transfer": "transfer", "check digit": "check digit"},
+    "zh-hans": {"transfer": "转移", "check digit": "校验", "enroll": "参保登记", "stop": "停保"},
+    "en": {
+        "transfer": "transfer",
+        "check digit": "check digit",
+        "enroll": "enroll",
+        "stop": "stop",
+    },
 }
 
 
@@ -103,8 +108,11 @@ def test_a_transfer_to_where_the_person_is_not_enrolled_is_stopped_before_filing
 
     reasons = page.locator("#cannot-file li").all_text_contents()
     _photo(page, shots, "transfer-stopped", lang)
-    assert any("常德" in r and "参保登记" in r and "常德市医疗保障事务中心" in r for r in reasons)
-    assert any("停保" in r for r in reasons)
+    words = WORDS[lang]
+    assert any(
+        "常德" in r and words["enroll"] in r and "常德市医疗保障事务中心" in r for r in reasons
+    )
+    assert any(words["stop"] in r for r in reasons)
     assert page.locator("#kept-files").is_visible()
     assert not Transfer.objects.filter(case__person__id_number=NOT_ENROLLED_THERE.id_number)
 

@@ -67,7 +67,7 @@ def test_a_ground_that_needs_the_enrollment_stopped_is_refused_at_the_first_step
     errors = response.context["form"].non_field_errors()
     assert response.status_code == 200
     assert len(errors) == 1
-    assert "停保" in errors[0]
+    assert "must first stop it" in errors[0]
 
 
 def test_a_form_error_keeps_the_documents(client):

@@ -10,7 +10,7 @@ the deadlines and the notifications are the services' business."""
 from __future__ import annotations
 
 from transfers.exchange.models import InboundMessage, MessageKind, OutboundMessage
-from transfers.models.records import BankPayout, CreditMismatch, InfoTable
+from transfers.models.records import BankPayout, CreditMismatch, InfoTable, InfoTablePrint
 from transfers.models.transfer import Transfer
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "CreditMismatch",
     "InboundMessage",
     "InfoTable",
+    "InfoTablePrint",
     "MessageKind",
     "OutboundMessage",
     "Transfer",

@@ -5,7 +5,7 @@ the table."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedCharField, EncryptedJSONField
 from accounts.money import MONEY
+from transfers.codes import verification_code
 from transfers.models.transfer import Transfer
 
 
@@ -31,6 +32,10 @@ class InfoTable(models.Model):
     # the key must be that agency's (transfers.seal.verify): no unsigned copy of it here.
     key_id = models.CharField(_("sealing key id"), max_length=32)
     algorithm = models.CharField(_("seal algorithm"), max_length=16, default="SM2-SM3")
+    # Printed on the table and in its QR code; derived from the signature (transfers.codes).
+    verification_code = models.CharField(
+        _("verification code"), max_length=19, unique=True, editable=False
+    )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,6 +52,13 @@ class InfoTable(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content.get('reference', self.transfer_id)} · {self.key_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Both ends create the row (the origin sealing it, the destination receiving it): the
+        # code follows from the seal wherever the row is made.
+        if not self.verification_code:
+            self.verification_code = verification_code(self.signature)
+        super().save(*args, **kwargs)
 
     def _money(self, key: str) -> Decimal:
         return Decimal(str(self.content.get(key, "0.00")))
@@ -66,6 +78,34 @@ class InfoTable(models.Model):
     @property
     def contribution_months(self) -> int:
         return int(self.content.get("contribution_months", 0))
+
+
+class InfoTablePrint(models.Model):
+    """A PDF of a 信息表 as the portal handed it out, by its SHA-256: the verification page
+    tells a file someone holds from an edited one by it. Printing is deterministic (the same
+    table and language give the same bytes, cases.printing), so a table has a row per language
+    it was printed in, not one per download; a row made by an older version of the software
+    keeps recognising the files that version printed."""
+
+    table = models.ForeignKey(
+        InfoTable,
+        verbose_name=_("information table"),
+        on_delete=models.CASCADE,
+        related_name="prints",
+    )
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    language = models.CharField(_("language"), max_length=10)
+    printed_at = models.DateTimeField(_("first printed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("printed information table")
+        verbose_name_plural = _("printed information tables")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["table", "sha256"], name="info_table_print_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table_id} · {self.sha256[:12]}"
 
 
 class BankPayout(models.Model):

@@ -38,8 +38,10 @@ from transfers.services.origin import (
     transfer_out_confirm,
     transfer_out_send_back,
 )
+from transfers.services.prints import info_table_print_record
 
 __all__ = [
+    "info_table_print_record",
     "transfer_accept",
     "transfer_apply",
     "transfer_cancel",
