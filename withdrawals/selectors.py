@@ -124,7 +124,8 @@ def withdrawal_progress(withdrawal: Withdrawal) -> list[ProgressStep]:
         (_("Submitted"), withdrawal.case.created_at),
         (_("First review"), done.get("first_review")),
         (_("Second review and approval"), done.get("approve")),
-        (_("Paid out"), done.get("pay")),
+        # A step's name, not its outcome: it reads "in progress" until the money has gone.
+        (_("Payout"), done.get("pay")),
         (_("Account closed"), done.get("close_account")),
     ]
     steps: list[ProgressStep] = []
