@@ -169,6 +169,14 @@ class User(AbstractUser):
     def is_applicant(self) -> bool:
         return self.person_id is not None
 
+    def get_full_name(self) -> str:
+        """Family name first and no space for a Chinese name (陈静), "given family" otherwise:
+        Django's "first last" would put 静 before 陈 in the header and on every page."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
+        return " ".join(part for part in (first, last) if part)
+
 
 class Scheme(models.TextChoices):
     EMPLOYEE = "employee", _("Employee basic medical insurance")

@@ -23,17 +23,10 @@ ROLE_WORDS = {
 }
 
 
-def _cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 def staff_name(user: User) -> str:
-    """A member of staff's name: family name first for a Chinese name (王芳), "given family"
-    otherwise; the login name only when no name is on record."""
-    first, last = user.first_name.strip(), user.last_name.strip()
-    if _cjk(first + last):
-        return f"{last}{first}"
-    return " ".join(part for part in (first, last) if part) or user.get_username()
+    """A member of staff's name (`User.get_full_name`: 王芳 family name first); the login
+    name only when no name is on record."""
+    return user.get_full_name() or user.get_username()
 
 
 def role_word(user: User) -> str:

@@ -149,6 +149,11 @@ class QueueRow:
             and (self.case.due_on < today())
         )
 
+    @property
+    def days_overdue(self) -> int:
+        """How many working days past its limit ("已超期 5 个工作日", never "已超期 -5")."""
+        return -self.days_left if self.overdue and self.days_left is not None else 0
+
 
 def rows_for_page(user: User, cases: Iterable[Case]) -> list[QueueRow]:
     """The page's cases with what each row shows (the holders come with the cases)."""

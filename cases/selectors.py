@@ -11,6 +11,7 @@ from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from cases.assignment import assignee_at
 from cases.documents import document_choices
 from cases.forms import DocumentForm, NoteForm
 from cases.models import (
@@ -24,6 +25,7 @@ from cases.models import (
 )
 from cases.people import who
 from cases.registry import expected_completion_of
+from cases.roles import works_on
 from cases.workflow import today
 
 M = TypeVar("M", bound=Model)
@@ -228,6 +230,31 @@ def colleagues_of(user: User) -> list[tuple[int, str]]:
         .order_by("last_name", "first_name", "username")
     )
     return [(u.pk, who(u)) for u in rows]
+
+
+@dataclass(frozen=True)
+class AssignPanel:
+    """Who holds the case at the user's agency, and what the user may do about it: claim it,
+    or (a supervisor) give it to a colleague."""
+
+    holder: User | None
+    can_claim: bool
+    colleagues: list[tuple[int, str]]
+
+
+def assign_panel(user: User, case: Case) -> AssignPanel | None:
+    """The case page's "assigned to" line; None for whoever does not work on the case."""
+    if not is_staff_member(user) or not works_on(user, case):
+        return None
+    holder = assignee_at(case, user.agency_id)
+    open_case = case.closed_at is None
+    supervises = open_case and user.has_perm("cases.sign_off_case")
+    holder_id = holder.pk if holder is not None else None
+    return AssignPanel(
+        holder=holder,
+        can_claim=open_case and holder_id != user.pk,
+        colleagues=[c for c in colleagues_of(user) if c[0] != holder_id] if supervises else [],
+    )
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:

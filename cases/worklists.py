@@ -31,8 +31,10 @@ SECOND_REVIEW_STATES = ("first_reviewed",)
 FIRST_REVIEW_ACTIONS = ("first_review",)
 PREPARED_STATES = ("out_prepared", "credit_prepared", "payout_prepared")
 # Taking in: a transfer application not yet accepted, a withdrawal or refund not yet reviewed,
-# a binding awaiting review.
-INTAKE_STATES = ("applied", "submitted", "pending")
+# a binding awaiting review, and a transfer the origin sent for the destination to take in
+# (Transfer.State.TRANSFERRED_OUT: at 转入 the destination's clerk takes the case in, and until
+# one claims it nobody there holds it, so no other list of theirs would show it).
+INTAKE_STATES = ("applied", "submitted", "pending", "transferred_out")
 
 LIST_LENGTH = 10
 

@@ -25,7 +25,6 @@ from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import steps
-from cases.assignment import assignee_at
 from cases.errors import CaseError
 from cases.forms import DocumentForm
 from cases.history import case_record
@@ -39,7 +38,12 @@ from cases.kept_uploads import (
 from cases.models import DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
-from cases.selectors import case_page_context, expected_completions, is_staff_member
+from cases.selectors import (
+    assign_panel,
+    case_page_context,
+    expected_completions,
+    is_staff_member,
+)
 from transfers import precheck, progress, selectors, services
 from transfers.choices import MoneyMode, PayoutReason
 from transfers.forms import ApplyForm, IntakeForm
@@ -133,7 +137,6 @@ def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[st
                 request, transfer.case, Revealable.ID_NUMBER, person.id_number
             ),
             "side": selectors.side_of(user, transfer),
-            "assignee": assignee_at(transfer.case, user.agency_id),
             # The payout account matters only where the balance goes to a bank.
             "pays_to_bank": transfer.payout_reason != PayoutReason.NONE
             or transfer.money_mode == MoneyMode.PAYOUT,
@@ -143,9 +146,7 @@ def _staff_context(request: AuthenticatedRequest, transfer: Transfer) -> dict[st
                 if transfer.state == Transfer.State.APPLIED
                 else []
             ),
-            "can_claim": transfer.case.closed_at is None
-            and user.has_perm("cases.process_case")
-            and assignee_at(transfer.case, user.agency_id) != user,
+            "assign": assign_panel(user, transfer.case),
         }
     )
     return context

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -87,24 +89,54 @@ def refunds_visible_to(user: User) -> QuerySet[EmergencyRefund]:
     return rows
 
 
-def withdrawal_progress(withdrawal: Withdrawal) -> list[tuple[str, object, bool]]:
-    """办理进度 for the applicant: each step with the time it was done, or None."""
-    done = dict(
-        CaseEvent.objects.filter(
-            case_id=withdrawal.pk,
-            action__in=["first_review", "approve", "pay", "close_account"],
-        )
+@dataclass(frozen=True)
+class ProgressStep:
+    """One step of the step bar (templates/ui/stepbar.html)."""
+
+    label: str
+    date: datetime.datetime | None
+    status: str  # done, current or upcoming
+    note: str = ""
+
+
+# The history actions that mark each step done; a payout above the region's amount for a
+# second person is paid when that person confirms it (双人复核), not when it is prepared.
+_PROGRESS_ACTIONS = {
+    "first_review": "first_review",
+    "approve": "approve",
+    "pay": "pay",
+    "confirm_payout": "pay",
+    "close_account": "close_account",
+}
+
+
+def withdrawal_progress(withdrawal: Withdrawal) -> list[ProgressStep]:
+    """办理进度: each step with the time it was done; the first step not done is the one in
+    progress while the case is open."""
+    done: dict[str, datetime.datetime] = {}
+    for action, at in (
+        CaseEvent.objects.filter(case_id=withdrawal.pk, action__in=list(_PROGRESS_ACTIONS))
         .order_by("at")
         .values_list("action", "at")
-    )
-    steps: list[tuple[str, object]] = [
+    ):
+        done[_PROGRESS_ACTIONS[action]] = at
+    plan: list[tuple[str, datetime.datetime | None]] = [
         (_("Submitted"), withdrawal.case.created_at),
         (_("First review"), done.get("first_review")),
         (_("Second review and approval"), done.get("approve")),
-        (_("Paid out"), done.get("pay")),
+        # A step's name, not its outcome: it reads "in progress" until the money has gone.
+        (_("Payout"), done.get("pay")),
         (_("Account closed"), done.get("close_account")),
     ]
-    return [(label, at, at is not None) for label, at in steps]
+    steps: list[ProgressStep] = []
+    current_open = withdrawal.case.closed_at is None
+    for label, when in plan:
+        if when is not None:
+            steps.append(ProgressStep(str(label), when, "done"))
+            continue
+        steps.append(ProgressStep(str(label), None, "current" if current_open else "upcoming"))
+        current_open = False
+    return steps
 
 
 def allowed_grounds(account: PersonalAccount | None) -> list[str]:

@@ -30,7 +30,7 @@ from cases.kept_uploads import (
 from cases.models import Channel, DocumentKind
 from cases.pages import show_refusal, take_step
 from cases.reveal import Revealable, shown_number
-from cases.selectors import case_for, case_page_context, is_staff_member
+from cases.selectors import assign_panel, case_for, case_page_context, is_staff_member
 from cases.workflow import today
 from withdrawals import eligibility, rules, selectors, services
 from withdrawals.forms import (
@@ -381,6 +381,7 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         {
             "withdrawal": withdrawal,
             "staff": staff,
+            "assign": assign_panel(user, withdrawal.case) if staff else None,
             "computation": computation,
             "id_number": shown_number(
                 request, withdrawal.case, Revealable.ID_NUMBER, withdrawal.case.person.id_number

@@ -5,6 +5,7 @@ escalations, payments to confirm and the team's load, the auditor on a read-only
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -42,6 +43,16 @@ def test_a_clerk_lands_on_cases_to_take_in_and_their_own(client, agency, clerk, 
     lists = _lists(client, clerk)
 
     assert lists == {"intake": [new.reference], "mine": [own.reference]}
+
+
+def test_a_destination_clerk_lands_on_a_transfer_the_origin_sent(client, agency, far_agency):
+    clerk_there = staff("clerk", far_agency, "far-clerk")
+    sent = _open(agency, state="transferred_out", other_agency=far_agency)
+    Case.objects.filter(pk=sent.pk).update(acting_agency=far_agency)
+
+    lists = _lists(client, clerk_there)
+
+    assert lists == {"intake": [sent.reference], "mine": []}
 
 
 def test_a_reviewer_lands_on_second_reviews_never_on_one_they_reviewed_first(
@@ -160,3 +171,19 @@ def test_staff_of_another_role_mix_see_no_other_agency_in_lists(client, far_agen
     lists = _lists(client, outsider_clerk)
 
     assert lists == {"intake": [], "mine": []}
+
+
+def test_an_overdue_case_says_by_how_many_working_days_never_a_negative_number(
+    client, agency, supervisor
+):
+    late = _open(agency, due=today() - datetime.timedelta(days=10))
+    client.force_login(supervisor)
+
+    home = client.get(reverse("accounts:home"))
+
+    row = home.context["landing"].lists[0].rows[0]
+    assert row.case == late
+    assert row.days_overdue > 0
+    cell = home.content.decode().split('class="days-left"', 1)[1].split("</td>", 1)[0]
+    assert f"{row.days_overdue} " in cell
+    assert not re.search(r"-\d", cell)

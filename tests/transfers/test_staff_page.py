@@ -128,7 +128,7 @@ def test_a_transfer_reaching_the_destination_is_not_held_by_the_origin_clerk_the
 
     assert case.acting_agency_id == case.other_agency_id
     assert assignee_at(case, case.other_agency_id) is None
-    assert queue.context["assignee"] is None
+    assert queue.context["assign"].holder is None
     client.force_login(destination_clerk)
     refs = [r.case.reference for r in client.get(reverse("cases:queue")).context["rows"]]
     assert refs == [case.reference]
@@ -139,3 +139,26 @@ def test_an_application_has_an_acceptance_deadline_by_region_policy(transfer):
 
     assert intake.working_days == 3
     assert intake.status == Deadline.Status.OPEN
+
+
+def test_a_supervisor_gives_the_case_to_a_colleague_from_the_case_page(
+    client, places, transfer, destination_supervisor, destination_clerk
+):
+    services.transfer_accept(case=transfer.case, by=staff_user("clerk", places.dongguan))
+    services.transfer_out(case=transfer.case, by=staff_user("clerk", places.dongguan))
+    panel = _page(client, destination_supervisor, transfer).context["assign"]
+    assert destination_clerk.pk in [pk for pk, _name in panel.colleagues]
+
+    url = reverse("cases:assign", args=[transfer.case_id])
+    client.post(url, {"assignee": destination_clerk.pk})
+
+    case = Case.objects.get(pk=transfer.case_id)
+    assert case.other_assignee_id == destination_clerk.pk
+    assert case.assignee_id is None
+
+
+def test_a_clerk_may_claim_the_case_but_not_give_it_to_a_colleague(client, transfer, origin_clerk):
+    panel = _page(client, origin_clerk, transfer).context["assign"]
+
+    assert panel.can_claim
+    assert panel.colleagues == []

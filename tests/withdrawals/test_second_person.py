@@ -17,6 +17,7 @@ from withdrawals.payout import (
     withdrawal_payout_confirm,
     withdrawal_payout_send_back,
 )
+from withdrawals.selectors import withdrawal_progress
 from withdrawals.services import withdrawal_approve, withdrawal_first_review
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,15 @@ def test_the_second_person_sends_it_back():
     back = _reload(withdrawal)
     assert back.state == Withdrawal.State.APPROVED
     assert back.prepared_by is None
+
+
+def test_the_progress_shows_the_payout_done_only_when_the_second_person_confirms():
+    withdrawal, clerk = _approved(dongguan_agency(), "500.00")
+    withdrawal_pay(withdrawal=withdrawal, by=clerk)
+    prepared = [s.status for s in withdrawal_progress(_reload(withdrawal))]
+
+    second = staff_user("clerk", withdrawal.case.agency, username="second-clerk")
+    withdrawal_payout_confirm(withdrawal=withdrawal, by=second)
+
+    assert prepared == ["done", "done", "done", "current", "upcoming"]
+    assert [s.status for s in withdrawal_progress(_reload(withdrawal))] == ["done"] * 5
