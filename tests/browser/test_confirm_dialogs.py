@@ -4,7 +4,7 @@ changes nothing, confirming takes the step. Without a script the server asks on 
 own. The steps are read from the declarations when the tests are collected, so a step flagged
 later without a way here to reach it fails `test_every_flagged_step_has_a_scene`.
 
-Screenshots of a money dialog and a destructive one, in both languages, go to
+Every dialog is shot in Chinese, one of each kind in English too, and the server's page: to
 PORTAL_SCREENSHOTS when it is set (they are for looking at, not committed)."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from accounts.models import Agency, RegionPolicy
@@ -373,6 +374,18 @@ def _words(scene: Scene, name: str, language: str) -> tuple[str, str]:
         return str(step.label), steps.summary_of(scene.obj, name)
 
 
+def _irreversible() -> str:
+    with translation.override("zh-hans"):
+        return gettext("This step cannot be undone.")
+
+
+def _language(page: Any, language: str) -> None:
+    """The language switch's cookie, then the same page again."""
+    cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.url}
+    page.context.add_cookies([cookie])
+    page.reload()
+
+
 def _context(browser: Any, live_server: Any, **options: Any) -> Any:
     # Reduced motion: Bootstrap then shows and hides the dialog without its fade.
     return browser.new_context(
@@ -427,8 +440,7 @@ SHOTS = {(Withdrawal, "pay"), (Transfer, "refuse")}
 def _in_english(page: Any, scene: Scene, key: tuple[type[models.Model], str], form: Any) -> None:
     name = key[1]
     _go_back(page.locator(f"#{form.get_attribute('data-confirm-dialog')}"))
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": page.url}])
-    page.reload()
+    _language(page, "en")
     form = page.locator(f"form[data-action={name}]")
     if scene.note:
         form.locator("textarea[name=note]").fill(scene.note)
@@ -438,8 +450,7 @@ def _in_english(page: Any, scene: Scene, key: tuple[type[models.Model], str], fo
     assert label in dialog.inner_text()
     assert summary in dialog.inner_text()
     _go_back(dialog)
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": page.url}])
-    page.reload()
+    _language(page, "zh-hans")
 
 
 def _asks_then_acts(page: Any, key: tuple[type[models.Model], str], base: str) -> None:
@@ -452,11 +463,16 @@ def _asks_then_acts(page: Any, key: tuple[type[models.Model], str], base: str) -
 
     dialog = _dialog(page, form)
     _shot(page, f"confirm-{_id(key)}-zh")
-    assert label in dialog.inner_text()
-    if steps.declared(model)[name].moves_money:
-        assert summary
+    step = steps.declared(model)[name]
+    text = dialog.inner_text()
+    assert label in text
+    assert scene.obj.case.reference in text
+    if step.moves_money:
         assert summary in dialog.locator(".consequence").inner_text()
+        assert scene.shows
         assert all(figure in summary for figure in scene.shows), (summary, scene.shows)
+    if step.destructive:
+        assert _irreversible() in text
     if key in SHOTS:
         _in_english(page, scene, key, form)
     else:
