@@ -319,9 +319,17 @@ def summarises(*methods: Callable[..., Any]) -> Callable[[Summary], Summary]:
     return register
 
 
+def _summary(model: type[models.Model], name: str) -> Summary | None:
+    return _SUMMARIES.get((model.__module__, f"{model.__qualname__}.{name}"))
+
+
+def summarised(model: type[models.Model], name: str) -> bool:
+    """Whether the step `name` says what it will do in figures (every step moving money must)."""
+    return _summary(model, name) is not None
+
+
 def summary_of(obj: Any, name: str) -> str:
-    model = type(obj)
-    summary = _SUMMARIES.get((model.__module__, f"{model.__qualname__}.{name}"))
+    summary = _summary(type(obj), name)
     return summary(obj) if summary is not None else ""
 
 

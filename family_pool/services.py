@@ -439,6 +439,20 @@ def bindings_end_for_coverage(*, person: InsuredPerson, reason: str, by: User | 
 # --- what the case page's buttons run ------------------------------------------------------
 
 
+def closing_summary(binding: Binding) -> str:
+    """What rejecting, declining or ending the binding does, and to whom."""
+    return _(
+        "%(relative)s will not be able to pay from personal account %(account)s of %(holder)s."
+    ) % {
+        "relative": binding.relative.name,
+        "account": binding.holder_account_id,
+        "holder": binding.holder.name,
+    }
+
+
+steps.summarises(Binding.reject, Binding.decline, Binding.end)(closing_summary)
+
+
 @steps.performs(Binding.approve)
 def _approve_step(binding: Binding, by: User, given: steps.Given) -> object:
     return binding_approve(binding=binding, by=by, reason=given.note)

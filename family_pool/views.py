@@ -124,6 +124,7 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     binding = selectors.binding_for(user, case_id)
     context = case_page_context(user, binding.case)
     staff = is_staff_member(user)
+    offers = steps.offered(user, binding)
     context.update(
         binding=binding,
         parts=selectors.binding_parts(binding)[:50],
@@ -131,7 +132,8 @@ def detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         is_relative=user.person_id == binding.relative_id,
         is_open=binding.state in Binding.OPEN_STATES,
         # The holder's answer (agree or decline) has its own section above the steps.
-        actions=[o for o in steps.offered(user, binding) if o.name != "decline"],
+        actions=[o for o in offers if o.name != "decline"],
+        decline=next((o for o in offers if o.name == "decline"), None),
         quota_form=QuotaForm(initial={"quota": binding.quota}),
         staff=staff,
     )
@@ -171,13 +173,15 @@ def act(request: AuthenticatedRequest, case_id: int, action: str) -> HttpRespons
 def consent(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     user = request.user
     binding = selectors.binding_for(user, case_id)
-    agree = request.POST.get("answer") == "agree"
+    if request.POST.get("answer") != "agree":
+        # Declining cannot be undone: it is the declared step, asked for like any other.
+        return take_step(request, binding, "decline")
     try:
-        binding = services.binding_consent(binding=binding, by=user, agree=agree)
+        binding = services.binding_consent(binding=binding, by=user, agree=True)
     except CaseError as exc:
         show_refusal(request, exc)
     else:
-        messages.success(request, _state_message(binding) if agree else _("You declined."))
+        messages.success(request, _state_message(binding))
     return redirect("family_pool:detail", case_id=binding.pk)
 
 

@@ -244,6 +244,20 @@ def emergency_refund_refuse(
     return refund
 
 
+def credit_summary(refund: EmergencyRefund) -> str:
+    """What crediting the refund does, in figures: from the pooled fund into the account."""
+    return _(
+        "%(amount)s yuan from the pooled fund into personal account %(account)s of %(name)s."
+    ) % {
+        "amount": refund.approved_amount,
+        "account": refund.account_id,
+        "name": refund.account.person.name,
+    }
+
+
+steps.summarises(EmergencyRefund.credit)(credit_summary)
+
+
 # --- what the case page's buttons run ------------------------------------------------------
 
 

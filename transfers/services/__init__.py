@@ -16,6 +16,9 @@ from cases import steps
 from transfers.models import Transfer
 from transfers.services.destination import (
     credit_summary,
+    received_summary,
+    reconcile_credit_summary,
+    return_summary,
     transfer_credit,
     transfer_credit_confirm,
     transfer_credit_send_back,
@@ -67,6 +70,9 @@ steps.summarises(
     Transfer.transfer_out, Transfer.confirm_transfer_out, Transfer.send_back_transfer_out
 )(out_summary)
 steps.summarises(Transfer.confirm_credit, Transfer.send_back_credit)(credit_summary)
+steps.summarises(Transfer.credit)(received_summary)
+steps.summarises(Transfer.reconcile_credit)(reconcile_credit_summary)
+steps.summarises(Transfer.reconcile_return)(return_summary)
 
 
 @steps.performs(Transfer.accept)
