@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy as _
 import cases.signals  # noqa: F401
 from cases import registry
 from cases.calendar_models import FIRST_YEAR, LAST_YEAR, CalendarOverride, CalendarYear
+from cases.figures_models import AgencyFigures
 from cases.registry import detail_url
 from cases.storage import document_storage
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "CalendarOverride", "CalendarYear"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "AgencyFigures", "CalendarOverride", "CalendarYear"]
 
 
 class CaseKind(models.TextChoices):
