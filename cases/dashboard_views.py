@@ -37,7 +37,7 @@ from cases.registry import state_label
 from cases.workflow import today
 
 # The forecast page lists this many cases a page (a busy agency's list runs to thousands).
-FORECAST_PAGE = 100
+FORECAST_PAGE = 50
 
 
 def oversees(user: User) -> bool:

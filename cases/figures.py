@@ -188,7 +188,7 @@ def figures_refresh(*, agency_id: int) -> AgencyFigures:
             "on": on,
             "board": board_data,
             "forecast": {
-                "queued": [codec.queued_json(c) for c in queued],
+                "queue": codec.queue_json(queued),
                 "paces": codec.paces_json(paces),
             },
             "reports": {
@@ -243,7 +243,7 @@ def baseline_of(row: AgencyFigures) -> tuple[int, list[Breach]]:
 
 def forecast_inputs_of(row: AgencyFigures) -> tuple[list[QueuedCase], dict[Stage, StagePace]]:
     data = row.forecast
-    return [codec.queued_from(c) for c in data["queued"]], codec.paces_from(data["paces"])
+    return codec.queue_from(data["queue"]), codec.paces_from(data["paces"])
 
 
 def report_of(row: AgencyFigures, first: datetime.date) -> MonthlyReport | None:

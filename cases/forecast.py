@@ -72,12 +72,16 @@ class WhatIf:
 class Breach:
     case: QueuedCase
     ahead: int
-    # Working days until the case is done at the forecast pace; None when nobody takes steps
-    # out of its stage at all.
-    days_needed: Fraction | None
+    # Working days until the case is done at the forecast pace, as (numerator, denominator);
+    # None when nobody takes steps out of its stage at all.
+    needed: tuple[int, int] | None
     done_on: datetime.date | None
     # The day it becomes overdue is its limit: the forecast names that day.
     breaches_on: datetime.date
+
+    @property
+    def days_needed(self) -> Fraction | None:
+        return Fraction(*self.needed) if self.needed is not None else None
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ def _breaches(
                 whole = -(-top // bottom)
                 if whole not in days:
                     days[whole] = day_after(whole)
-                found.append(Breach(case, ahead, Fraction(top, bottom), days[whole], case.due_on))
+                found.append(Breach(case, ahead, fraction, days[whole], case.due_on))
     return sorted(found, key=lambda b: (b.breaches_on, b.case.filed_at, b.case.case_id))
 
 

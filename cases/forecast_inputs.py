@@ -105,8 +105,17 @@ def stage_paces(agency_id: int, on: datetime.date, cal: WorkingCalendar) -> dict
 
 
 def day_after_for(cal: WorkingCalendar, on: datetime.date) -> Callable[[int], datetime.date]:
-    """The date n working days after `on`, as the forecast asks it."""
-    return lambda n: cal.add_working_days(on, n).date if n else on
+    """The date n working days after `on`, as the forecast asks it: the working days after
+    `on` are listed once, as far as asked, instead of walking the calendar from `on` for each
+    case (a busy agency's queue reaches hundreds of working days ahead)."""
+    days = [on]
+
+    def day_after(n: int) -> datetime.date:
+        while len(days) <= n:
+            days.append(cal.add_working_days(days[-1], 1).date)
+        return days[n]
+
+    return day_after
 
 
 def forecast_for_agency(
