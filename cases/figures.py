@@ -11,35 +11,26 @@ statements grouped by assignee as well."""
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 
 from django.conf import settings
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.models import Agency
 from cases import figures_codec as codec
 from cases.calendar import current_calendar
 from cases.dashboard import (
-    NOT_WORK,
     Board,
-    KindRate,
     StaffLoad,
-    StateCount,
-    Week,
-    agency_cases,
-    kind_label,
     team_names,
     team_steps,
-    week_starts,
 )
+from cases.figures_batch import Tally, reports, tallies
 from cases.forecast import Breach, QueuedCase, Stage, StagePace, forecast
 from cases.forecast_inputs import day_after_for, queued_cases, stage_paces
-from cases.models import AgencyFigures, Deadline
-from cases.monthly import MonthlyReport, monthly_report
-from cases.registry import state_label
+from cases.models import AgencyFigures
+from cases.monthly import MonthlyReport
 from cases.workflow import today
 
 # Figures older than this many refresh intervals are computed again by the page that wants
@@ -53,97 +44,11 @@ def refresh_seconds() -> int:
     return int(settings.FIGURES_REFRESH_SECONDS)
 
 
-@dataclass
-class _Tally:
-    """One board's counts while the grouped rows are read (the agency's, or one assignee's)."""
-
-    open: Counter[tuple[str, str]] = field(default_factory=Counter)
-    due_soon: int = 0
-    overdue: int = 0
-    filed: Counter[datetime.date] = field(default_factory=Counter)
-    closed: Counter[datetime.date] = field(default_factory=Counter)
-    met: Counter[str] = field(default_factory=Counter)
-    on_time: Counter[str] = field(default_factory=Counter)
-
-    def board(self, on: datetime.date, team: list[StaffLoad]) -> Board:
-        open_rows = [
-            StateCount(k, kind_label(k), s, state_label(k, s), n) for (k, s), n in self.open.items()
-        ]
-        return Board(
-            open_by_state=sorted(open_rows, key=lambda r: (r.kind, -r.count, r.state)),
-            weeks=[Week(d, self.filed[d], self.closed[d]) for d in week_starts(on)],
-            rates=[
-                KindRate(k, kind_label(k), self.met[k], self.on_time[k]) for k in sorted(self.met)
-            ],
-            due_soon=self.due_soon,
-            overdue=self.overdue,
-            team=team,
-        )
-
-
-def _tallies(agency_id: int, on: datetime.date) -> dict[int | None, _Tally]:
-    """Every board figure of the agency's cases grouped by assignee (None: unassigned), in
-    four statements; the agency's board is their sum."""
-    tally: dict[int | None, _Tally] = defaultdict(_Tally)
-    cases = agency_cases(agency_id).order_by()
-    open_rows = (
-        cases.filter(closed_at__isnull=True)
-        .exclude(NOT_WORK)
-        .values_list("assignee_id", "kind", "state")
-        .annotate(
-            n=Count("id"),
-            soon=Count("id", filter=Q(due_on__gte=on, due_on__lte=on + datetime.timedelta(days=3))),
-            late=Count("id", filter=Q(due_on__lt=on)),
-        )
-    )
-    for assignee, kind, state, n, soon, late in open_rows:
-        t = tally[assignee]
-        t.open[(kind, state)] += n
-        t.due_soon += soon
-        t.overdue += late
-    first = week_starts(on)[0]
-    zone = timezone.get_current_timezone()
-    since = datetime.datetime.combine(first, datetime.time.min, zone)
-    for name in ("created_at", "closed_at"):
-        rows = (
-            cases.filter(**{f"{name}__gte": since})
-            .annotate(week=TruncWeek(name, tzinfo=zone))
-            .values_list("assignee_id", "week")
-            .annotate(n=Count("id"))
-        )
-        for assignee, week, n in rows:
-            target = tally[assignee].filed if name == "created_at" else tally[assignee].closed
-            target[week.date()] += n
-    met = Deadline.objects.filter(
-        case__in=cases, status=Deadline.Status.MET, met_at__date__gte=first
-    )
-    rate_rows = (
-        met.values_list("case__assignee_id", "case__kind")
-        .annotate(n=Count("id"), on_time=Count("id", filter=Q(met_at__date__lte=F("due_on"))))
-        .order_by()
-    )
-    for assignee, kind, n, on_time in rate_rows:
-        tally[assignee].met[kind] += n
-        tally[assignee].on_time[kind] += on_time
-    return tally
-
-
-def _total(tallies: dict[int | None, _Tally]) -> _Tally:
-    total = _Tally()
-    for t in tallies.values():
-        total.open.update(t.open)
-        total.due_soon += t.due_soon
-        total.overdue += t.overdue
-        total.filed.update(t.filed)
-        total.closed.update(t.closed)
-        total.met.update(t.met)
-        total.on_time.update(t.on_time)
-    return total
-
-
-def compute_boards(agency_id: int, on: datetime.date) -> tuple[Board, dict[int, Board]]:
-    """The agency's board with the team's load, and each assignee's board."""
-    tallies = _tallies(agency_id, on)
+def compute_boards(
+    agency_id: int, tallies: dict[int | None, Tally], on: datetime.date
+) -> tuple[Board, dict[int, Board]]:
+    """The agency's board with the team's load, and each assignee's board, from the agency's
+    counts by assignee."""
     names = team_names(agency_id)
     steps = team_steps(names)
     team = [
@@ -157,7 +62,10 @@ def compute_boards(agency_id: int, on: datetime.date) -> tuple[Board, dict[int, 
         for pk, name in sorted(names.items(), key=lambda item: item[1])
     ]
     members = {pk: t.board(on, []) for pk, t in tallies.items() if pk is not None}
-    return _total(tallies).board(on, team), members
+    total = Tally()
+    for t in tallies.values():
+        total.add(t)
+    return total.board(on, team), members
 
 
 def month_firsts(on: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -166,46 +74,52 @@ def month_firsts(on: datetime.date) -> tuple[datetime.date, datetime.date]:
     return this, (this - datetime.timedelta(days=1)).replace(day=1)
 
 
-def figures_refresh(*, agency_id: int) -> AgencyFigures:
-    """Compute the agency's figures and store them over the previous ones."""
+def figures_refresh_many(agency_ids: Sequence[int]) -> dict[int, AgencyFigures]:
+    """Compute the agencies' figures and store them over the previous ones. The board's
+    counts and the monthly reports are read for all the agencies at once; the forecast's
+    inputs and the team, agency by agency (each reads only its own rows by index)."""
     on = today()
     computed_at = timezone.now()
     cal = current_calendar()
-    board, members = compute_boards(agency_id, on)
-    queued = queued_cases(agency_id, on, cal)
-    paces = stage_paces(agency_id, on, cal)
-    baseline = forecast(queued, paces, day_after=day_after_for(cal, on)).breaches
-    board_data = {
-        **codec.board_json(board),
-        "members": {str(pk): codec.board_json(b) for pk, b in members.items()},
-        "breaches": len(baseline),
-        "preview": [codec.breach_json(b) for b in baseline[:FORECAST_PREVIEW]],
-    }
-    row, _ = AgencyFigures.objects.update_or_create(
-        agency_id=agency_id,
-        defaults={
-            "computed_at": computed_at,
-            "on": on,
-            "board": board_data,
-            "forecast": {
-                "queue": codec.queue_json(queued),
-                "paces": codec.paces_json(paces),
+    counts = tallies(agency_ids, on)
+    month_reports = reports(agency_ids, month_firsts(on))
+    stored = {}
+    for agency_id in agency_ids:
+        board, members = compute_boards(agency_id, counts[agency_id], on)
+        queued = queued_cases(agency_id, on, cal)
+        paces = stage_paces(agency_id, on, cal)
+        baseline = forecast(queued, paces, day_after=day_after_for(cal, on)).breaches
+        board_data = {
+            **codec.board_json(board),
+            "members": {str(pk): codec.board_json(b) for pk, b in members.items()},
+            "breaches": len(baseline),
+            "preview": [codec.breach_json(b) for b in baseline[:FORECAST_PREVIEW]],
+        }
+        stored[agency_id], _ = AgencyFigures.objects.update_or_create(
+            agency_id=agency_id,
+            defaults={
+                "computed_at": computed_at,
+                "on": on,
+                "board": board_data,
+                "forecast": {"queue": codec.queue_json(queued), "paces": codec.paces_json(paces)},
+                "reports": {
+                    first.isoformat(): codec.report_json(report)
+                    for first, report in month_reports[agency_id].items()
+                },
             },
-            "reports": {
-                first.isoformat(): codec.report_json(monthly_report(agency_id, first))
-                for first in month_firsts(on)
-            },
-        },
-    )
-    return row
+        )
+    return stored
+
+
+def figures_refresh(*, agency_id: int) -> AgencyFigures:
+    """Compute the agency's figures and store them over the previous ones."""
+    return figures_refresh_many([agency_id])[agency_id]
 
 
 def figures_refresh_all() -> int:
-    """Refresh every agency's figures, one agency at a time (each its own statement to
-    write); returns how many."""
+    """Refresh every agency's figures; returns how many."""
     ids = list(Agency.objects.order_by("pk").values_list("pk", flat=True))
-    for agency_id in ids:
-        figures_refresh(agency_id=agency_id)
+    figures_refresh_many(ids)
     return len(ids)
 
 
@@ -232,7 +146,7 @@ def board_of(row: AgencyFigures, member_id: int | None, *, with_team: bool) -> B
     if member_id is None:
         board = codec.board_from(data)
         return board if with_team else replace(board, team=[])
-    empty = codec.board_json(_Tally().board(row.on, []))
+    empty = codec.board_json(Tally().board(row.on, []))
     return codec.board_from(data["members"].get(str(member_id), empty))
 
 
