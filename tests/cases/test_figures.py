@@ -22,6 +22,7 @@ from cases.figures import (
     board_of,
     figures_current,
     figures_refresh,
+    figures_refresh_many,
     forecast_inputs_of,
     month_firsts,
     report_of,
@@ -90,11 +91,16 @@ def world(agency, far_agency, clerk, colleague, supervisor, outsider):
 
 
 def test_the_refresh_stores_the_figures_the_live_computation_gives(
-    world, clerk, colleague, outsider, supervisor
+    world, far_agency, clerk, colleague, outsider, supervisor
 ):
-    row = figures_refresh(agency_id=world.pk)
+    figures_refresh_many([world.pk, far_agency.pk])  # both agencies read together
 
-    row = AgencyFigures.objects.get(pk=row.pk)  # as read back from the database
+    row = AgencyFigures.objects.get(agency=world)
+    far = AgencyFigures.objects.get(agency=far_agency)
+    assert board_of(far, None, with_team=True) == board_for(far_agency.pk, with_team=True)
+    assert board_of(far, outsider.pk, with_team=False) == board_for(far_agency.pk, member=outsider)
+    for first in month_firsts(today()):
+        assert report_of(far, first) == monthly_report(far_agency.pk, first)
     assert board_of(row, None, with_team=True) == board_for(world.pk, with_team=True)
     assert board_of(row, None, with_team=False) == board_for(world.pk)
     for member in (clerk, colleague, outsider, supervisor):
