@@ -301,8 +301,10 @@ def dashboard_rows(s: Setup, options: Options) -> list[Row]:
     if row is None:
         return rows
     supervisor = row[0]
+    member = {"member": s.clerk_id}
     for name, url, params in (
         ("dashboard (supervisor: team and forecast)", reverse("cases:dashboard"), {}),
+        ("dashboard (supervisor: one clerk's board)", reverse("cases:dashboard"), member),
         (
             "forecast, what if 5 reassigned and a clerk away 3 days",
             reverse("cases:forecast"),
