@@ -301,8 +301,10 @@ def dashboard_rows(s: Setup, options: Options) -> list[Row]:
     if row is None:
         return rows
     supervisor = row[0]
+    member = {"member": s.clerk_id}
     for name, url, params in (
         ("dashboard (supervisor: team and forecast)", reverse("cases:dashboard"), {}),
+        ("dashboard (supervisor: one clerk's board)", reverse("cases:dashboard"), member),
         (
             "forecast, what if 5 reassigned and a clerk away 3 days",
             reverse("cases:forecast"),
@@ -314,7 +316,31 @@ def dashboard_rows(s: Setup, options: Options) -> list[Row]:
     return rows
 
 
+ROLE_SQL = (
+    "SELECT u.id FROM accounts_user u JOIN accounts_user_groups g ON g.user_id = u.id "
+    "JOIN auth_group gr ON gr.id = g.group_id "
+    "WHERE u.agency_id = %s AND gr.name = %s AND u.is_active ORDER BY u.id LIMIT 1"
+)
+
+
+def landing_rows(s: Setup, options: Options) -> list[Row]:
+    """Issue #15: each role's landing page (the staff home with the role's work lists), for
+    the first member of that role at the busiest agency."""
+    rows = []
+    for role in ("clerk", "reviewer", "supervisor", "auditor"):
+        found = _one(ROLE_SQL, [s.agency_id, role])
+        if found is not None:
+            name = f"landing page ({role})"
+            rows.append(view_row("15", name, reverse("accounts:home"), {}, found[0], options))
+    return rows
+
+
 @register("pages")
 def pages(options: Options) -> list[Row]:
     s = setup()
-    return queue_rows(s, options) + case_rows(s, options) + dashboard_rows(s, options)
+    return (
+        queue_rows(s, options)
+        + case_rows(s, options)
+        + landing_rows(s, options)
+        + dashboard_rows(s, options)
+    )

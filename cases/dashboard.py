@@ -127,21 +127,19 @@ def _rates(cases: QuerySet[Case], since: datetime.date) -> list[KindRate]:
     return [KindRate(k, kind_label(k), n, on_time) for k, n, on_time in rows]
 
 
-def _team(agency_id: int, open_cases: QuerySet[Case], on: datetime.date) -> list[StaffLoad]:
+def team_names(agency_id: int) -> dict[int, str]:
+    """The agency's active staff who handle cases, by name."""
     staff = User.objects.filter(agency_id=agency_id, is_active=True, groups__name__in=TEAM_ROLES)
-    names = {
+    return {
         u.pk: u.get_full_name() or u.username
         for u in staff.distinct().only("pk", "username", "first_name", "last_name")
     }
-    load = {
-        a: (n, late)
-        for a, n, late in open_cases.filter(assignee_id__in=names)
-        .values_list("assignee_id")
-        .annotate(n=Count("id"), late=Count("id", filter=Q(due_on__lt=on)))
-        .order_by()
-    }
+
+
+def team_steps(names: dict[int, str]) -> dict[int, int]:
+    """Steps each of them took in the last four weeks."""
     since = timezone.now() - datetime.timedelta(weeks=4)
-    steps = dict(
+    return dict(
         CaseEvent.objects.filter(actor_id__in=names, at__gte=since)
         .exclude(to_state="")
         .exclude(from_state=F("to_state"))
@@ -149,6 +147,18 @@ def _team(agency_id: int, open_cases: QuerySet[Case], on: datetime.date) -> list
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+def _team(agency_id: int, open_cases: QuerySet[Case], on: datetime.date) -> list[StaffLoad]:
+    names = team_names(agency_id)
+    load = {
+        a: (n, late)
+        for a, n, late in open_cases.filter(assignee_id__in=names)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_on__lt=on)))
+        .order_by()
+    }
+    steps = team_steps(names)
     return [
         StaffLoad(pk, name, *load.get(pk, (0, 0)), steps.get(pk, 0))
         for pk, name in sorted(names.items(), key=lambda item: item[1])

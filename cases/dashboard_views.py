@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,16 +16,28 @@ from django.utils.translation import gettext as _
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from cases import charts, selectors
-from cases.dashboard import Board, board_for, kind_label
+from cases.calendar import current_calendar
+from cases.dashboard import Board, kind_label
 from cases.dashboard_forms import MemberForm, MonthForm, WhatIfForm
-from cases.forecast import PACE_WINDOW, Breach, Forecast
-from cases.forecast_inputs import forecast_for_agency
+from cases.figures import (
+    baseline_of,
+    board_of,
+    figures_current,
+    forecast_inputs_of,
+    month_firsts,
+    refresh_seconds,
+    report_of,
+)
+from cases.forecast import PACE_WINDOW, Breach
+from cases.forecast import forecast as run_forecast
+from cases.forecast_inputs import day_after_for
+from cases.models import AgencyFigures
 from cases.monthly import monthly_report
 from cases.registry import state_label
 from cases.workflow import today
 
-# The dashboard shows the forecast's first few; the forecast page has them all.
-FORECAST_PREVIEW = 5
+# The forecast page lists this many cases a page (a busy agency's list runs to thousands).
+FORECAST_PAGE = 50
 
 
 def oversees(user: User) -> bool:
@@ -69,25 +82,38 @@ def _charts(board: Board) -> dict[str, charts.Chart]:
     }
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """When the figures shown were computed, and how often they are."""
+
+    at: datetime.datetime
+    minutes: int
+
+
+def _as_of(row: AgencyFigures) -> AsOf:
+    return AsOf(row.computed_at, max(1, refresh_seconds() // 60))
+
+
 @login_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     agency_id = _staff_only(user)
-    colleagues = selectors.colleagues_of(user) if oversees(user) else [(user.pk, _("Me"))]
+    sees_team = oversees(user)
+    colleagues = selectors.colleagues_of(user) if sees_team else [(user.pk, _("Me"))]
     form = MemberForm(request.GET or None, colleagues=colleagues)
     member_id = form.member_id()
     member = User.objects.filter(pk=member_id).first() if member_id else None
-    board = board_for(agency_id, member=member, with_team=oversees(user))
-    preview: Forecast | None = None
-    if oversees(user) and member is None:
-        preview = forecast_for_agency(agency_id)
+    figures = figures_current(agency_id, "board")
+    board = board_of(figures, member.pk if member else None, with_team=sees_team)
+    breaches, preview = baseline_of(figures) if sees_team and member is None else (None, [])
     context = {
         "board": board,
         "form": form,
         "member": member,
-        "forecast": preview,
-        "forecast_preview": breach_rows(preview.breaches[:FORECAST_PREVIEW]) if preview else [],
-        "oversees": oversees(user),
+        "forecast_count": breaches,
+        "forecast_preview": breach_rows(preview),
+        "oversees": sees_team,
+        "as_of": _as_of(figures),
         **_charts(board),
     }
     return render(request, "cases/dashboard.html", context)
@@ -101,13 +127,20 @@ def forecast(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied
     form = WhatIfForm(request.GET or None, colleagues=selectors.colleagues_of(user))
     what_if = form.what_if()
-    result = forecast_for_agency(agency_id, what_if=what_if)
-    baseline = forecast_for_agency(agency_id) if what_if.changes_anything else result
+    figures = figures_current(agency_id, "board", "forecast")
+    queued, paces = forecast_inputs_of(figures)
+    day_after = day_after_for(current_calendar(), figures.on)
+    result = run_forecast(queued, paces, what_if=what_if, day_after=day_after)
+    baseline, _preview = baseline_of(figures)
+    page = Paginator(result.breaches, FORECAST_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "what_if": what_if,
         "result": result,
-        "rows": breach_rows(result.breaches),
+        "count": len(result.breaches),
+        "baseline_count": baseline if what_if.changes_anything else len(result.breaches),
+        "rows": breach_rows(list(page.object_list)),
+        "page": page,
         "reassigned": [
             BreachRow(
                 Breach(c, 0, None, None, c.due_on or today()),
@@ -116,11 +149,11 @@ def forecast(request: AuthenticatedRequest) -> HttpResponse:
             )
             for c in result.reassigned
         ],
-        "baseline": baseline,
         "window": PACE_WINDOW,
         "absent_name": dict(form.fields["absent"].choices).get(  # type: ignore[attr-defined]
             str(what_if.absent_user_id), ""
         ),
+        "as_of": _as_of(figures),
     }
     return render(request, "cases/forecast.html", context)
 
@@ -134,7 +167,13 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     form = MonthForm(request.GET or None)
     # The month just ended, unless another is asked for: this one is not over yet.
     first = form.first_day(today().replace(day=1) - datetime.timedelta(days=1))
-    report = monthly_report(agency_id, first)
+    as_of = None
+    if first in month_firsts(today()):
+        figures = figures_current(agency_id, "reports")
+        report = report_of(figures, first) or monthly_report(agency_id, first)
+        as_of = _as_of(figures)
+    else:
+        report = monthly_report(agency_id, first)
     context = {
         "form": form,
         "report": report,
@@ -149,5 +188,6 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         "agency": user.agency,
         "month": f"{first:%Y-%m}",
         "printed_on": today(),
+        "as_of": as_of,
     }
     return render(request, "cases/report.html", context)

@@ -17,11 +17,12 @@ the rows it works on, so that a test can give it a team and a queue whose answer
 from __future__ import annotations
 
 import datetime
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import attrgetter
+from typing import Any
 
 # Working days over which the pace is measured.
 PACE_WINDOW = 20
@@ -73,12 +74,16 @@ class WhatIf:
 class Breach:
     case: QueuedCase
     ahead: int
-    # Working days until the case is done at the forecast pace; None when nobody takes steps
-    # out of its stage at all.
-    days_needed: Fraction | None
+    # Working days until the case is done at the forecast pace, as (numerator, denominator);
+    # None when nobody takes steps out of its stage at all.
+    needed: tuple[int, int] | None
     done_on: datetime.date | None
     # The day it becomes overdue is its limit: the forecast names that day.
     breaches_on: datetime.date
+
+    @property
+    def days_needed(self) -> Fraction | None:
+        return Fraction(*self.needed) if self.needed is not None else None
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,43 @@ def days_to_finish(
     return slowed_for + (work - slow * slowed_for) / pace
 
 
+def _sorted_by(items: Iterable[Any], *keys: Callable[[Any], Any]) -> list[Any]:
+    """Sorted by `keys`, the first the most significant: one stable sort per key, last key
+    first. The same order as one sort by a tuple of them, without building a tuple per item
+    (thousands of them, and the garbage collector's passes over them, were most of the
+    forecast's time)."""
+    ordered = list(items)
+    for key in reversed(keys):
+        ordered.sort(key=key)
+    return ordered
+
+
 def _in_queue_order(cases: Iterable[QueuedCase]) -> dict[Stage, list[QueuedCase]]:
     queues: dict[Stage, list[QueuedCase]] = defaultdict(list)
-    for case in sorted(cases, key=lambda c: (c.filed_at, c.case_id)):
+    for case in _sorted_by(cases, attrgetter("filed_at"), attrgetter("case_id")):
         queues[case.stage].append(case)
     return queues
+
+
+def _steps_needed(pace: StagePace, what_if: WhatIf) -> Callable[[int], tuple[int, int] | None]:
+    """`days_to_finish` for one stage as a fraction (numerator, denominator) of working days,
+    in integers: the queue of a busy agency holds thousands of cases, and building a
+    `Fraction` for each one cost most of the forecast's time."""
+    done, window = pace.done, PACE_WINDOW
+    slowed_for, theirs = 0, 0
+    if what_if.absent_user_id is not None and what_if.absent_days > 0:
+        slowed_for, theirs = what_if.absent_days, pace.by_staff.get(what_if.absent_user_id, 0)
+    # In the slowed days the stage moves (done - theirs) steps per `window` days.
+    slow = done - theirs if done else 0
+
+    def needed(work: int) -> tuple[int, int] | None:
+        if slowed_for > 0 and slow * slowed_for >= work * window:
+            return work * window, slow
+        if not done:
+            return None
+        return work * window + theirs * slowed_for, done
+
+    return needed
 
 
 def _breaches(
@@ -118,24 +155,28 @@ def _breaches(
     day_after: Callable[[int], datetime.date],
 ) -> list[Breach]:
     found = []
+    days: dict[int, datetime.date] = {}
     for stage, queue in queues.items():
-        pace = paces.get(stage, StagePace(0))
-        slowed = None
-        if what_if.absent_user_id is not None and what_if.absent_days > 0:
-            slowed = pace.per_day * (1 - pace.share_of(what_if.absent_user_id))
+        needed = _steps_needed(paces.get(stage, StagePace(0)), what_if)
         for ahead, case in enumerate(queue):
             if case.due_on is None or case.days_left is None or case.days_left < 0:
                 continue  # no clock running, or already overdue: not a forecast
-            needed = days_to_finish(
-                ahead + 1,
-                pace.per_day,
-                slowed_for=what_if.absent_days if slowed is not None else 0,
-                slowed_pace=slowed,
-            )
-            if needed is None or needed > case.days_left:
-                done_on = day_after(math.ceil(needed)) if needed is not None else None
-                found.append(Breach(case, ahead, needed, done_on, case.due_on))
-    return sorted(found, key=lambda b: (b.breaches_on, b.case.filed_at, b.case.case_id))
+            fraction = needed(ahead + 1)
+            if fraction is None:
+                found.append(Breach(case, ahead, None, None, case.due_on))
+                continue
+            top, bottom = fraction
+            if top > case.days_left * bottom:
+                whole = -(-top // bottom)
+                if whole not in days:
+                    days[whole] = day_after(whole)
+                found.append(Breach(case, ahead, fraction, days[whole], case.due_on))
+    return _sorted_by(
+        found,
+        attrgetter("breaches_on"),
+        attrgetter("case.filed_at"),
+        attrgetter("case.case_id"),
+    )
 
 
 def forecast(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -103,6 +104,20 @@ def stage_paces(agency_id: int, on: datetime.date, cal: WorkingCalendar) -> dict
     return {stage: StagePace(n, by_staff[stage]) for stage, n in done.items()}
 
 
+def day_after_for(cal: WorkingCalendar, on: datetime.date) -> Callable[[int], datetime.date]:
+    """The date n working days after `on`, as the forecast asks it: the working days after
+    `on` are listed once, as far as asked, instead of walking the calendar from `on` for each
+    case (a busy agency's queue reaches hundreds of working days ahead)."""
+    days = [on]
+
+    def day_after(n: int) -> datetime.date:
+        while len(days) <= n:
+            days.append(cal.add_working_days(days[-1], 1).date)
+        return days[n]
+
+    return day_after
+
+
 def forecast_for_agency(
     agency_id: int, *, what_if: WhatIf | None = None, on: datetime.date | None = None
 ) -> Forecast:
@@ -112,5 +127,5 @@ def forecast_for_agency(
         queued_cases(agency_id, on, cal),
         stage_paces(agency_id, on, cal),
         what_if=what_if,
-        day_after=lambda n: cal.add_working_days(on, n).date if n else on,
+        day_after=day_after_for(cal, on),
     )

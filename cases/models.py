@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy as _
 import cases.signals  # noqa: F401
 from cases import registry
 from cases.calendar_models import FIRST_YEAR, LAST_YEAR, CalendarOverride, CalendarYear
+from cases.figures_models import AgencyFigures
 from cases.registry import detail_url
 from cases.storage import document_storage
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "CalendarOverride", "CalendarYear"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "AgencyFigures", "CalendarOverride", "CalendarYear"]
 
 
 class CaseKind(models.TextChoices):
@@ -139,6 +140,13 @@ class Case(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="case_turn_queue_idx",
             ),
+            # Each colleague's open cases (the supervisor's team load, a clerk's own list),
+            # read from the index alone: a colleague holds thousands.
+            models.Index(
+                fields=["assignee", "agency", "due_on"],
+                condition=Q(closed_at__isnull=True),
+                name="case_open_holder_idx",
+            ),
         ]
         permissions: ClassVar = [
             ("process_case", _("Take in cases, first review, request documents")),
@@ -180,7 +188,15 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering: ClassVar = ["at", "id"]
-        indexes: ClassVar = [models.Index(fields=["case", "at"], name="case_event_case_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["case", "at"], name="case_event_case_idx"),
+            # The supervisor's escalations: a few rows among millions of history lines.
+            models.Index(
+                fields=["case"], name="case_event_escalated_idx", condition=Q(action="escalated")
+            ),
+            # Each colleague's steps over the last weeks (the dashboard's refresh).
+            models.Index(fields=["actor", "at"], name="case_event_actor_at_idx"),
+        ]
 
     def __str__(self) -> str:
         # The action in words; its states' words need the case's kind (a query), so the case

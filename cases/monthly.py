@@ -94,6 +94,9 @@ def _rows(
     ]
 
 
+Figures = tuple[dict[Any, int], dict[Any, int], dict[Any, tuple[int, int]]]
+
+
 def monthly_report(agency_id: int, first: datetime.date) -> MonthlyReport:
     first, following = month_bounds(first)
     zone = timezone.get_current_timezone()
@@ -108,10 +111,6 @@ def monthly_report(agency_id: int, first: datetime.date) -> MonthlyReport:
         )
         for group in ("kind", "assignee")
     }
-    present = {k for part in figures["kind"] for k in part}
-    order = {k: i for i, k in enumerate(CaseKind.values)}
-    kinds = sorted(present, key=lambda k: (order.get(k, len(order)), k))
-    by_kind = _rows(kinds, {k: kind_label(k) for k in kinds}, *figures["kind"])
     assigned = {k for part in figures["assignee"] for k in part if k is not None}
     # The other end's staff work on a transfer too: this agency reports on its own.
     colleagues = User.objects.filter(pk__in=assigned, agency_id=agency_id)
@@ -119,13 +118,28 @@ def monthly_report(agency_id: int, first: datetime.date) -> MonthlyReport:
         u.pk: u.get_full_name() or u.username
         for u in colleagues.only("username", "first_name", "last_name")
     }
-    by_staff = sorted(_rows(names, names, *figures["assignee"]), key=lambda r: r.label)
+    return report_from(first, figures["kind"], figures["assignee"], names)
+
+
+def report_from(
+    first: datetime.date, by_kind: Figures, by_assignee: Figures, names: Mapping[int, str]
+) -> MonthlyReport:
+    """The report from its counts (filed, closed, limits) per kind and per assignee, and the
+    names of the agency's own colleagues among the assignees."""
+    first, following = month_bounds(first)
+    present = {k for part in by_kind for k in part}
+    order = {k: i for i, k in enumerate(CaseKind.values)}
+    kinds = sorted(present, key=lambda k: (order.get(k, len(order)), k))
+    kind_rows = _rows(kinds, {k: kind_label(k) for k in kinds}, *by_kind)
+    staff_rows = sorted(_rows(names, names, *by_assignee), key=lambda r: r.label)
     total = ReportRow(
         "",
         "",
-        sum(r.filed for r in by_kind),
-        sum(r.closed for r in by_kind),
-        sum(r.on_time for r in by_kind),
-        sum(r.missed for r in by_kind),
+        sum(r.filed for r in kind_rows),
+        sum(r.closed for r in kind_rows),
+        sum(r.on_time for r in kind_rows),
+        sum(r.missed for r in kind_rows),
     )
-    return MonthlyReport(first, following - datetime.timedelta(days=1), by_kind, by_staff, total)
+    return MonthlyReport(
+        first, following - datetime.timedelta(days=1), kind_rows, staff_rows, total
+    )

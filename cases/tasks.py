@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from cases.documents import documents_sweep_orphans
+from cases.figures import figures_refresh_all
 from cases.notifications import deliver_notification, notifications_requeue
 from cases.reminders import deadlines_sweep, fan_out_reminders
 
@@ -17,6 +18,7 @@ __all__ = [
     "deliver_notification",
     "deliver_pending_notifications",
     "fan_out_reminders",
+    "refresh_figures",
     "sweep_deadlines",
     "sweep_orphan_documents",
 ]
@@ -36,3 +38,8 @@ def deliver_pending_notifications() -> int:
 @shared_task(name="cases.sweep_orphan_documents")
 def sweep_orphan_documents() -> int:
     return documents_sweep_orphans()
+
+
+@shared_task(name="cases.refresh_figures")
+def refresh_figures() -> int:
+    return figures_refresh_all()

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +65,14 @@ class Landing:
 
 
 def _first(user: User, rows: QuerySet[Case]) -> tuple[list[QueueRow], int]:
-    return rows_for_page(user, rows[:LIST_LENGTH]), rows.count()
+    # The first keys in queue order, then their rows with person, agencies and holders:
+    # PostgreSQL misjudges how many cases one colleague holds (11 for 1,559 at the busiest
+    # agency) and joined every one of them before sorting; sorting bare keys is cheap.
+    # The total comes with the keys (a window over the same rows): one statement, not two.
+    keys = list(rows.annotate(total=Window(Count("pk"))).values_list("pk", "total")[:LIST_LENGTH])
+    if not keys:
+        return [], 0
+    return rows_for_page(user, rows.filter(pk__in=[pk for pk, _ in keys])), keys[0][1]
 
 
 def to_take_in(user: User) -> QuerySet[Case]:
@@ -136,48 +143,28 @@ def team_load(user: User) -> list[Load]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
-    counts = {
-        row["pk"]: row
-        for row in User.objects.filter(pk__in=people.values("pk"))
-        .values("pk")
-        .annotate(
-            held=Count(
-                "assigned_cases",
-                filter=Q(
-                    assigned_cases__closed_at__isnull=True,
-                    assigned_cases__agency_id=user.agency_id,
-                ),
-                distinct=True,
-            )
-            + Count(
-                "second_assigned_cases",
-                filter=Q(second_assigned_cases__closed_at__isnull=True)
-                & Q(second_assigned_cases__other_agency_id=user.agency_id),
-                distinct=True,
-            ),
-            late=Count(
-                "assigned_cases",
-                filter=Q(assigned_cases__closed_at__isnull=True, assigned_cases__due_on__lt=day)
-                & Q(assigned_cases__agency_id=user.agency_id),
-                distinct=True,
-            )
-            + Count(
-                "second_assigned_cases",
-                filter=Q(
-                    second_assigned_cases__closed_at__isnull=True,
-                    second_assigned_cases__due_on__lt=day,
-                    second_assigned_cases__other_agency_id=user.agency_id,
-                ),
-                distinct=True,
-            ),
-        )
-    }
+    # Grouped over the open cases held (one side each), not joined from the people: a join
+    # of both sides multiplied each person's cases by their second-assigned ones.
+    held = Case.objects.filter(closed_at__isnull=True)
+    load = {"n": Count("id"), "late": Count("id", filter=Q(due_on__lt=day))}
+    mine = held.filter(agency_id=user.agency_id, assignee_id__in=people.values("pk"))
+    second = held.filter(other_agency_id=user.agency_id, other_assignee_id__in=people.values("pk"))
+    counts: dict[int, list[int]] = {}
+    for pk, n, late in (
+        mine.values_list("assignee_id")
+        .annotate(**load)
+        .order_by()
+        .union(second.values_list("other_assignee_id").annotate(**load).order_by(), all=True)
+    ):
+        total = counts.setdefault(pk, [0, 0])
+        total[0] += n
+        total[1] += late
     return [
         Load(
             name=staff_name(person),
             user_id=person.pk,
-            open=counts.get(person.pk, {}).get("held", 0),
-            overdue=counts.get(person.pk, {}).get("late", 0),
+            open=counts.get(person.pk, [0, 0])[0],
+            overdue=counts.get(person.pk, [0, 0])[1],
         )
         for person in people
     ]

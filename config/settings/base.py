@@ -183,6 +183,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # One immediate retry (a pooled connection Redis dropped when it restarted), no back-off: a
 # message is published after commit, in the request, one per outbox row.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+# How often the beat computes the dashboard's figures; a page computes them itself when they
+# are older than three intervals (the beat is down).
+FIGURES_REFRESH_SECONDS = env.int("FIGURES_REFRESH_SECONDS", default=300)
 # Deadlines are rows swept every few minutes; notifications the hand-off missed are retried.
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
@@ -203,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-orphan-documents": {
         "task": "cases.sweep_orphan_documents",
         "schedule": float(env.int("BEAT_ORPHAN_DOCUMENTS_SECONDS", default=3600)),
+    },
+    # The dashboard's figures of every agency (cases.figures): the pages read them.
+    "refresh-figures": {
+        "task": "cases.refresh_figures",
+        "schedule": float(FIGURES_REFRESH_SECONDS),
     },
     # Exchange messages to peer deployments that are due again (transfers.exchange.outbox).
     "exchange-requeue": {

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime
 from fractions import Fraction
 
-from cases.forecast import QueuedCase, StagePace, WhatIf, days_to_finish, forecast
+import pytest
+
+from cases.forecast import QueuedCase, StagePace, WhatIf, _steps_needed, days_to_finish, forecast
 
 STAGE = ("withdrawal", "submitted")
 OTHER = ("transfer", "accepted")
@@ -102,3 +104,20 @@ def test_days_to_finish_counts_the_slow_days_first():
     assert days_to_finish(3, Fraction(1, 2), slowed_for=2, slowed_pace=Fraction(0)) == 8
     assert days_to_finish(1, Fraction(0)) is None
     assert days_to_finish(1, Fraction(1, 2), slowed_for=5, slowed_pace=Fraction(1, 4)) == 4
+
+
+@pytest.mark.parametrize(
+    ("done", "theirs", "absent_days"),
+    [(10, 5, 4), (10, 0, 0), (3, 3, 2), (0, 0, 3), (7, 2, 0), (40, 1, 60)],
+)
+def test_the_days_counted_in_integers_are_those_of_days_to_finish(done, theirs, absent_days):
+    pace = StagePace(done, {CLERK: theirs} if theirs else {})
+    slowed = pace.per_day * (1 - pace.share_of(CLERK)) if absent_days else None
+
+    needed = _steps_needed(pace, WhatIf(absent_user_id=CLERK, absent_days=absent_days))
+
+    for work in range(1, 40):
+        fraction = needed(work)
+        assert (Fraction(*fraction) if fraction else None) == days_to_finish(
+            work, pace.per_day, slowed_for=absent_days, slowed_pace=slowed
+        )
