@@ -15,10 +15,6 @@ from accounts.models import User
 from cases import steps
 from transfers.models import Transfer
 from transfers.services.destination import (
-    credit_summary,
-    received_summary,
-    reconcile_credit_summary,
-    return_summary,
     transfer_credit,
     transfer_credit_confirm,
     transfer_credit_send_back,
@@ -42,6 +38,12 @@ from transfers.services.origin import (
     transfer_out_send_back,
 )
 from transfers.services.prints import info_table_print_record
+from transfers.services.summaries import (
+    credit_summary,
+    received_summary,
+    reconcile_credit_summary,
+    return_summary,
+)
 
 __all__ = [
     "info_table_print_record",
