@@ -196,7 +196,9 @@ def _env(name: str, database: str, logs: Path) -> dict[str, str]:
 def deployments(
     django_db_setup, django_db_blocker, tmp_path
 ) -> Iterator[tuple[Deployment, Deployment]]:
-    template = connections["default"].creation._get_test_db_name()
+    # After django_db_setup the connection names the test database itself (asking the
+    # creation for a test name would prefix it a second time).
+    template = connections["default"].settings_dict["NAME"]
     made = []
     with django_db_blocker.unblock():
         connections.close_all()

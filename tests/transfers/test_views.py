@@ -319,6 +319,7 @@ def test_the_information_table_pdf_has_the_chinese_text_and_is_logged(
     assert transfer.case.person.name in text
     assert "1000.00" in text
     if folder := os.environ.get("PORTAL_SCREENSHOTS"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
         Path(folder, "info-table.pdf").write_bytes(response.content)
     assert transfer.case.events.filter(action="info_table_viewed", actor=destination_clerk).exists()
 
