@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from accounts.http import safe_next
 
 TEXT_SIZE_COOKIE = "text_size"
 LARGE = "large"
@@ -20,12 +21,7 @@ def large_text(request: HttpRequest) -> bool:
 @require_POST
 def text_size(request: HttpRequest) -> HttpResponse:
     """Switch the large-text mode on or off and go back to the page the switch was on."""
-    target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(safe_next(request, request.POST.get("next", "/"), "/"))
     if request.POST.get("size") == LARGE:
         response.set_cookie(
             TEXT_SIZE_COOKIE,

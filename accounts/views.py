@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import otp, selectors, services
 from accounts.errors import AccountsError
 from accounts.forms import LoginForm, OtpTokenForm, SignupConfirmForm, SignupForm
+from accounts.http import safe_next
 from accounts.models import User
 from audit.permissions import may_view_clearing
 from cases.worklists import landing_for
@@ -81,11 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe else "/"
+    return safe_next(request, request.POST.get("next") or request.GET.get("next") or "", "/")
 
 
 @login_required

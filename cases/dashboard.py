@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseKind, Deadline
-from cases.registry import state_label
+from cases.registry import kind_label, state_label
 from cases.workflow import today
 
 WEEKS = 12
@@ -76,10 +76,6 @@ class Board:
 
 def agency_cases(agency_id: int) -> QuerySet[Case]:
     return Case.objects.filter(Q(agency_id=agency_id) | Q(other_agency_id=agency_id))
-
-
-def kind_label(kind: str) -> str:
-    return str(dict(CaseKind.choices).get(kind, kind))
 
 
 def _open_by_state(open_cases: QuerySet[Case]) -> list[StateCount]:

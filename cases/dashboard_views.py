@@ -17,7 +17,7 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from cases import charts, selectors
 from cases.calendar import current_calendar
-from cases.dashboard import Board, kind_label
+from cases.dashboard import Board
 from cases.dashboard_forms import MemberForm, MonthForm, WhatIfForm
 from cases.figures import (
     baseline_of,
@@ -33,7 +33,7 @@ from cases.forecast import forecast as run_forecast
 from cases.forecast_inputs import day_after_for
 from cases.models import AgencyFigures
 from cases.monthly import monthly_report
-from cases.registry import state_label
+from cases.registry import kind_label, state_label
 from cases.workflow import today
 
 # The forecast page lists this many cases a page (a busy agency's list runs to thousands).

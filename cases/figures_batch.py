@@ -23,12 +23,11 @@ from cases.dashboard import (
     StaffLoad,
     StateCount,
     Week,
-    kind_label,
     week_starts,
 )
 from cases.models import Case, Deadline
 from cases.monthly import Figures, MonthlyReport, month_bounds, report_from
-from cases.registry import state_label
+from cases.registry import kind_label, state_label
 from cases.workflow import today
 
 

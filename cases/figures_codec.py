@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from cases.dashboard import Board, KindRate, StaffLoad, StateCount, Week, kind_label
+from cases.dashboard import Board, KindRate, StaffLoad, StateCount, Week
 from cases.forecast import Breach, QueuedCase, Stage, StagePace
 from cases.monthly import MonthlyReport, ReportRow
-from cases.registry import state_label
+from cases.registry import kind_label, state_label
 
 Json = dict[str, Any]
 

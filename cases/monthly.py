@@ -16,8 +16,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from cases.dashboard import agency_cases, kind_label
+from cases.dashboard import agency_cases
 from cases.models import Case, CaseKind, Deadline
+from cases.registry import kind_label
 from cases.workflow import today
 
 

@@ -17,13 +17,12 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from accounts.http import AuthenticatedRequest
+from accounts.http import AuthenticatedRequest, safe_next
 from accounts.idnumbers import mask_id_number
 from accounts.models import User
 from audit.services import audit_record
@@ -154,12 +153,7 @@ def bulk_assign(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _back(request: AuthenticatedRequest) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("cases:queue")
+    return safe_next(request, request.POST.get("next", ""), reverse("cases:queue"))
 
 
 # An export is a list for follow-up work, not a data dump.

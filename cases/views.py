@@ -9,11 +9,10 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthenticatedRequest
+from accounts.http import AuthenticatedRequest, safe_next
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -217,9 +216,4 @@ def reveal_id(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         detail=what,
     )
     remember_reveal(request, case.pk, what)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = case.get_absolute_url()
-    return redirect(target)
+    return redirect(safe_next(request, request.POST.get("next", ""), case.get_absolute_url()))

@@ -27,7 +27,24 @@ class MessageKind(models.TextChoices):
     MISMATCH = "mismatch", _("Amount mismatch")
 
 
-class OutboundMessage(models.Model):
+class ClosedByHand(models.Model):
+    """A message a member of staff closed by hand, with why (the exchange page)."""
+
+    closed_reason = models.TextField(_("why closed by hand"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class OutboundMessage(ClosedByHand):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be delivered")
         DELIVERED = "delivered", _("Delivered")
@@ -55,15 +72,6 @@ class OutboundMessage(models.Model):
     last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    closed_reason = models.TextField(_("why closed by hand"), blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("outgoing exchange message")
@@ -80,7 +88,7 @@ class OutboundMessage(models.Model):
         return f"{self.kind} {self.id}"
 
 
-class InboundMessage(models.Model):
+class InboundMessage(ClosedByHand):
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")
         WAITING = "waiting", _("Waiting for an earlier message")
@@ -97,15 +105,6 @@ class InboundMessage(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
-    closed_reason = models.TextField(_("why closed by hand"), blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("incoming exchange message")

@@ -30,4 +30,4 @@ def inbound_open(user: User) -> QuerySet[InboundMessage]:
     references = _cases(user).values("reference")
     return InboundMessage.objects.filter(
         Q(reference__in=references) | Q(envelope__recipient=code), status__in=OPEN_IN
-    ).order_by("-received_at")[:200]
+    ).order_by("-received_at")

@@ -24,6 +24,8 @@ from transfers.exchange.models import InboundMessage, OutboundMessage
 from transfers.exchange.outbox import inbox_close, outbox_close, outbox_retry
 
 MAX_BYTES = 1024 * 1024
+# The incoming messages the page lists, newest first.
+PAGE_ROWS = 200
 
 
 # A machine endpoint: the peer proves who it is by the agency's seal on every message, not by
@@ -57,7 +59,7 @@ def page(request: AuthenticatedRequest) -> HttpResponse:
     _require_manager(request)
     context = {
         "outbound": selectors.outbound_open(request.user),
-        "inbound": selectors.inbound_open(request.user),
+        "inbound": selectors.inbound_open(request.user)[:PAGE_ROWS],
     }
     return render(request, "transfers/exchange.html", context)
 
@@ -103,11 +105,8 @@ def close(request: AuthenticatedRequest, direction: str, message_id: str) -> Htt
             assert isinstance(row, OutboundMessage)  # noqa: S101 - narrowed for mypy
             outbox_close(message=row, by=request.user, reason=reason)
         else:
-            found = InboundMessage.objects.filter(
-                pk__in=[m.pk for m in selectors.inbound_open(request.user)], pk=message_id
-            ).first()
-            if found is None:  # another agency's, or no such message: not found either way
-                raise Http404
+            # Another agency's, or no such message: not found either way.
+            found = get_object_or_404(selectors.inbound_open(request.user), pk=message_id)
             inbox_close(message=found, by=request.user, reason=reason)
         messages.success(request, _("The message was closed by hand."))
     except CaseError as exc:
